@@ -1,0 +1,7 @@
+package dev.fieldflow.transforms;
+
+/** How a visit ended; stored as its name, which the database also checks. */
+public enum Outcome {
+  SUCCESS,
+  FAIL
+}

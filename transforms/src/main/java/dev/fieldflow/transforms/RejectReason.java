@@ -1,0 +1,43 @@
+package dev.fieldflow.transforms;
+
+/**
+ * Why a line was rejected. The codes are stable: they are stored in
+ * {@code rejected_records.reason_code} and analysts filter on them.
+ */
+public enum RejectReason {
+  /** The line is not valid JSON. */
+  NOT_JSON("not_json"),
+  /** The line is valid JSON but not an object. */
+  NOT_OBJECT("not_object"),
+  /** A required field is absent. */
+  MISSING_FIELD("missing_field"),
+  /** A required field is JSON null. */
+  NULL_FIELD("null_field"),
+  /** A prefixed id has the wrong prefix or no number ({@code "TASKx9"}, {@code "NODE"}). */
+  BAD_ID("bad_id"),
+  /** A number is not an integer, or has the wrong JSON type. */
+  BAD_NUMBER("bad_number"),
+  /** A number is negative or too large for its column. */
+  OUT_OF_RANGE("out_of_range"),
+  /** A date is malformed or not a calendar date ({@code 2020-13-45}). */
+  BAD_DATE("bad_date"),
+  /** The outcome is neither SUCCESS nor FAIL. */
+  BAD_OUTCOME("bad_outcome"),
+  /** A note token is not a non-negative integer. */
+  BAD_NOTE_TOKEN("bad_note_token"),
+  /** A network token is not {@code NODE<n>} or a bare non-negative integer. */
+  BAD_NODE("bad_node"),
+  /** The line's bytes are not valid UTF-8. */
+  BAD_ENCODING("bad_encoding");
+
+  private final String code;
+
+  RejectReason(String code) {
+    this.code = code;
+  }
+
+  /** The stable short code, e.g. {@code bad_date}. */
+  public String code() {
+    return code;
+  }
+}
