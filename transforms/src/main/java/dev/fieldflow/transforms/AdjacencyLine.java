@@ -2,6 +2,7 @@ package dev.fieldflow.transforms;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
  * One parsed line of the network's adjacency list: a node and the neighbours written on its
@@ -13,6 +14,7 @@ import java.util.Objects;
  * @param nodeId the first token's node number
  * @param neighbours the other tokens' node numbers, in file order (may be empty)
  */
+@DefaultCoder(AdjacencyLineCoder.class)
 public record AdjacencyLine(String file, long lineNumber, int nodeId, int[] neighbours) {
   public AdjacencyLine {
     Objects.requireNonNull(file, "file");

@@ -3,6 +3,8 @@ package dev.fieldflow.transforms;
 /**
  * Why a line was rejected. The codes are stable: they are stored in
  * {@code rejected_records.reason_code} and analysts filter on them.
+ *
+ * <p>{@link RejectedLineCoder} encodes the ordinal: add new constants at the end only.
  */
 public enum RejectReason {
   /** The line is not valid JSON. */
@@ -28,7 +30,12 @@ public enum RejectReason {
   /** A network token is not {@code NODE<n>} or a bare non-negative integer. */
   BAD_NODE("bad_node"),
   /** The line's bytes are not valid UTF-8. */
-  BAD_ENCODING("bad_encoding");
+  BAD_ENCODING("bad_encoding"),
+  /**
+   * A field is given more than once with different values: a repeated JSON key, or both
+   * {@code visit_date:} and {@code visit_date}.
+   */
+  CONFLICTING_FIELD("conflicting_field");
 
   private final String code;
 

@@ -1,6 +1,7 @@
 package dev.fieldflow.transforms;
 
 import java.util.Objects;
+import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
  * A line that could not be parsed, kept with everything needed to find and fix it.
@@ -13,6 +14,7 @@ import java.util.Objects;
  * @param message a human sentence naming the field, e.g. {@code visit_date '2020-13-45' is
  *     not a calendar date}
  */
+@DefaultCoder(RejectedLineCoder.class)
 public record RejectedLine(
     String file,
     long lineNumber,

@@ -3,6 +3,7 @@ package dev.fieldflow.transforms;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Objects;
+import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
  * One visit of an engineer to a node, as parsed from a visit log line. {@code (taskId,
@@ -11,6 +12,7 @@ import java.util.Objects;
  * @param noteTokens the words of the engineer's note, each an integer token, in note order
  *     (may be empty; repeated tokens are kept)
  */
+@DefaultCoder(VisitCoder.class)
 public record Visit(
     long taskId,
     int visitId,

@@ -1,0 +1,52 @@
+package dev.fieldflow.transforms;
+
+import java.util.regex.Pattern;
+
+/**
+ * The lexical rules both line formats share: words separated by whitespace, and unsigned
+ * decimal numbers written with ASCII digits only (no sign; leading zeros allowed, {@code 007}
+ * is 7).
+ */
+final class Tokens {
+  /** {@link #unsignedDecimal} result: empty, or a character that is not an ASCII digit. */
+  static final long NOT_DIGITS = -1;
+
+  /** {@link #unsignedDecimal} result: the digits are a number above the maximum. */
+  static final long TOO_LARGE = -2;
+
+  /** Whitespace as {@link String#strip()} sees it, so splitting and stripping agree. */
+  private static final Pattern WHITESPACE = Pattern.compile("\\p{javaWhitespace}+");
+
+  private static final String[] NO_WORDS = new String[0];
+
+  private Tokens() {}
+
+  /** The whitespace-separated words of {@code text}; none if it is empty or all whitespace. */
+  static String[] words(String text) {
+    String stripped = text.strip();
+    return stripped.isEmpty() ? NO_WORDS : WHITESPACE.split(stripped);
+  }
+
+  /**
+   * The number written from {@code start} to the end of {@code text}, or {@link #NOT_DIGITS} or
+   * {@link #TOO_LARGE}. Unlike {@link Long#parseLong} it takes no sign and no non-ASCII digits.
+   */
+  static long unsignedDecimal(String text, int start, long max) {
+    if (start >= text.length()) {
+      return NOT_DIGITS;
+    }
+    long value = 0;
+    boolean tooLarge = false;
+    for (int i = start; i < text.length(); i++) {
+      int digit = text.charAt(i) - '0';
+      if (digit < 0 || digit > 9) {
+        return NOT_DIGITS;
+      }
+      tooLarge = tooLarge || value > (max - digit) / 10;
+      if (!tooLarge) {
+        value = value * 10 + digit;
+      }
+    }
+    return tooLarge ? TOO_LARGE : value;
+  }
+}
