@@ -158,7 +158,7 @@ CREATE TABLE fieldflow.network_staging_files (
   PRIMARY KEY (load_id, path)
 );
 COMMENT ON TABLE fieldflow.network_staging_files IS
-  'Files of a network load in progress; emptied when the load commits.';
+  'Files of a network load being committed; filled and emptied inside the commit transaction.';
 
 CREATE TABLE fieldflow.network_staging (
   load_id     uuid      NOT NULL,
@@ -166,6 +166,7 @@ CREATE TABLE fieldflow.network_staging (
   line_number bigint    NOT NULL,
   node_id     integer   NOT NULL CHECK (node_id >= 0),
   neighbours  integer[] NOT NULL,
+  staged_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (load_id, file, line_number)
 );
 COMMENT ON TABLE fieldflow.network_staging IS
