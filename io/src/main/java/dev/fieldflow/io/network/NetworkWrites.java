@@ -1,0 +1,58 @@
+package dev.fieldflow.io.network;
+
+import dev.fieldflow.io.write.BatchSettings;
+import dev.fieldflow.io.write.BatchedJdbcWrite;
+import dev.fieldflow.transforms.AdjacencyLine;
+import javax.sql.DataSource;
+import org.apache.beam.sdk.io.jdbc.JdbcIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+
+/** The two writes of a network load: staging its lines, then committing the snapshot. */
+public final class NetworkWrites {
+  private NetworkWrites() {}
+
+  /** Stages a load's parsed lines in batches; the returned signal completes when all are written. */
+  public static PTransform<PCollection<AdjacencyLine>, PCollection<Void>> stageLines(
+      NetworkLoad load, JdbcIO.DataSourceConfiguration dataSource, BatchSettings batching) {
+    return BatchedJdbcWrite.of(dataSource, new AdjacencyLineStatement(load.loadId()), batching);
+  }
+
+  /**
+   * Commits the load as the current network. In: the load id, once, after every staging write
+   * has finished ({@link org.apache.beam.sdk.transforms.Wait#on}). Out: the committed
+   * snapshot's summary line.
+   */
+  public static ParDo.SingleOutput<String, String> commit(
+      NetworkLoad load, JdbcIO.DataSourceConfiguration dataSource) {
+    return ParDo.of(new CommitFn(load, dataSource));
+  }
+
+  private static final class CommitFn extends DoFn<String, String> {
+    private final NetworkLoad load;
+    private final JdbcIO.DataSourceConfiguration config;
+    private final Counter snapshots = Metrics.counter(NetworkWrites.class, "snapshots_committed");
+    private transient DataSource dataSource;
+
+    CommitFn(NetworkLoad load, JdbcIO.DataSourceConfiguration config) {
+      this.load = load;
+      this.config = config;
+    }
+
+    @Setup
+    public void setup() {
+      dataSource = JdbcIO.DataSourceProviderFromDataSourceConfiguration.of(config).apply(null);
+    }
+
+    @ProcessElement
+    public void process(@Element String loadId, OutputReceiver<String> out) throws Exception {
+      NetworkSnapshotSummary summary = NetworkSnapshots.commit(dataSource, load);
+      snapshots.inc();
+      out.output(summary.describe());
+    }
+  }
+}

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# fieldflow's single entry point for operators: build, run and inspect the pipelines.
+# Every mode says what it does, is safe to run twice, and fails with one line and a
+# non-zero exit. `./manage.sh help` lists the modes.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+export FIELDFLOW_HOME="${FIELDFLOW_HOME:-$ROOT/.fieldflow}"
+JAR="$ROOT/pipelines/target/fieldflow-bundled.jar"
+RUN_DIR="$FIELDFLOW_HOME/run"
+LOG_DIR="$FIELDFLOW_HOME/logs"
+DEMO_DATA="$FIELDFLOW_HOME/demo-data"
+DEMO_SEED=20191003
+# The JVM that runs a pipeline on the DirectRunner: a bounded heap keeps it a good neighbour.
+PIPELINE_JAVA_OPTS="${FIELDFLOW_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC}"
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'manage.sh: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  cat <<'EOF'
+usage: ./manage.sh MODE [options]
+
+  install [--dry-run]        install what this machine lacks to build and run (Debian/Ubuntu)
+  build                      build all modules and the runnable jar
+  db start|stop|status|psql [--analyst]
+                             the local PostgreSQL (embedded, data under .fieldflow/)
+  generate [--out=DIR] [generator options]
+                             write deterministic sample data in the raw formats
+  network [--input=PATTERN] [--runner=direct] [-- beam options]
+                             load the network snapshot, then exit
+  demo                       the whole story on embedded defaults
+  test [--fast]              the full test suite, exactly what CI runs (--fast skips slow suites)
+  stop                       stop running pipelines and the local database; keep data
+  kill                       stop everything and delete local state (.fieldflow/)
+  help                       this text
+
+Configuration (option > environment > default): FIELDFLOW_JDBC_URL, FIELDFLOW_DB_USER,
+FIELDFLOW_DB_PASSWORD (or ~/.pgpass), FIELDFLOW_NETWORK, FIELDFLOW_VISITS. Without them the
+local embedded database and its generated credentials (.fieldflow/credentials.env) are used.
+EOF
+}
+
+# ---------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------
+
+require_java() {
+  command -v java >/dev/null || die "java not found; run ./manage.sh install (needs JDK 17+)"
+  local version
+  version=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  [[ "${version%%.*}" -ge 17 ]] || die "java $version found, fieldflow needs 17+; run ./manage.sh install"
+}
+
+require_maven() {
+  command -v mvn >/dev/null || die "mvn not found; run ./manage.sh install"
+}
+
+# True when the jar is missing or older than any source, pom or migration.
+jar_is_stale() {
+  [[ ! -f "$JAR" ]] && return 0
+  [[ -n "$(find pom.xml transforms io pipelines test-data -newer "$JAR" \
+      \( -name '*.java' -o -name 'pom.xml' -o -name '*.sql' -o -name '*.properties' \) \
+      -not -path '*/target/*' -print -quit)" ]]
+}
+
+ensure_built() {
+  if jar_is_stale; then
+    mode_build
+  fi
+}
+
+fieldflow_java() {
+  require_java
+  # shellcheck disable=SC2086 # the options are a word list on purpose
+  java $PIPELINE_JAVA_OPTS -jar "$JAR" "$@"
+}
+
+# Beam options of a runner profile: one option per line in runner-profiles/NAME.args.
+runner_args() {
+  local runner=$1 file="$ROOT/runner-profiles/$1.args"
+  [[ -f "$file" ]] || die "unknown runner '$runner'; profiles: $(cd runner-profiles && ls -1 -- *.args | sed 's/\.args$//' | tr '\n' ' ')"
+  grep -v '^[[:space:]]*\(#\|$\)' "$file" || true
+}
+
+# ---------------------------------------------------------------------------------------
+# modes
+# ---------------------------------------------------------------------------------------
+
+mode_install() {
+  local dry_run=false
+  for arg in "$@"; do
+    case "$arg" in
+      --dry-run) dry_run=true ;;
+      *) die "install: unknown option '$arg'" ;;
+    esac
+  done
+  local packages=()
+  if ! command -v javac >/dev/null || ! javac -version 2>&1 | grep -Eq 'javac (1[7-9]|[2-9][0-9])'; then
+    packages+=(openjdk-17-jdk-headless)
+  fi
+  command -v mvn >/dev/null || packages+=(maven)
+  command -v psql >/dev/null || packages+=(postgresql-client)
+  if [[ ${#packages[@]} -eq 0 ]]; then
+    say "install: nothing to do: JDK 17+, Maven and psql are present"
+    return
+  fi
+  command -v apt-get >/dev/null || die "install: apt-get not found; install ${packages[*]} with your package manager"
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  if $dry_run; then
+    say "install: would run: $sudo apt-get update && $sudo apt-get install -y ${packages[*]}"
+    return
+  fi
+  say "install: installing ${packages[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${packages[@]}"
+}
+
+mode_build() {
+  require_java
+  require_maven
+  say "build: compiling all modules and the runnable jar (tests skipped; ./manage.sh test runs them)"
+  mvn -B -q -DskipTests install
+  [[ -f "$JAR" ]] || die "build: $JAR was not produced"
+  say "build: $JAR"
+}
+
+mode_db() {
+  local action=${1:-status}
+  shift || true
+  ensure_built
+  case "$action" in
+    start | stop | status)
+      fieldflow_java db "$action" "$@"
+      ;;
+    psql)
+      db_psql "$@"
+      ;;
+    *) die "db: unknown action '$action'; use start, stop, status or psql" ;;
+  esac
+}
+
+db_psql() {
+  local role=writer
+  for arg in "$@"; do
+    case "$arg" in
+      --analyst) role=analyst ;;
+      *) die "db psql: unknown option '$arg'" ;;
+    esac
+  done
+  command -v psql >/dev/null || die "db psql: psql not found; run ./manage.sh install"
+  local creds="$FIELDFLOW_HOME/credentials.env"
+  [[ -f "$creds" ]] || die "db psql: no local database credentials at $creds; run ./manage.sh db start"
+  # shellcheck disable=SC1090
+  source "$creds"
+  local url=${FIELDFLOW_JDBC_URL#jdbc:}
+  local user=$FIELDFLOW_DB_USER password=$FIELDFLOW_DB_PASSWORD
+  if [[ $role == analyst ]]; then
+    user=$FIELDFLOW_ANALYST_USER
+    password=$FIELDFLOW_ANALYST_PASSWORD
+  fi
+  say "db psql: connecting to ${url%%\?*} as $user"
+  PGPASSWORD="$password" exec psql "${url%%\?*}" -U "$user"
+}
+
+mode_generate() {
+  ensure_built
+  local out="$DEMO_DATA" args=()
+  for arg in "$@"; do
+    case "$arg" in
+      --out=*) out=${arg#--out=} ;;
+      *) args+=("$arg") ;;
+    esac
+  done
+  fieldflow_java generate --out "$out" "${args[@]}"
+}
+
+mode_network() {
+  local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --input=*) input=${1#--input=} ;;
+      --runner=*) runner=${1#--runner=} ;;
+      --) shift; beam_args+=("$@"); break ;;
+      *) die "network: unknown option '$1' (Beam options go after --)" ;;
+    esac
+    shift
+  done
+  [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
+  ensure_built
+  local profile
+  mapfile -t profile < <(runner_args "$runner")
+  fieldflow_java network "--networkInput=$input" "${profile[@]}" "${beam_args[@]}"
+}
+
+mode_demo() {
+  ensure_built
+  say "demo: starting the local database"
+  fieldflow_java db start
+  say "demo: generating sample data (seed $DEMO_SEED) into $DEMO_DATA"
+  fieldflow_java generate --out "$DEMO_DATA" --seed "$DEMO_SEED" --quirks
+  say "demo: loading the network"
+  mode_network "--input=$DEMO_DATA/network/*"
+}
+
+mode_test() {
+  require_java
+  require_maven
+  local excluded=""
+  for arg in "$@"; do
+    case "$arg" in
+      --fast) excluded=slow ;;
+      *) die "test: unknown option '$arg'" ;;
+    esac
+  done
+  say "test: running the test suite${excluded:+ without the slow suites}"
+  mvn -B install "-DexcludedGroups=$excluded"
+}
+
+mode_stop() {
+  if [[ -f "$JAR" && -d "$FIELDFLOW_HOME" ]]; then
+    fieldflow_java db stop
+  fi
+  say "stop: done; data kept under $FIELDFLOW_HOME"
+}
+
+mode_kill() {
+  say "kill: stopping everything and deleting $FIELDFLOW_HOME (database, generated data, logs, credentials)"
+  mode_stop || true
+  rm -rf -- "$FIELDFLOW_HOME"
+  say "kill: done"
+}
+
+main() {
+  local mode=${1:-help}
+  shift || true
+  case "$mode" in
+    help | -h | --help) usage ;;
+    install) mode_install "$@" ;;
+    build) mode_build "$@" ;;
+    db) mode_db "$@" ;;
+    generate) mode_generate "$@" ;;
+    network) mode_network "$@" ;;
+    demo) mode_demo "$@" ;;
+    test) mode_test "$@" ;;
+    stop) mode_stop "$@" ;;
+    kill) mode_kill "$@" ;;
+    *) usage >&2; die "unknown mode '$mode'" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,149 @@
+package dev.fieldflow.pipelines;
+
+import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.files.InputFiles;
+import dev.fieldflow.io.files.ReadLines;
+import dev.fieldflow.io.network.NetworkLoad;
+import dev.fieldflow.io.network.NetworkSnapshotSummary;
+import dev.fieldflow.io.network.NetworkSnapshots;
+import dev.fieldflow.io.network.NetworkWrites;
+import dev.fieldflow.io.write.BatchSettings;
+import dev.fieldflow.io.write.BatchedJdbcWrite;
+import dev.fieldflow.io.write.RejectedLineStatement;
+import dev.fieldflow.transforms.AdjacencyLine;
+import dev.fieldflow.transforms.ParseNetwork;
+import dev.fieldflow.transforms.RejectedLine;
+import dev.fieldflow.transforms.SourceLine;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MetadataCoderV2;
+import org.apache.beam.sdk.io.jdbc.JdbcIO;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads the node network (adjacency lists) into PostgreSQL as one atomic snapshot, then exits.
+ *
+ * <p>The files matched at start form the snapshot. Their lines are parsed, staged in batches,
+ * and rejected lines quarantined; once every write has finished, one transaction replaces the
+ * stored edges with the snapshot (both directions), adds its nodes and records each file in the
+ * ledger. A failure anywhere before that transaction commits leaves the previous network as it
+ * was.
+ */
+public final class NetworkPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(NetworkPipeline.class);
+  static final String INPUT_HINT = "--networkInput (or FIELDFLOW_NETWORK)";
+
+  private NetworkPipeline() {}
+
+  public static void main(String[] args) throws Exception {
+    NetworkPipelineOptions options =
+        PipelineOptionsFactory.fromArgs(args).withValidation().as(NetworkPipelineOptions.class);
+    NetworkSnapshotSummary summary = run(options);
+    System.out.println("network " + options.getNetworkInput() + ": " + summary.describe());
+  }
+
+  /** Runs one load to completion and returns what the committed snapshot holds. */
+  public static NetworkSnapshotSummary run(NetworkPipelineOptions options)
+      throws IOException, SQLException {
+    return run(options, Databases.writer(options));
+  }
+
+  /** Runs one load into {@code db}, which the caller has resolved (tests, embedding). */
+  public static NetworkSnapshotSummary run(NetworkPipelineOptions options, DatabaseConfig db)
+      throws IOException, SQLException {
+    FileSystems.setDefaultPipelineOptions(options);
+    List<MatchResult.Metadata> files =
+        InputFiles.matchOrFail(options.getNetworkInput(), INPUT_HINT);
+    db.checkReachable(Duration.ofSeconds(options.getDbConnectTimeoutSeconds()));
+    NetworkLoad load = NetworkLoad.of(files);
+    LOG.info("loading network snapshot {} from {} file(s) matching {} into {}",
+        load.loadId(), files.size(), options.getNetworkInput(), db.describe());
+
+    Pipeline pipeline = Pipeline.create(options);
+    build(pipeline, files, load, db.jdbcIoConfiguration(), Databases.batching(options));
+    PipelineResult.State state;
+    try {
+      state = pipeline.run().waitUntilFinish();
+    } catch (RuntimeException e) {
+      discardQuietly(db, load);
+      throw e;
+    }
+    if (state != PipelineResult.State.DONE) {
+      discardQuietly(db, load);
+      throw new IllegalStateException("network load " + load.loadId() + " ended " + state
+          + "; the previous network snapshot is unchanged");
+    }
+    return NetworkSnapshots.find(db.dataSource(), load.loadId())
+        .orElseThrow(() -> new IllegalStateException("network load " + load.loadId()
+            + " finished but its snapshot is not committed; the previous snapshot is unchanged"));
+  }
+
+  /** The load as a chain of named steps; the same names appear in the runner's UI and logs. */
+  static void build(
+      Pipeline pipeline,
+      List<MatchResult.Metadata> files,
+      NetworkLoad load,
+      JdbcIO.DataSourceConfiguration jdbc,
+      BatchSettings batching) {
+    WithFailures.Result<PCollection<SourceLine>, RejectedLine> lines =
+        pipeline
+            .apply("ListFiles", Create.of(files).withCoder(MetadataCoderV2.of()))
+            .apply("OpenFiles", FileIO.readMatches().withCompression(Compression.AUTO))
+            .apply("ReadLines", ReadLines.create());
+    WithFailures.Result<PCollection<AdjacencyLine>, RejectedLine> parsed =
+        lines.output().apply("ParseNetwork", new ParseNetwork());
+
+    PCollection<Void> staged =
+        parsed.output().apply("StageAdjacency", NetworkWrites.stageLines(load, jdbc, batching));
+
+    Map<String, String> versions = load.versions();
+    PCollection<Void> quarantined =
+        PCollectionList.of(lines.failures())
+            .and(parsed.failures())
+            .apply("AllRejects", Flatten.pCollections())
+            .apply(
+                "AttachFileVersion",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(), TypeDescriptor.of(RejectedLine.class)))
+                    .via((RejectedLine r) -> KV.of(versions.get(r.file()), r)))
+            .apply(
+                "QuarantineRejects",
+                BatchedJdbcWrite.of(jdbc, new RejectedLineStatement("network"), batching));
+
+    pipeline
+        .apply("Snapshot", Create.of(load.loadId()))
+        .apply("AfterAllWrites", Wait.on(staged, quarantined))
+        .apply("CommitSnapshot", NetworkWrites.commit(load, jdbc));
+  }
+
+  private static void discardQuietly(DatabaseConfig db, NetworkLoad load) {
+    try {
+      NetworkSnapshots.discard(db.dataSource(), load.loadId());
+    } catch (SQLException e) {
+      LOG.warn("could not remove staging rows of failed load {} ({}); the next load removes them",
+          load.loadId(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,273 @@
+package dev.fieldflow.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.io.network.NetworkSnapshotSummary;
+import dev.fieldflow.testdata.Dataset;
+import dev.fieldflow.testdata.GeneratedNetwork;
+import dev.fieldflow.testdata.Manifest;
+import dev.fieldflow.testdata.Params;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The network pipeline end to end: DirectRunner, a real PostgreSQL, files on disk. */
+class NetworkPipelineTest {
+  @RegisterExtension static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void emptyModel() throws Exception {
+    admin("TRUNCATE fieldflow.network_edges, fieldflow.network_snapshots, fieldflow.ingest_files,"
+        + " fieldflow.rejected_records, fieldflow.network_staging, fieldflow.network_staging_files,"
+        + " fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
+  }
+
+  private static void admin(String sql) throws Exception {
+    try (Connection c = POSTGRES.admin().dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private static List<String> rows(String sql) throws Exception {
+    List<String> rows = new ArrayList<>();
+    try (Connection c = POSTGRES.admin().dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      int columns = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        StringBuilder row = new StringBuilder();
+        for (int i = 1; i <= columns; i++) {
+          row.append(i > 1 ? "|" : "").append(rs.getString(i));
+        }
+        rows.add(row.toString());
+      }
+    }
+    return rows;
+  }
+
+  private static long count(String sql) throws Exception {
+    return Long.parseLong(rows(sql).get(0));
+  }
+
+  private Path network(String name, String content) throws Exception {
+    Path file = dir.resolve(name);
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  private static NetworkSnapshotSummary load(String pattern) throws Exception {
+    return NetworkPipeline.run(options(pattern, POSTGRES.writer()), POSTGRES.writer());
+  }
+
+  private static NetworkPipelineOptions options(String pattern, DatabaseConfig db) {
+    NetworkPipelineOptions options = PipelineOptionsFactory.as(NetworkPipelineOptions.class);
+    options.setNetworkInput(pattern);
+    options.setJdbcUrl(db.jdbcUrl());
+    options.setDbUser(db.user());
+    options.setDbConnectTimeoutSeconds(5);
+    options.setBatchSize(100);
+    return options;
+  }
+
+  @Test
+  void anEdgeWrittenOnceIsStoredInBothDirections() throws Exception {
+    Path file = network("net.adjlist", "# networkx adjacency list\nNODE1 NODE3 NODE5\nNODE3 NODE5\nNODE7\n");
+
+    NetworkSnapshotSummary summary = load(file.toString());
+
+    assertThat(rows("SELECT node_id || '-' || adj_node_id FROM fieldflow.network_edges"
+            + " ORDER BY node_id, adj_node_id"),
+        equalTo(List.of("1-3", "1-5", "3-1", "3-5", "5-1", "5-3")));
+    assertThat(rows("SELECT node_id FROM fieldflow.nodes ORDER BY node_id"),
+        equalTo(List.of("1", "3", "5", "7")));
+    assertThat(summary.describe(), equalTo("4 nodes, 3 edges, 0 rejected lines, 0 dropped"));
+  }
+
+  @Test
+  void selfLoopsAndRepeatedEdgesAreDroppedAndCountedAndTheLedgerAddsUp() throws Exception {
+    Path file = network("net.adjlist", "NODE1 NODE2 NODE2 NODE1\nNODE2 NODE1 NODE3\nNODE3 bogus\n\n");
+
+    NetworkSnapshotSummary summary = load(file.toString());
+
+    assertThat(count("SELECT count(*) FROM fieldflow.network_edges"), equalTo(4L));
+    assertThat(summary.droppedSelfLoops(), equalTo(1L));
+    assertThat(summary.droppedDuplicates(), equalTo(2L));
+    assertThat(summary.rejectedLines(), equalTo(1L));
+    assertThat(rows("SELECT lines_read, records_read, rows_loaded, duplicates, rejected, status"
+            + " FROM fieldflow.ingest_files WHERE pipeline = 'network'"),
+        equalTo(List.of("3|5|2|3|1|done")));
+    // lines = accepted + rejected; records (neighbours written) = loaded + dropped
+    assertThat(rows("SELECT reason_code, line_number FROM fieldflow.rejected_records"),
+        equalTo(List.of("bad_node|3")));
+  }
+
+  @Test
+  void loadingTheSameFileTwiceGivesIdenticalTables() throws Exception {
+    Path file = network("net.adjlist", "NODE1 NODE2 NODE3\nNODE2 NODE3\nNODE4 NODE1\n");
+    load(file.toString());
+    List<String> edges = rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2");
+    List<String> nodes = rows("SELECT node_id, node_type FROM fieldflow.nodes ORDER BY 1");
+    List<String> ledger = rows("SELECT path, version, lines_read, records_read, rows_loaded,"
+        + " duplicates, rejected, status FROM fieldflow.ingest_files ORDER BY 1");
+
+    load(file.toString());
+
+    assertThat(rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2"), equalTo(edges));
+    assertThat(rows("SELECT node_id, node_type FROM fieldflow.nodes ORDER BY 1"), equalTo(nodes));
+    assertThat(rows("SELECT path, version, lines_read, records_read, rows_loaded,"
+        + " duplicates, rejected, status FROM fieldflow.ingest_files ORDER BY 1"), equalTo(ledger));
+    assertThat(count("SELECT count(*) FROM fieldflow.network_staging"), equalTo(0L));
+  }
+
+  @Test
+  void aDifferentNetworkReplacesTheOldEdgesCompletely() throws Exception {
+    load(network("old.adjlist", "NODE1 NODE2 NODE3\n").toString());
+
+    load(network("new.adjlist", "NODE7 NODE8\n").toString());
+
+    assertThat(rows("SELECT node_id || '-' || adj_node_id FROM fieldflow.network_edges ORDER BY 1"),
+        equalTo(List.of("7-8", "8-7")));
+  }
+
+  @Test
+  void aCommitThatFailsLeavesThePreviousSnapshotUnchanged() throws Exception {
+    load(network("old.adjlist", "NODE1 NODE2 NODE3\n").toString());
+    List<String> before = rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2");
+    // The new snapshot's edge 42-43 violates a constraint only the swap-in transaction meets.
+    admin("ALTER TABLE fieldflow.network_edges ADD CONSTRAINT no_node_42 CHECK (node_id <> 42)");
+    try {
+      Path bad = network("new.adjlist", "NODE40 NODE41\nNODE42 NODE43\n");
+
+      Exception e = assertThrows(Exception.class, () -> load(bad.toString()));
+
+      assertThat(UserMessages.of(e), containsString("no_node_42"));
+      assertThat(rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2"), equalTo(before));
+      assertThat(count("SELECT count(*) FROM fieldflow.network_snapshots"), equalTo(1L));
+      assertThat(count("SELECT count(*) FROM fieldflow.network_staging"), equalTo(0L));
+    } finally {
+      admin("ALTER TABLE fieldflow.network_edges DROP CONSTRAINT no_node_42");
+    }
+  }
+
+  @Test
+  void aStagingWriteThatFailsHalfwayLeavesThePreviousSnapshotUnchanged() throws Exception {
+    load(network("old.adjlist", "NODE1 NODE2 NODE3\n").toString());
+    List<String> before = rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2");
+    admin("ALTER TABLE fieldflow.network_staging ADD CONSTRAINT no_node_500 CHECK (node_id <> 500)");
+    try {
+      StringBuilder lines = new StringBuilder();
+      for (int n = 1; n <= 1000; n++) {
+        lines.append("NODE").append(n).append(" NODE").append(n + 1).append('\n');
+      }
+      Path bad = network("new.adjlist", lines.toString());
+
+      assertThrows(Exception.class, () -> load(bad.toString()));
+
+      assertThat(rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2"), equalTo(before));
+      assertThat(count("SELECT count(*) FROM fieldflow.network_snapshots"), equalTo(1L));
+    } finally {
+      admin("ALTER TABLE fieldflow.network_staging DROP CONSTRAINT no_node_500");
+    }
+  }
+
+  @Test
+  void aPatternMatchingNothingFailsNamingThePattern() {
+    String pattern = dir.resolve("nothing-here-*.adjlist").toString();
+
+    Exception e = assertThrows(IllegalArgumentException.class, () -> load(pattern));
+
+    assertThat(e.getMessage(), equalTo("no file matches " + pattern + "; check "
+        + NetworkPipeline.INPUT_HINT));
+  }
+
+  @Test
+  void anUnreachableDatabaseFailsFastNamingTheMaskedUrl() throws Exception {
+    Path file = network("net.adjlist", "NODE1 NODE2\n");
+    DatabaseConfig nowhere =
+        DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/fieldflow?password=hunter22", "fieldflow_writer", "hunter22");
+    NetworkPipelineOptions options = options(file.toString(), nowhere);
+    options.setDbConnectTimeoutSeconds(3);
+
+    long start = System.nanoTime();
+    Exception e = assertThrows(Exception.class, () -> NetworkPipeline.run(options, nowhere));
+    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+
+    assertThat(e.getMessage(), containsString("127.0.0.1:1/fieldflow"));
+    assertThat(e.getMessage(), containsString("fieldflow_writer"));
+    assertThat(e.getMessage(), not(containsString("hunter22")));
+    assertThat(seconds, lessThan(30L));
+  }
+
+  @Test
+  void aGeneratedNetworkLoadsWithExactlyItsUndirectedEdgesInBothDirections() throws Exception {
+    Dataset data = Dataset.generate(
+        Params.defaults().withSeed(7).withVisits(0).withQuirks(true).withBadNetworkLines(5));
+    data.writeTo(dir);
+    GeneratedNetwork network = data.network();
+    Manifest.NetworkCounts expected = data.manifest().network();
+
+    NetworkSnapshotSummary summary = load(dir.resolve("network").resolve("*").toString());
+
+    TreeSet<String> expectedEdges = new TreeSet<>();
+    for (GeneratedNetwork.Edge e : network.edges()) {
+      expectedEdges.add(e.low() + "-" + e.high());
+      expectedEdges.add(e.high() + "-" + e.low());
+    }
+    assertThat(new TreeSet<>(rows("SELECT node_id || '-' || adj_node_id FROM fieldflow.network_edges")),
+        equalTo(expectedEdges));
+    assertThat((long) summary.edges(), equalTo(expected.edges()));
+    assertThat(summary.nodes(), equalTo(expected.nodes()));
+    assertThat(summary.rejectedLines(), equalTo(expected.rejected()));
+    assertThat(summary.droppedSelfLoops(), equalTo(expected.selfLoops()));
+    assertThat(summary.droppedDuplicates(), equalTo(expected.repeatedEdges()));
+    // The ledger accounts for every data line and every neighbour written.
+    assertThat(rows("SELECT lines_read, rejected, records_read, rows_loaded, duplicates"
+            + " FROM fieldflow.ingest_files WHERE pipeline = 'network'"),
+        equalTo(List.of(expected.dataLines() + "|" + expected.rejected() + "|"
+            + expected.neighbourTokens() + "|" + expected.edges() + "|"
+            + (expected.selfLoops() + expected.repeatedEdges()))));
+  }
+
+  @Test
+  void theBadInputCorpusIsQuarantinedLineByLineWithItsReasonCodes() throws Exception {
+    Path corpus = Path.of("..", "test-data", "bad-input").toAbsolutePath().normalize();
+    Path file = corpus.resolve("network-bad.adjlist");
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    List<String> expected = new ArrayList<>();
+    List<String> tsv = Files.readAllLines(corpus.resolve("network-bad.expected.tsv"));
+    for (String row : tsv.subList(1, tsv.size())) {
+      String[] cols = row.split("\t");
+      int lineNumber = Integer.parseInt(cols[0]);
+      if (!cols[1].equals("ok")) {
+        expected.add(lineNumber + "|" + cols[1] + "|" + lines.get(lineNumber - 1));
+      }
+    }
+
+    load(file.toString());
+
+    assertThat(rows("SELECT line_number || '|' || reason_code || '|' || raw_text"
+            + " FROM fieldflow.rejected_records WHERE pipeline = 'network' ORDER BY line_number"),
+        equalTo(expected));
+  }
+}
