@@ -205,7 +205,7 @@ class NetworkPipelineTest {
   void anUnreachableDatabaseFailsFastNamingTheMaskedUrl() throws Exception {
     Path file = network("net.adjlist", "NODE1 NODE2\n");
     DatabaseConfig nowhere =
-        DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/fieldflow?password=hunter22", "fieldflow_writer", "hunter22");
+        DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/fieldflow?password=<not-a-real-secret>", "fieldflow_writer", "<not-a-real-secret>");
     NetworkPipelineOptions options = options(file.toString(), nowhere);
     options.setDbConnectTimeoutSeconds(3);
 
@@ -215,7 +215,7 @@ class NetworkPipelineTest {
 
     assertThat(e.getMessage(), containsString("127.0.0.1:1/fieldflow"));
     assertThat(e.getMessage(), containsString("fieldflow_writer"));
-    assertThat(e.getMessage(), not(containsString("hunter22")));
+    assertThat(e.getMessage(), not(containsString("<not-a-real-secret>")));
     assertThat(seconds, lessThan(30L));
   }
 

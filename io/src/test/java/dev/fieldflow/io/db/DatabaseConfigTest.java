@@ -31,10 +31,10 @@ class DatabaseConfigTest {
 
   @Test
   void toStringAndDescribeNeverShowThePassword() {
-    DatabaseConfig config = DatabaseConfig.of(URL, "fieldflow_writer", "s3cret-pw");
+    DatabaseConfig config = DatabaseConfig.of(URL, "fieldflow_writer", "<not-a-real-secret>");
 
-    assertThat(config.toString(), not(containsString("s3cret-pw")));
-    assertThat(config.describe(), not(containsString("s3cret-pw")));
+    assertThat(config.toString(), not(containsString("<not-a-real-secret>")));
+    assertThat(config.describe(), not(containsString("<not-a-real-secret>")));
     assertThat(config.describe(), is(URL + " (user fieldflow_writer)"));
     assertThat(
         config.toString(),
@@ -44,17 +44,17 @@ class DatabaseConfigTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "jdbc:postgresql://db.example.com:5432/fieldflow?password=s3cret-pw",
-        "jdbc:postgresql://db.example.com:5432/fieldflow?user=u&password=s3cret-pw&ssl=true",
-        "jdbc:postgresql://db.example.com:5432/fieldflow?ssl=true&PASSWORD=s3cret-pw",
-        "jdbc:postgresql://db.example.com:5432/fieldflow?sslmode=verify-full&sslpassword=s3cret-pw",
-        "jdbc:postgresql://u:s3cret-pw@db.example.com:5432/fieldflow",
+        "jdbc:postgresql://db.example.com:5432/fieldflow?password=<not-a-real-secret>",
+        "jdbc:postgresql://db.example.com:5432/fieldflow?user=u&password=<not-a-real-secret>&ssl=true",
+        "jdbc:postgresql://db.example.com:5432/fieldflow?ssl=true&PASSWORD=<not-a-real-secret>",
+        "jdbc:postgresql://db.example.com:5432/fieldflow?sslmode=verify-full&sslpassword=<not-a-real-secret>",
+        "jdbc:postgresql://u:<not-a-real-secret>@db.example.com:5432/fieldflow",
       })
   void passwordsWrittenIntoTheUrlAreMasked(String url) {
     DatabaseConfig config = DatabaseConfig.of(url, null, null);
 
-    assertThat(config.toString(), not(containsString("s3cret-pw")));
-    assertThat(config.describe(), not(containsString("s3cret-pw")));
+    assertThat(config.toString(), not(containsString("<not-a-real-secret>")));
+    assertThat(config.describe(), not(containsString("<not-a-real-secret>")));
     assertThat(config.describe(), containsString("****"));
     assertThat(DatabaseConfig.maskSecrets(url), containsString("db.example.com"));
   }
@@ -71,7 +71,7 @@ class DatabaseConfigTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> DatabaseConfig.of("jdbc:mysql://h/db?password=s3cret-pw", "u", null));
+            () -> DatabaseConfig.of("jdbc:mysql://h/db?password=<not-a-real-secret>", "u", null));
 
     assertThat(
         e.getMessage(),
@@ -180,7 +180,7 @@ class DatabaseConfigTest {
       closedPort = socket.getLocalPort();
     }
     String url = "jdbc:postgresql://127.0.0.1:" + closedPort + "/fieldflow";
-    DatabaseConfig config = DatabaseConfig.of(url + "?sslpassword=s3cret-pw", "fieldflow_writer", "pw");
+    DatabaseConfig config = DatabaseConfig.of(url + "?sslpassword=<not-a-real-secret>", "fieldflow_writer", "pw");
 
     long started = System.nanoTime();
     DatabaseUnavailableException e =
@@ -207,7 +207,7 @@ class DatabaseConfigTest {
 
   @Test
   void jdbcIoConfigurationDisplaysNoPassword() {
-    DatabaseConfig config = DatabaseConfig.of(URL, "fieldflow_writer", "s3cret-pw");
+    DatabaseConfig config = DatabaseConfig.of(URL, "fieldflow_writer", "<not-a-real-secret>");
 
     String displayed =
         DisplayData.from(
@@ -217,7 +217,7 @@ class DatabaseConfigTest {
             .toString();
 
     assertThat(displayed, containsString(URL));
-    assertThat(displayed, not(containsString("s3cret-pw")));
+    assertThat(displayed, not(containsString("<not-a-real-secret>")));
   }
 
   @Test
