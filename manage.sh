@@ -31,6 +31,10 @@ usage: ./manage.sh MODE [options]
                              write deterministic sample data in the raw formats
   network [--input=PATTERN] [--runner=direct] [-- beam options]
                              load the network snapshot, then exit
+  visit [--input=PATTERN] [--once] [--runner=direct] [-- beam options]
+                             ingest visit files: continuously in the background (log and pid
+                             under .fieldflow/), or with --once the files present now, then exit
+  status                     per pipeline: files done/failed, rows, rejects, last file, lag; running jobs
   demo                       the whole story on embedded defaults
   test [--fast]              the full test suite, exactly what CI runs (--fast skips slow suites)
   stop                       stop running pipelines and the local database; keep data
@@ -123,7 +127,8 @@ mode_build() {
   require_java
   require_maven
   say "build: compiling all modules and the runnable jar (tests skipped; ./manage.sh test runs them)"
-  mvn -B -q -DskipTests install
+  # package, not install: the reactor resolves its own modules, and ~/.m2 stays clean.
+  mvn -B -q -DskipTests package
   [[ -f "$JAR" ]] || die "build: $JAR was not produced"
   say "build: $JAR"
 }
@@ -196,6 +201,101 @@ mode_network() {
   fieldflow_java network "--networkInput=$input" "${profile[@]}" "${beam_args[@]}"
 }
 
+VISIT_PID="$RUN_DIR/visit.pid"
+VISIT_LOG="$LOG_DIR/visit.log"
+
+# Prints the pid of the background visit pipeline when it runs; forgets a stale pid file.
+visit_pid() {
+  [[ -f "$VISIT_PID" ]] || return 1
+  local pid
+  pid=$(<"$VISIT_PID")
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    printf '%s' "$pid"
+    return 0
+  fi
+  rm -f -- "$VISIT_PID"
+  return 1
+}
+
+mode_visit() {
+  local input="${FIELDFLOW_VISITS:-}" runner=direct once=false beam_args=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --input=*) input=${1#--input=} ;;
+      --once) once=true ;;
+      --runner=*) runner=${1#--runner=} ;;
+      --) shift; beam_args+=("$@"); break ;;
+      *) die "visit: unknown option '$1' (Beam options go after --)" ;;
+    esac
+    shift
+  done
+  [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
+  ensure_built
+  local profile
+  mapfile -t profile < <(runner_args "$runner")
+  if $once; then
+    fieldflow_java visit "--visitsInput=$input" --once "${profile[@]}" "${beam_args[@]}"
+    return
+  fi
+  local pid
+  if pid=$(visit_pid); then
+    say "visit: already running (pid $pid); log $VISIT_LOG"
+    return
+  fi
+  require_java
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  local offset=0
+  [[ -f "$VISIT_LOG" ]] && offset=$(stat -c %s "$VISIT_LOG")
+  say "visit: starting the continuous visit pipeline on $input"
+  # shellcheck disable=SC2086 # the options are a word list on purpose
+  nohup java $PIPELINE_JAVA_OPTS -jar "$JAR" visit "--visitsInput=$input" "${profile[@]}" \
+    "${beam_args[@]}" >>"$VISIT_LOG" 2>&1 </dev/null &
+  pid=$!
+  printf '%s\n' "$pid" >"$VISIT_PID"
+  # Ready when the pipeline says it started; a failure at startup ends the process instead.
+  local waited=0
+  until tail -c "+$((offset + 1))" "$VISIT_LOG" | grep -q 'ingesting visits from'; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f -- "$VISIT_PID"
+      tail -c "+$((offset + 1))" "$VISIT_LOG" | tail -n 5 >&2
+      die "visit: the pipeline stopped at startup; see $VISIT_LOG"
+    fi
+    ((waited++ < 600)) || die "visit: no startup line after 120 s; see $VISIT_LOG"
+    sleep 0.2
+  done
+  say "visit: running in the background (pid $pid); log $VISIT_LOG; ./manage.sh status shows progress, ./manage.sh stop ends it"
+}
+
+# Ends the background visit pipeline: SIGTERM, then SIGKILL after 30 s. Either way is safe:
+# files in flight are read again by the next run (the ledger keeps what was committed).
+stop_visit() {
+  local pid
+  pid=$(visit_pid) || return 0
+  say "stop: stopping the visit pipeline (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((waited++ >= 150)); then
+      say "stop: the visit pipeline did not end within 30 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f -- "$VISIT_PID"
+}
+
+mode_status() {
+  ensure_built
+  fieldflow_java status "$@"
+  local pid
+  if pid=$(visit_pid); then
+    say "running: visit pipeline (pid $pid), log $VISIT_LOG"
+  else
+    say "running: no visit pipeline"
+  fi
+}
+
 mode_demo() {
   ensure_built
   say "demo: starting the local database"
@@ -204,6 +304,9 @@ mode_demo() {
   fieldflow_java generate --out "$DEMO_DATA" --seed "$DEMO_SEED" --quirks
   say "demo: loading the network"
   mode_network "--input=$DEMO_DATA/network/*"
+  say "demo: ingesting the generated visits (--once)"
+  mode_visit "--input=$DEMO_DATA/visits/" --once
+  fieldflow_java status
 }
 
 mode_test() {
@@ -217,10 +320,11 @@ mode_test() {
     esac
   done
   say "test: running the test suite${excluded:+ without the slow suites}"
-  mvn -B install "-DexcludedGroups=$excluded"
+  mvn -B verify "-DexcludedGroups=$excluded"
 }
 
 mode_stop() {
+  stop_visit
   if [[ -f "$JAR" && -d "$FIELDFLOW_HOME" ]]; then
     fieldflow_java db stop
   fi
@@ -244,6 +348,8 @@ main() {
     db) mode_db "$@" ;;
     generate) mode_generate "$@" ;;
     network) mode_network "$@" ;;
+    visit) mode_visit "$@" ;;
+    status) mode_status "$@" ;;
     demo) mode_demo "$@" ;;
     test) mode_test "$@" ;;
     stop) mode_stop "$@" ;;

@@ -19,6 +19,8 @@ public final class Main {
 
   static {
     COMMANDS.put("network", NetworkPipeline::main);
+    COMMANDS.put("visit", VisitPipeline::main);
+    COMMANDS.put("status", dev.fieldflow.pipelines.status.Status::main);
     COMMANDS.put("generate", dev.fieldflow.testdata.Generate::main);
     COMMANDS.put("db", dev.fieldflow.io.db.LocalDatabase::main);
   }

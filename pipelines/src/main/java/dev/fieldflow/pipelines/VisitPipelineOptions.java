@@ -1,0 +1,64 @@
+package dev.fieldflow.pipelines;
+
+import org.apache.beam.sdk.io.aws2.options.S3Options;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.DefaultValueFactory;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * Options of {@link VisitPipeline}. S3 comes from Beam's own options ({@code --awsRegion},
+ * {@code --endpoint}, {@code --awsCredentialsProvider}, {@code --s3ClientFactoryClass}) and the
+ * AWS SDK's default chain (AWS_REGION, AWS_ACCESS_KEY_ID..., profiles, instance role).
+ */
+public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
+  @Description("Visit files to ingest: a local directory or glob, or an s3://bucket/prefix/ pattern"
+      + " (a directory or a prefix ending in / means every file in it). Default: FIELDFLOW_VISITS.")
+  @Default.InstanceFactory(VisitsInputFromEnvironment.class)
+  String getVisitsInput();
+
+  void setVisitsInput(String value);
+
+  @Description("Ingest the files present now, then exit (backfill). Without it the pipeline keeps"
+      + " polling for new files until stopped.")
+  @Default.Boolean(false)
+  boolean getOnce();
+
+  void setOnce(boolean value);
+
+  @Description("Seconds between two listings of the input in the continuous mode.")
+  @Default.Integer(5)
+  int getPollIntervalSeconds();
+
+  void setPollIntervalSeconds(int value);
+
+  @Description("Seconds a failed file (unreadable, or its commit refused) waits before it is tried"
+      + " again; the wait doubles with each attempt, up to an hour.")
+  @Default.Integer(60)
+  int getRetryFailedAfterSeconds();
+
+  void setRetryFailedAfterSeconds(int value);
+
+  @Description("Seconds every database step keeps retrying while PostgreSQL is unreachable before"
+      + " the pipeline gives up and fails.")
+  @Default.Integer(300)
+  int getDbOutageToleranceSeconds();
+
+  void setDbOutageToleranceSeconds(int value);
+
+  @Description("Address S3 buckets by path (http://host:port/bucket/key) instead of by host name:"
+      + " needed by S3-compatible servers such as MinIO or S3Proxy behind a host name. Use with"
+      + " --endpoint.")
+  @Default.Boolean(false)
+  boolean getS3PathStyle();
+
+  void setS3PathStyle(boolean value);
+
+  /** Reads the default from FIELDFLOW_VISITS, so options beat the environment. */
+  class VisitsInputFromEnvironment implements DefaultValueFactory<String> {
+    @Override
+    public String create(PipelineOptions options) {
+      return System.getenv("FIELDFLOW_VISITS");
+    }
+  }
+}

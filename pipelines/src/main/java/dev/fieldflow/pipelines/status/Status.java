@@ -1,0 +1,136 @@
+package dev.fieldflow.pipelines.status;
+
+import dev.fieldflow.io.db.DatabaseConfig;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Locale;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * {@code fieldflow status}: what the pipelines have ingested, from the ledger and the tables.
+ * Per pipeline: files done, failed and running, rows stored, lines rejected, duplicates and
+ * updates, the last file committed and the ingest lag (a file's arrival, its last-modified
+ * time, to its rows committed); then the failed files with their reasons.
+ */
+public final class Status {
+  private Status() {}
+
+  /** Where PostgreSQL is: the same options and environment as the pipelines. */
+  public interface StatusOptions extends PipelineOptions {
+    @Description("JDBC URL of PostgreSQL. Default: FIELDFLOW_JDBC_URL, else the local database.")
+    String getJdbcUrl();
+
+    void setJdbcUrl(String value);
+
+    @Description("Database user. Default: FIELDFLOW_DB_USER, else the local database's writer.")
+    String getDbUser();
+
+    void setDbUser(String value);
+  }
+
+  public static void main(String[] args) throws SQLException {
+    StatusOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(StatusOptions.class);
+    DatabaseConfig db = DatabaseConfig.resolve(options.getJdbcUrl(), options.getDbUser(), null);
+    db.checkReachable(Duration.ofSeconds(10));
+    print(db, System.out);
+  }
+
+  /** Prints the status of every pipeline to {@code out}. */
+  public static void print(DatabaseConfig db, PrintStream out) throws SQLException {
+    try (Connection c = db.dataSource().getConnection()) {
+      out.println("database: " + db.describe());
+      for (String pipeline : new String[] {"visit", "network"}) {
+        printPipeline(c, pipeline, out);
+      }
+    }
+  }
+
+  private static void printPipeline(Connection c, String pipeline, PrintStream out) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed'),"
+            + " count(*) FILTER (WHERE status = 'running'),"
+            + " coalesce(sum(lines_read) FILTER (WHERE status = 'done'), 0),"
+            + " coalesce(sum(rows_loaded) FILTER (WHERE status = 'done'), 0),"
+            + " coalesce(sum(rejected) FILTER (WHERE status = 'done'), 0),"
+            + " coalesce(sum(duplicates) FILTER (WHERE status = 'done'), 0),"
+            + " coalesce(sum(updates) FILTER (WHERE status = 'done'), 0)"
+            + " FROM fieldflow.ingest_files WHERE pipeline = ?")) {
+      ps.setString(1, pipeline);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        out.printf(Locale.ROOT, "%s: %d file(s) done, %d failed, %d running; %d lines: %d loaded,"
+                + " %d updated, %d duplicates, %d rejected%n",
+            pipeline, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+            rs.getLong(8), rs.getLong(7), rs.getLong(6));
+      }
+    }
+    if (pipeline.equals("visit")) {
+      out.printf(Locale.ROOT, "  %d distinct visits stored, %d tasks, %d nodes; %d rejected lines in quarantine%n",
+          count(c, "SELECT count(*) FROM fieldflow.visits"),
+          count(c, "SELECT count(*) FROM fieldflow.tasks"),
+          count(c, "SELECT count(*) FROM fieldflow.nodes"),
+          count(c, "SELECT count(*) FROM fieldflow.rejected_records WHERE pipeline = 'visit'"));
+    } else {
+      out.printf(Locale.ROOT, "  %d undirected edges in the current snapshot%n",
+          count(c, "SELECT count(*) / 2 FROM fieldflow.network_edges"));
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT path, finished_at,"
+            + " extract(epoch FROM finished_at - coalesce(last_modified, discovered_at))"
+            + " FROM fieldflow.ingest_files WHERE pipeline = ? AND status = 'done'"
+            + " ORDER BY finished_at DESC LIMIT 1")) {
+      ps.setString(1, pipeline);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          out.printf(Locale.ROOT, "  last file: %s, committed %s, ingest lag %s%n",
+              rs.getString(1), rs.getTimestamp(2).toInstant(), seconds(rs.getDouble(3)));
+        } else {
+          out.println("  last file: none yet");
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lag), max(lag), count(*) FROM ("
+            + " SELECT extract(epoch FROM finished_at - coalesce(last_modified, discovered_at)) AS lag"
+            + " FROM fieldflow.ingest_files WHERE pipeline = ? AND status = 'done'"
+            + " ORDER BY finished_at DESC LIMIT 100) recent")) {
+      ps.setString(1, pipeline);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next() && rs.getLong(3) > 1) {
+          out.printf(Locale.ROOT, "  ingest lag of the last %d files: median %s, max %s%n",
+              rs.getLong(3), seconds(rs.getDouble(1)), seconds(rs.getDouble(2)));
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT path, attempts, error, retry_after FROM fieldflow.ingest_files"
+            + " WHERE pipeline = ? AND status = 'failed' ORDER BY path LIMIT 20")) {
+      ps.setString(1, pipeline);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.printf(Locale.ROOT, "  failed: %s (attempt %d): %s%s%n", rs.getString(1), rs.getInt(2),
+              rs.getString(3), rs.getTimestamp(4) == null ? "" : "; retried after " + rs.getTimestamp(4).toInstant());
+        }
+      }
+    }
+  }
+
+  private static long count(Connection c, String sql) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static String seconds(double s) {
+    return s < 120 ? String.format(Locale.ROOT, "%.1f s", s)
+        : s < 7200 ? String.format(Locale.ROOT, "%.1f min", s / 60)
+        : String.format(Locale.ROOT, "%.1f h", s / 3600);
+  }
+}

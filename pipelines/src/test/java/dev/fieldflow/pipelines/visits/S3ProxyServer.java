@@ -1,0 +1,126 @@
+package dev.fieldflow.pipelines.visits;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A real S3 server for tests: S3Proxy 4.1.0 (copied by Maven to target/s3proxy/s3proxy.jar) in
+ * its own process on 127.0.0.1, keeping objects in memory, checking AWS signatures. Its log
+ * goes to target/s3proxy/s3proxy-PORT.log.
+ */
+final class S3ProxyServer implements AutoCloseable {
+  static final String IDENTITY = "fieldflow-test";
+  static final String CREDENTIAL = "not-a-secret-test-credential";
+
+  private final Process process;
+  private final int port;
+  private final S3Client client;
+
+  private S3ProxyServer(Process process, int port) {
+    this.process = process;
+    this.port = port;
+    this.client = S3Client.builder()
+        .endpointOverride(endpoint())
+        .region(Region.US_EAST_1)
+        .credentialsProvider(credentials())
+        .forcePathStyle(true)
+        .httpClientBuilder(ApacheHttpClient.builder())
+        .build();
+  }
+
+  static S3ProxyServer start() throws IOException, InterruptedException {
+    Path jar = Path.of("target", "s3proxy", "s3proxy.jar").toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing; run the tests through Maven (it copies S3Proxy there)");
+    }
+    int port;
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    Path properties = Files.createTempFile("s3proxy-", ".properties");
+    Files.writeString(properties, String.join("\n",
+        "s3proxy.endpoint=http://127.0.0.1:" + port,
+        "s3proxy.authorization=aws-v2-or-v4",
+        "s3proxy.identity=" + IDENTITY,
+        "s3proxy.credential=" + CREDENTIAL,
+        "jclouds.provider=transient",
+        "jclouds.identity=" + IDENTITY,
+        "jclouds.credential=" + CREDENTIAL) + "\n");
+    Path log = jar.resolveSibling("s3proxy-" + port + ".log");
+    Process process = new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", jar.toString(),
+            "--properties", properties.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!listening(port)) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        process.destroyForcibly();
+        throw new IllegalStateException("S3Proxy did not start; see " + log);
+      }
+      Thread.sleep(100);
+    }
+    return new S3ProxyServer(process, port);
+  }
+
+  static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static boolean listening(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** By host name, so that only path-style addressing reaches it. */
+  URI endpoint() {
+    return URI.create("http://localhost:" + port);
+  }
+
+  static StaticCredentialsProvider credentials() {
+    return StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL));
+  }
+
+  void createBucket(String bucket) {
+    client.createBucket(b -> b.bucket(bucket));
+  }
+
+  void put(String bucket, String key, byte[] content) {
+    client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
+  }
+
+  List<String> keys(String bucket) {
+    return client.listObjectsV2(b -> b.bucket(bucket)).contents().stream().map(o -> o.key()).toList();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    process.destroy();
+    try {
+      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
