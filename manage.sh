@@ -31,6 +31,8 @@ usage: ./manage.sh MODE [options]
                              write deterministic sample data in the raw formats
   network [--input=PATTERN] [--runner=direct] [-- beam options]
                              load the network snapshot, then exit
+  query q1..q5|all [--NAME=VALUE ...] [--format=table|csv] [--limit=ROWS]
+                             an analysts' answer, asked as the analyst role (query --help)
   visit [--input=PATTERN] [--once] [--runner=direct] [-- beam options]
                              ingest visit files: continuously in the background (log and pid
                              under .fieldflow/), or with --once the files present now, then exit
@@ -201,6 +203,12 @@ mode_network() {
   fieldflow_java network "--networkInput=$input" "${profile[@]}" "${beam_args[@]}"
 }
 
+mode_query() {
+  [[ $# -ge 1 ]] || die "query: which question? ./manage.sh query q1..q5|all [--NAME=VALUE ...] [--format=table|csv] [--limit=ROWS]; ./manage.sh query --help lists the parameters"
+  ensure_built
+  fieldflow_java query "$@"
+}
+
 VISIT_PID="$RUN_DIR/visit.pid"
 VISIT_LOG="$LOG_DIR/visit.log"
 
@@ -307,6 +315,8 @@ mode_demo() {
   say "demo: ingesting the generated visits (--once)"
   mode_visit "--input=$DEMO_DATA/visits/" --once
   fieldflow_java status
+  say "demo: the analysts' five answers (as the analyst role; ./manage.sh query --help for parameters)"
+  fieldflow_java query all --limit=10
 }
 
 mode_test() {
@@ -348,6 +358,7 @@ main() {
     db) mode_db "$@" ;;
     generate) mode_generate "$@" ;;
     network) mode_network "$@" ;;
+    query) mode_query "$@" ;;
     visit) mode_visit "$@" ;;
     status) mode_status "$@" ;;
     demo) mode_demo "$@" ;;
