@@ -3,15 +3,13 @@ package dev.fieldflow.io.visits;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.write.BatchSettings;
 import dev.fieldflow.io.write.BatchStatement;
+import dev.fieldflow.io.write.ShardedBatches;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -19,10 +17,8 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupIntoBatches;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Writes lines of visit files to PostgreSQL in batches and reports, per batch, how many lines
@@ -56,16 +52,8 @@ final class WriteInBatches<T> extends PTransform<PCollection<FileLine<T>>, PColl
 
   @Override
   public PCollection<FileProgress> expand(PCollection<FileLine<T>> lines) {
-    int shards = batching.shards();
-    Coder<FileLine<T>> lineCoder = lines.getCoder();
     return lines
-        .apply("KeyByShard",
-            WithKeys.of((FileLine<T> line) -> Math.floorMod(line.hashCode(), shards))
-                .withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), lineCoder))
-        .apply("GroupIntoBatches",
-            GroupIntoBatches.<Integer, FileLine<T>>ofSize(batching.maxRows())
-                .withMaxBufferingDuration(batching.maxBuffering()))
+        .apply("Batch", ShardedBatches.of(batching))
         .apply("WriteBatch", ParDo.of(new WriteBatchFn<>(statement, kind, db, outageTolerance)));
   }
 

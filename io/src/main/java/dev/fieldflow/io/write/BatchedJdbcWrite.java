@@ -3,19 +3,13 @@ package dev.fieldflow.io.write;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
-import org.apache.beam.sdk.transforms.GroupIntoBatches;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.SerializableFunction;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Writes rows to PostgreSQL in batches: {@link GroupIntoBatches} collects rows per shard key up
+ * Writes rows to PostgreSQL in batches: {@link ShardedBatches} collects rows per shard key up
  * to a size or a buffering time, then {@link JdbcIO} executes one set-based
  * {@link BatchStatement} per batch in its own transaction, retrying transient failures.
  *
@@ -41,15 +35,8 @@ public final class BatchedJdbcWrite<T> extends PTransform<PCollection<T>, PColle
 
   @Override
   public PCollection<Void> expand(PCollection<T> rows) {
-    int shards = settings.shards();
-    SerializableFunction<T, Integer> shardOf = row -> Math.floorMod(row.hashCode(), shards);
     BatchStatement<T> boundStatement = statement;
-    return rows.apply("KeyByShard", WithKeys.of(shardOf).withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), rows.getCoder()))
-        .apply(
-            "GroupIntoBatches",
-            GroupIntoBatches.<Integer, T>ofSize(settings.maxRows())
-                .withMaxBufferingDuration(settings.maxBuffering()))
+    return rows.apply("Batch", ShardedBatches.of(settings))
         .apply(
             "WriteBatch",
             JdbcIO.<KV<Integer, Iterable<T>>>write()
