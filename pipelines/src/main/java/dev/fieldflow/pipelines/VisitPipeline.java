@@ -5,22 +5,31 @@ import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
 import dev.fieldflow.io.visits.ClaimVisitFiles;
 import dev.fieldflow.io.visits.IngestVisitFiles;
 import dev.fieldflow.io.visits.VisitFile;
+import dev.fieldflow.io.visits.ReclaimVisitFiles;
 import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.io.visits.VisitPartitions;
+import dev.fieldflow.io.visits.WatchVisitFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PeriodicImpulse;
 import org.apache.beam.sdk.values.PCollection;
-import org.joda.time.Instant;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.regions.Region;
@@ -29,8 +38,8 @@ import software.amazon.awssdk.regions.Region;
  * Ingests visit files into PostgreSQL, each file exactly once in effect: continuously (polling
  * the input until stopped), or with {@code --once} the files present now, then exits.
  *
- * <p>Every poll lists the input and takes from the ledger the file versions that still need
- * work; each is read, parsed, staged and quarantined in batches, and committed in one
+ * <p>Beam's {@code FileIO.match()} (or, continuously, its {@code Watch}) finds the files; the
+ * ledger takes those that still need work; each is read, parsed, staged and quarantined in batches, and committed in one
  * transaction with its ledger row once all its lines are written. A restart (or a kill) loses
  * nothing and repeats nothing: done files are skipped, files of the stopped run are read again.
  * See docs/INGESTING-VISITS.md.
@@ -88,37 +97,68 @@ public final class VisitPipeline {
    */
   public static PipelineResult start(VisitPipelineOptions options, DatabaseConfig db, UUID runId)
       throws IOException {
-    String pattern = pattern(options.getVisitsInput());
-    options.setVisitsInput(pattern);
-    checkS3(options, pattern);
+    VisitPartitions partitions = partitions(options);
+    options.setVisitsInput(partitions.everything());
+    checkS3(options, partitions.everything());
     FileSystems.setDefaultPipelineOptions(options);
-    int listed = listOrFail(pattern);
+    List<String> patterns = options.getOnce()
+        ? List.of(partitions.everything()) : partitions.patternsOn(LocalDate.now(ZoneOffset.UTC));
+    int listed = 0;
+    for (String pattern : patterns) {
+      listed += listOrFail(pattern);
+    }
     db.checkReachable(Duration.ofSeconds(options.getDbConnectTimeoutSeconds()));
-    LOG.info("ingesting visits from {} ({} file(s) there now, {}) into {} as run {}", pattern,
-        listed, options.getOnce() ? "once" : "polling every " + options.getPollIntervalSeconds() + " s",
+    LOG.info("ingesting visits from {} ({} file(s) there now, {}) into {} as run {}",
+        options.getOnce() ? partitions.everything() : partitions.describe(), listed,
+        options.getOnce() ? "once" : "watching with a poll every " + options.getPollIntervalSeconds()
+            + " s, a new watch every " + options.getWatchGenerationMinutes() + " min",
         db.describe(), runId);
     Pipeline pipeline = Pipeline.create(options);
     build(pipeline, options, db, runId);
     return pipeline.run();
   }
 
-  /** The pipeline as a chain of named steps; the same names appear in the runner's UI and logs. */
+  /**
+   * The pipeline as a chain of named steps; the same names appear in the runner's UI and logs.
+   * With {@code --once}, Beam's bounded {@code FileIO.match()} lists the input once; otherwise
+   * {@link WatchVisitFiles} watches it, and the ledger is checked for failed files due for a
+   * retry and files of dead runs. Either way the ledger decides what is read.
+   */
   static void build(Pipeline pipeline, VisitPipelineOptions options, DatabaseConfig db, UUID runId) {
     Duration outageTolerance = Duration.ofSeconds(options.getDbOutageToleranceSeconds());
-    PCollection<Instant> polls =
-        options.getOnce()
-            ? pipeline.apply("ListOnce", Create.of(Instant.now()))
-            : pipeline.apply("Poll",
-                PeriodicImpulse.create()
-                    .withInterval(org.joda.time.Duration.standardSeconds(
-                        Math.max(1, options.getPollIntervalSeconds()))));
-    polls
-        .apply("ClaimNewFiles",
-            new ClaimVisitFiles(options.getVisitsInput(), runId, db, outageTolerance, options.getOnce()))
-        .setCoder(org.apache.beam.sdk.coders.SerializableCoder.of(VisitFile.class))
-        .apply("IngestVisitFiles",
-            new IngestVisitFiles(db, Databases.batching(options), outageTolerance,
-                Duration.ofSeconds(options.getRetryFailedAfterSeconds())));
+    VisitPartitions partitions = partitions(options);
+    PCollection<VisitFile> claimed;
+    if (options.getOnce()) {
+      WatchVisitFiles.keepModificationTimes(pipeline);
+      claimed = pipeline
+          .apply("MatchFiles", FileIO.match().filepattern(partitions.everything())
+              .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true));
+    } else {
+      Duration poll = Duration.ofSeconds(Math.max(1, options.getPollIntervalSeconds()));
+      PCollection<VisitFile> seen = pipeline
+          .apply("DiscoverFiles", new WatchVisitFiles(partitions, poll,
+              Duration.ofMinutes(options.getWatchGenerationMinutes()),
+              Duration.ofMinutes(options.getWatchIdleMinutes())))
+          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, false));
+      PCollection<VisitFile> retried = pipeline
+          .apply("CheckLedger", PeriodicImpulse.create().withInterval(
+              org.joda.time.Duration.millis(poll.toMillis())))
+          .apply("ReclaimFiles", new ReclaimVisitFiles(runId, db, outageTolerance));
+      claimed = PCollectionList.of(seen).and(retried).apply("AllClaimedFiles", Flatten.pCollections());
+    }
+    claimed.apply("IngestVisitFiles",
+        new IngestVisitFiles(db, Databases.batching(options), outageTolerance,
+            Duration.ofSeconds(options.getRetryFailedAfterSeconds())));
+  }
+
+  /** What to discover: the partition template if given, else the input as one pattern. */
+  static VisitPartitions partitions(VisitPipelineOptions options) {
+    String template = options.getVisitsPartitionTemplate();
+    if (template != null && !template.isBlank()) {
+      return VisitPartitions.daily(template.strip());
+    }
+    return VisitPartitions.whole(pattern(options.getVisitsInput()));
   }
 
   /** The input as a pattern: a directory or a prefix ending in {@code /} means all its files. */
@@ -169,7 +209,14 @@ public final class VisitPipeline {
   /** Lists the input once, so that a wrong bucket, endpoint or permission fails now. */
   private static int listOrFail(String pattern) throws IOException {
     try {
-      return ClaimVisitFiles.list(pattern).size();
+      MatchResult result = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
+      if (result.status() == MatchResult.Status.NOT_FOUND) {
+        return 0;
+      }
+      if (result.status() != MatchResult.Status.OK) {
+        throw new IOException(result.status().toString());
+      }
+      return (int) result.metadata().stream().filter(m -> !m.resourceId().isDirectory()).count();
     } catch (IOException | RuntimeException e) {
       throw new IOException("cannot list " + pattern + ": " + UserMessages.of(e)
           + "; check " + INPUT_HINT + ", the endpoint and your access", e);

@@ -26,11 +26,35 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   void setOnce(boolean value);
 
-  @Description("Seconds between two listings of the input in the continuous mode.")
+  @Description("Seconds between two polls of the watched input in the continuous mode; also how"
+      + " often the ledger is asked for failed files due for a retry.")
   @Default.Integer(5)
   int getPollIntervalSeconds();
 
   void setPollIntervalSeconds(int value);
+
+  @Description("Continuous mode: watch date partitions instead of the whole input, e.g."
+      + " s3://bucket/visits/{yyyy}/{MM}/{dd}/* ({yyyy}, {MM} and {dd} required). Each watch"
+      + " generation watches today's and yesterday's partition (UTC), so the watch's memory is"
+      + " bounded by two days of files. With --once: every partition. Replaces --visitsInput.")
+  String getVisitsPartitionTemplate();
+
+  void setVisitsPartitionTemplate(String value);
+
+  @Description("Continuous mode: minutes between two watch generations. Each generation starts a"
+      + " fresh watch of each pattern (its first poll lists all files there again; the ledger"
+      + " skips those done), and the previous watch ends, freeing its memory.")
+  @Default.Integer(60)
+  int getWatchGenerationMinutes();
+
+  void setWatchGenerationMinutes(int value);
+
+  @Description("Continuous mode: minutes a watch older than a generation waits for a new file"
+      + " before it ends; shorter than --watchGenerationMinutes.")
+  @Default.Integer(15)
+  int getWatchIdleMinutes();
+
+  void setWatchIdleMinutes(int value);
 
   @Description("Seconds a failed file (unreadable, or its commit refused) waits before it is tried"
       + " again; the wait doubles with each attempt, up to an hour.")

@@ -19,6 +19,16 @@ public final class FileVersion {
     return "size:" + metadata.sizeBytes() + ",mtime:" + metadata.lastModifiedMillis();
   }
 
+  /**
+   * Whether {@code recorded} (a version the ledger has) is the version of the file now. Both
+   * forms are accepted: Beam's S3 file system reports an etag when it looks at one object
+   * (HEAD) but not in a listing, so the same object can be recorded either way.
+   */
+  public static boolean matches(String recorded, MatchResult.Metadata now) {
+    return recorded.equals(of(now))
+        || recorded.equals("size:" + now.sizeBytes() + ",mtime:" + now.lastModifiedMillis());
+  }
+
   /** The path the ledger records: the file's full URI or absolute local path. */
   public static String path(MatchResult.Metadata metadata) {
     return metadata.resourceId().toString();

@@ -2,39 +2,42 @@ package dev.fieldflow.io.visits;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileVersion;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Discovers visit files through the ledger. In: one tick per poll (a {@code PeriodicImpulse},
- * or a single element for {@code --once}). Each tick lists the input pattern and takes from the
- * ledger the listed file versions that need work (new, failed and due for a retry, or orphaned
- * by a run that died). Out: the files taken, each once per attempt.
+ * Takes matched files from the ledger. In: files as Beam's {@code FileIO.match()} or its
+ * {@code Watch} report them (a file seen again by a new watch, or by a restarted pipeline,
+ * comes again). Out: the file versions that need work — new, failed and due for a retry, or
+ * left {@code running} by a run that died — each marked {@code running} for this run; a file
+ * that is {@code done}, or that this run is ingesting already, is dropped.
  *
- * <p>Unlike {@code FileIO.match().continuously()}, this keeps no state in the pipeline: Beam's
- * {@code Watch} remembers every file it ever saw (in memory, copied on every poll, lost on
- * restart), while the ledger already has to answer "ingested already?" durably. A poll costs
- * one listing of the pattern and one query with the listed names. A listing that fails (the
- * bucket unreachable) is logged and counted, and the next tick tries again.
+ * <p>The files of a bundle are claimed together, up to {@value #MAX_CLAIM} per statement, so a
+ * watch's first poll over thousands of files already done costs a few indexed look-ups, not one
+ * round trip per file. Each sighting of a file gets its own claim id (run, poll time, path,
+ * version): a retried bundle gets back what it took, another poll's sighting of a file in
+ * flight gets nothing.
  */
-public final class ClaimVisitFiles extends PTransform<PCollection<Instant>, PCollection<VisitFile>> {
-  private final String pattern;
+public final class ClaimVisitFiles
+    extends PTransform<PCollection<MatchResult.Metadata>, PCollection<VisitFile>> {
+  static final int MAX_CLAIM = 1_000;
+
   private final UUID runId;
   private final DatabaseConfig db;
   private final Duration outageTolerance;
@@ -45,9 +48,7 @@ public final class ClaimVisitFiles extends PTransform<PCollection<Instant>, PCol
    *     of any other run is an orphan to take over
    * @param retryFailedNow take failed files without waiting for their retry time ({@code --once})
    */
-  public ClaimVisitFiles(
-      String pattern, UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow) {
-    this.pattern = pattern;
+  public ClaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow) {
     this.runId = runId;
     this.db = db;
     this.outageTolerance = outageTolerance;
@@ -55,46 +56,39 @@ public final class ClaimVisitFiles extends PTransform<PCollection<Instant>, PCol
   }
 
   @Override
-  public PCollection<VisitFile> expand(PCollection<Instant> ticks) {
-    return ticks.apply("ListAndClaim",
-        ParDo.of(new ClaimFn(pattern, runId, db, outageTolerance, retryFailedNow)));
+  public PCollection<VisitFile> expand(PCollection<MatchResult.Metadata> matched) {
+    return matched.apply("ClaimInLedger",
+        ParDo.of(new ClaimFn(runId, db, outageTolerance, retryFailedNow)));
   }
 
-  /** Lists the pattern now: every file (not directory), with the version the ledger records. */
-  public static List<VisitLedger.Listed> list(String pattern) throws IOException {
-    MatchResult result = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
-    List<VisitLedger.Listed> listed = new ArrayList<>();
-    if (result.status() == MatchResult.Status.NOT_FOUND) {
-      return listed;
-    }
-    if (result.status() != MatchResult.Status.OK) {
-      throw new IOException("cannot list " + pattern + ": " + result.status());
-    }
-    for (MatchResult.Metadata m : result.metadata()) {
-      if (!m.resourceId().isDirectory()) {
-        listed.add(new VisitLedger.Listed(
-            FileVersion.path(m), FileVersion.of(m), m.sizeBytes(), m.lastModifiedMillis()));
-      }
-    }
-    return listed;
+  /** What the ledger records of a matched file. */
+  static VisitLedger.Listed listed(MatchResult.Metadata m) {
+    return new VisitLedger.Listed(
+        FileVersion.path(m), FileVersion.of(m), m.sizeBytes(), m.lastModifiedMillis());
   }
 
-  private static final class ClaimFn extends DoFn<Instant, VisitFile> {
+  /** The id of one sighting of a file by run {@code runId}: the same for a repeat of it. */
+  static UUID claimId(UUID runId, Instant seenAt, VisitLedger.Listed file) {
+    return UUID.nameUUIDFromBytes((runId + "/" + seenAt.getMillis() + "/" + file.path() + "/"
+        + file.version()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static final class ClaimFn extends DoFn<MatchResult.Metadata, VisitFile> {
     private static final Logger LOG = LoggerFactory.getLogger(ClaimVisitFiles.class);
 
-    private final String pattern;
+    /** A matched file waiting for the end of its bundle, with where its claims go. */
+    private record Sighting(VisitLedger.Claim claim, Instant timestamp, BoundedWindow window) {}
+
     private final UUID runId;
     private final DatabaseConfig db;
     private final Duration outageTolerance;
     private final boolean retryFailedNow;
-    private final Counter polls = Metrics.counter(IngestVisitFiles.class, "polls");
-    private final Counter listFailures = Metrics.counter(IngestVisitFiles.class, "list_failures");
+    private final Counter filesMatched = Metrics.counter(IngestVisitFiles.class, "files_matched");
     private final Counter filesClaimed = Metrics.counter(IngestVisitFiles.class, "files_claimed");
     private transient RetryingDatabase database;
-    private transient String lastListError;
+    private transient List<Sighting> pending;
 
-    ClaimFn(String pattern, UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow) {
-      this.pattern = pattern;
+    ClaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow) {
       this.runId = runId;
       this.db = db;
       this.outageTolerance = outageTolerance;
@@ -106,32 +100,45 @@ public final class ClaimVisitFiles extends PTransform<PCollection<Instant>, PCol
       database = new RetryingDatabase(db, outageTolerance);
     }
 
+    @StartBundle
+    public void startBundle() {
+      pending = new ArrayList<>();
+    }
+
     @ProcessElement
-    public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
-      polls.inc();
-      List<VisitLedger.Listed> listed;
-      try {
-        listed = list(pattern);
-        lastListError = null;
-      } catch (IOException | RuntimeException e) {
-        listFailures.inc();
-        String error = e.getMessage();
-        if (!String.valueOf(error).equals(lastListError)) {
-          LOG.warn("cannot list {}: {}; trying again at the next poll", pattern, error);
-          lastListError = String.valueOf(error);
-        }
+    public void process(
+        @Element MatchResult.Metadata file, @Timestamp Instant timestamp, BoundedWindow window) {
+      if (file.resourceId().isDirectory()) {
         return;
       }
-      // The same tick gets the same claim id, so a retried bundle gets back what it took.
-      UUID claimId = UUID.nameUUIDFromBytes(
-          (runId + "/" + tick.getMillis()).getBytes(StandardCharsets.UTF_8));
-      List<VisitFile> claimed = database.inTransaction("claiming files of " + pattern,
-          c -> VisitLedger.claim(c, runId, claimId, listed, retryFailedNow));
-      if (!claimed.isEmpty()) {
-        LOG.info("{} new or unfinished file(s) of {} listed to ingest", claimed.size(), pattern);
+      filesMatched.inc();
+      VisitLedger.Listed listed = listed(file);
+      pending.add(new Sighting(
+          new VisitLedger.Claim(listed, claimId(runId, timestamp, listed)), timestamp, window));
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) throws Exception {
+      for (int from = 0; from < pending.size(); from += MAX_CLAIM) {
+        List<Sighting> chunk = pending.subList(from, Math.min(pending.size(), from + MAX_CLAIM));
+        List<VisitLedger.Claim> claims = new ArrayList<>(chunk.size());
+        chunk.forEach(s -> claims.add(s.claim()));
+        List<VisitFile> claimed = database.inTransaction(
+            "claiming " + claims.size() + " matched file(s)",
+            c -> VisitLedger.claim(c, runId, claims, retryFailedNow));
+        if (!claimed.isEmpty()) {
+          LOG.info("{} new or unfinished file(s) of {} matched to ingest", claimed.size(), claims.size());
+        }
+        filesClaimed.inc(claimed.size());
+        // Each file goes out where its sighting was: same timestamp, same window.
+        Map<String, Sighting> byFile = new HashMap<>();
+        chunk.forEach(s -> byFile.putIfAbsent(s.claim().file().path() + "\n" + s.claim().file().version(), s));
+        for (VisitFile f : claimed) {
+          Sighting s = byFile.get(f.path() + "\n" + f.version());
+          context.output(f, s.timestamp(), s.window());
+        }
       }
-      filesClaimed.inc(claimed.size());
-      claimed.forEach(out::output);
+      pending = null;
     }
 
     @Teardown

@@ -6,7 +6,6 @@ import dev.fieldflow.transforms.RejectedLineCoder;
 import dev.fieldflow.transforms.VisitCoder;
 import java.time.Duration;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -82,17 +81,16 @@ public final class IngestVisitFiles
                 new WriteInBatches<>(new QuarantineStatement(), FileProgress.Kind.QUARANTINED, db,
                     batching, outageTolerance));
 
-    return PCollectionList.of(read.get(ReadVisitFileFn.PROGRESS)
-            .setCoder(SerializableCoder.of(FileProgress.class)))
+    return PCollectionList.of(read.get(ReadVisitFileFn.PROGRESS).setCoder(FileProgress.ProgressCoder.of()))
         .and(staged)
         .and(quarantined)
         .apply("AllProgress", Flatten.pCollections())
         .apply("KeyByFile",
             WithKeys.of(FileProgress::fileId).withKeyType(TypeDescriptors.longs()))
-        .setCoder(KvCoder.of(VarLongCoder.of(), SerializableCoder.of(FileProgress.class)))
+        .setCoder(KvCoder.of(VarLongCoder.of(), FileProgress.ProgressCoder.of()))
         .apply("TrackFileCompletion", ParDo.of(new TrackFileCompletion()))
-        .setCoder(SerializableCoder.of(FileOutcome.class))
+        .setCoder(FileOutcome.OutcomeCoder.of())
         .apply("CommitFiles", ParDo.of(new CommitVisitFileFn(db, outageTolerance, retryDelay)))
-        .setCoder(SerializableCoder.of(VisitMerge.Summary.class));
+        .setCoder(VisitMerge.Summary.SummaryCoder.of());
   }
 }

@@ -1,7 +1,12 @@
 package dev.fieldflow.io.visits;
 
-import java.io.Serializable;
-import org.apache.beam.sdk.coders.SerializableCoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -26,7 +31,7 @@ final class TrackFileCompletion extends DoFn<KV<Long, FileProgress>, FileOutcome
    * file} null and totals -1 before) and the lines written so far.
    */
   record Tally(int attempt, VisitFile file, long expectedVisits, long expectedRejects, long staged,
-      long quarantined) implements Serializable {
+      long quarantined) {
 
     static Tally start(int attempt) {
       return new Tally(attempt, null, -1, -1, 0, 0);
@@ -50,9 +55,39 @@ final class TrackFileCompletion extends DoFn<KV<Long, FileProgress>, FileOutcome
     }
   }
 
+  /** The attempt, the file (nullable), the four numbers as varints (totals may be -1). */
+  static final class TallyCoder extends AtomicCoder<Tally> {
+    private static final TallyCoder INSTANCE = new TallyCoder();
+    private static final VarIntCoder INT = VarIntCoder.of();
+    private static final VarLongCoder LONG = VarLongCoder.of();
+    private static final NullableCoder<VisitFile> FILE = NullableCoder.of(VisitFile.FileCoder.of());
+
+    static TallyCoder of() {
+      return INSTANCE;
+    }
+
+    private TallyCoder() {}
+
+    @Override
+    public void encode(Tally t, OutputStream out) throws IOException {
+      INT.encode(t.attempt(), out);
+      FILE.encode(t.file(), out);
+      LONG.encode(t.expectedVisits(), out);
+      LONG.encode(t.expectedRejects(), out);
+      LONG.encode(t.staged(), out);
+      LONG.encode(t.quarantined(), out);
+    }
+
+    @Override
+    public Tally decode(InputStream in) throws IOException {
+      return new Tally(INT.decode(in), FILE.decode(in), LONG.decode(in), LONG.decode(in),
+          LONG.decode(in), LONG.decode(in));
+    }
+  }
+
   @StateId("tally")
   private final StateSpec<ValueState<Tally>> tallySpec =
-      StateSpecs.value(SerializableCoder.of(Tally.class));
+      StateSpecs.value(TallyCoder.of());
 
   @ProcessElement
   public void process(

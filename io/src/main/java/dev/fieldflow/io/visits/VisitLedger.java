@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -26,34 +28,42 @@ public final class VisitLedger {
   /** A file version as listed: what the ledger records about it before reading it. */
   public record Listed(String path, String version, long sizeBytes, long lastModifiedMillis) {}
 
+  /**
+   * A request to take {@code file} under {@code claimId}. The claim id names the sighting of the
+   * file (the run, the poll that saw it): a repeat of the same claim (a retried bundle, a
+   * statement repeated after a lost connection) gets the file back with its attempt unchanged,
+   * while another sighting of a file this run is already ingesting gets nothing.
+   */
+  public record Claim(Listed file, UUID claimId) {}
+
   private static final String CLAIM =
       "INSERT INTO fieldflow.ingest_files AS f"
           + " (pipeline, path, version, size_bytes, last_modified, status, attempts, started_at,"
           + "  run_id, claim_id)"
           + " SELECT '" + PIPELINE + "', u.path, u.version, u.size_bytes,"
           + "  CASE WHEN u.mtime > 0 THEN to_timestamp(u.mtime / 1000.0) END,"
-          + "  'running', 1, now(), ?::uuid, ?::uuid"
-          + " FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[])"
-          + "  AS u(path, version, size_bytes, mtime)"
-          // Most listed files are done: skip them without touching (or locking) their rows.
+          + "  'running', 1, now(), ?::uuid, u.claim_id::uuid"
+          + " FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])"
+          + "  AS u(path, version, size_bytes, mtime, claim_id)"
+          // Most files seen again are done: skip them through the (pipeline, path, version)
+          // index without touching (or locking) their rows.
           + " WHERE NOT EXISTS (SELECT 1 FROM fieldflow.ingest_files d"
           + "  WHERE d.pipeline = '" + PIPELINE + "' AND d.path = u.path AND d.version = u.version"
-          + "  AND NOT (" + claimable("d") + "))"
+          + "  AND NOT (" + claimable("d", "u.claim_id::uuid", "?::uuid") + "))"
           + " ON CONFLICT (pipeline, path, version) DO UPDATE SET"
           + "  status = 'running',"
           + "  attempts = CASE WHEN f.claim_id = EXCLUDED.claim_id THEN f.attempts ELSE f.attempts + 1 END,"
           + "  started_at = now(), finished_at = NULL, error = NULL, retry_after = NULL,"
           + "  run_id = EXCLUDED.run_id, claim_id = EXCLUDED.claim_id"
-          + " WHERE " + claimable("f")
+          + " WHERE " + claimable("f", "EXCLUDED.claim_id", "EXCLUDED.run_id")
           + " RETURNING f.file_id, f.attempts, f.path, f.version";
 
   /**
-   * Whether ledger row {@code t} may be taken by the claim whose run and claim ids are the
-   * statement's first two parameters ({@code EXCLUDED} in the update, so also spelled out).
+   * Whether ledger row {@code t} may be taken by claim {@code claim} of run {@code run}: it is
+   * this claim's already, or failed and due for a retry (the retry-now flag is a parameter), or
+   * running for another (dead) run.
    */
-  private static String claimable(String t) {
-    String run = t.equals("f") ? "EXCLUDED.run_id" : "?::uuid";
-    String claim = t.equals("f") ? "EXCLUDED.claim_id" : "?::uuid";
+  private static String claimable(String t, String claim, String run) {
     return "((" + t + ".status = 'running' AND " + t + ".claim_id IS NOT DISTINCT FROM " + claim + ")"
         + " OR (" + t + ".status = 'failed' AND (? OR " + t + ".retry_after IS NULL"
         + "      OR " + t + ".retry_after <= now()))"
@@ -61,45 +71,50 @@ public final class VisitLedger {
   }
 
   /**
-   * Takes those of {@code listed} that need work for run {@code runId}.
+   * Takes those of {@code claims} that need work for run {@code runId}, in one statement.
+   * A file version asked for twice is asked for once (the first claim).
    *
-   * @param claimId the same for a repeat of the same claim (after a lost connection, or a
-   *     retried bundle): a repeat returns the files it took the first time, attempt unchanged
    * @param retryFailedNow take failed files whatever their retry time ({@code --once})
    * @return the files taken, each with its attempt number
    */
   public static List<VisitFile> claim(
-      Connection c, UUID runId, UUID claimId, List<Listed> listed, boolean retryFailedNow)
-      throws SQLException {
-    if (listed.isEmpty()) {
+      Connection c, UUID runId, List<Claim> claims, boolean retryFailedNow) throws SQLException {
+    Map<List<String>, Claim> unique = new LinkedHashMap<>();
+    for (Claim claim : claims) {
+      unique.putIfAbsent(List.of(claim.file().path(), claim.file().version()), claim);
+    }
+    if (unique.isEmpty()) {
       return List.of();
     }
-    int n = listed.size();
+    int n = unique.size();
     String[] paths = new String[n];
     String[] versions = new String[n];
     Long[] sizes = new Long[n];
     Long[] mtimes = new Long[n];
-    for (int i = 0; i < n; i++) {
-      Listed l = listed.get(i);
+    String[] claimIds = new String[n];
+    int i = 0;
+    for (Claim claim : unique.values()) {
+      Listed l = claim.file();
       paths[i] = l.path();
       versions[i] = l.version();
       sizes[i] = l.sizeBytes();
       mtimes[i] = l.lastModifiedMillis();
+      claimIds[i] = claim.claimId().toString();
+      i++;
     }
     List<VisitFile> claimed = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
       int p = 1;
       ps.setString(p++, runId.toString());
-      ps.setString(p++, claimId.toString());
       ps.setArray(p++, c.createArrayOf("text", paths));
       ps.setArray(p++, c.createArrayOf("text", versions));
       ps.setArray(p++, c.createArrayOf("bigint", sizes));
       ps.setArray(p++, c.createArrayOf("bigint", mtimes));
-      // claimable("d") in NOT EXISTS: claim id, retry-now flag, run id.
-      ps.setString(p++, claimId.toString());
+      ps.setArray(p++, c.createArrayOf("text", claimIds));
+      // claimable("d") in NOT EXISTS: retry-now flag, run id.
       ps.setBoolean(p++, retryFailedNow);
       ps.setString(p++, runId.toString());
-      // claimable("f") in the update: only the retry-now flag is a parameter.
+      // claimable("f") in the update: the retry-now flag.
       ps.setBoolean(p++, retryFailedNow);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -108,6 +123,57 @@ public final class VisitLedger {
       }
     }
     return claimed;
+  }
+
+  /** A ledger row that needs work without any listing having seen its file again. */
+  public record Unfinished(long fileId, String path, String version) {}
+
+  /**
+   * Up to {@code limit} file versions that need work for run {@code runId} whatever a listing
+   * says: failed ones whose retry time has come, and running ones of another (dead) run. Served
+   * by the partial index of unfinished files, so it costs little when there are none.
+   */
+  public static List<Unfinished> unfinished(Connection c, UUID runId, int limit) throws SQLException {
+    List<Unfinished> found = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT file_id, path, version FROM fieldflow.ingest_files"
+                + " WHERE pipeline = '" + PIPELINE + "' AND status <> 'done'"
+                + " AND ((status = 'failed' AND (retry_after IS NULL OR retry_after <= now()))"
+                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid))"
+                + " ORDER BY file_id LIMIT ?")) {
+      ps.setString(1, runId.toString());
+      ps.setInt(2, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(new Unfinished(rs.getLong(1), rs.getString(2), rs.getString(3)));
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Records that unfinished file versions can no longer be read as the version the ledger has
+   * (deleted, or replaced by a new version, which is a file of its own): failed with {@code
+   * error}, not tried again for a day. Rows another claim has taken meanwhile are left alone.
+   */
+  public static int markGone(Connection c, UUID runId, List<Long> fileIds, String error)
+      throws SQLException {
+    if (fileIds.isEmpty()) {
+      return 0;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE fieldflow.ingest_files SET status = 'failed', error = ?, finished_at = now(),"
+                + " retry_after = now() + interval '1 day'"
+                + " WHERE file_id = ANY (?) AND (status = 'failed'"
+                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid))")) {
+      ps.setString(1, truncate(error, 4000));
+      ps.setArray(2, c.createArrayOf("bigint", fileIds.toArray(new Long[0])));
+      ps.setString(3, runId.toString());
+      return ps.executeUpdate();
+    }
   }
 
   /**

@@ -1,9 +1,19 @@
 package dev.fieldflow.io.visits;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
  * Commits one fully staged visit file: in one transaction, merges its staged visits into
@@ -33,6 +43,7 @@ public final class VisitMerge {
   private VisitMerge() {}
 
   /** What a committed file contributed; {@code alreadyDone} when an earlier commit did it. */
+  @DefaultCoder(Summary.SummaryCoder.class)
   public record Summary(
       VisitFile file,
       long linesRead,
@@ -40,13 +51,53 @@ public final class VisitMerge {
       long updates,
       long duplicates,
       long rejected,
-      boolean alreadyDone) implements java.io.Serializable {
+      boolean alreadyDone) {
 
     /** {@code s3://b/visits/a.jsonl: 120 lines: 100 loaded, 5 updated, 10 duplicates, 5 rejected}. */
     public String describe() {
       return file.path() + ": " + linesRead + " lines: " + loaded + " loaded, " + updates
           + " updated, " + duplicates + " duplicates, " + rejected + " rejected"
           + (alreadyDone ? " (committed before)" : "");
+    }
+
+    /** The file, the counts as varints, the flag as a byte. Deterministic. */
+    public static final class SummaryCoder extends AtomicCoder<Summary> {
+      private static final SummaryCoder INSTANCE = new SummaryCoder();
+      private static final VarLongCoder LONG = VarLongCoder.of();
+      private static final BooleanCoder BOOLEAN = BooleanCoder.of();
+
+      public static SummaryCoder of() {
+        return INSTANCE;
+      }
+
+      /** Found by {@code @DefaultCoder} on {@link Summary}. */
+      public static CoderProvider getCoderProvider() {
+        return CoderProviders.forCoder(TypeDescriptor.of(Summary.class), INSTANCE);
+      }
+
+      private SummaryCoder() {}
+
+      @Override
+      public void encode(Summary s, OutputStream out) throws IOException {
+        VisitFile.FileCoder.of().encode(s.file(), out);
+        LONG.encode(s.linesRead(), out);
+        LONG.encode(s.loaded(), out);
+        LONG.encode(s.updates(), out);
+        LONG.encode(s.duplicates(), out);
+        LONG.encode(s.rejected(), out);
+        BOOLEAN.encode(s.alreadyDone(), out);
+      }
+
+      @Override
+      public Summary decode(InputStream in) throws IOException {
+        return new Summary(VisitFile.FileCoder.of().decode(in), LONG.decode(in), LONG.decode(in),
+            LONG.decode(in), LONG.decode(in), LONG.decode(in), BOOLEAN.decode(in));
+      }
+
+      @Override
+      public boolean consistentWithEquals() {
+        return true;
+      }
     }
   }
 
