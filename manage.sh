@@ -9,6 +9,9 @@ cd "$ROOT"
 
 export FIELDFLOW_HOME="${FIELDFLOW_HOME:-$ROOT/.fieldflow}"
 JAR="$ROOT/pipelines/target/fieldflow-bundled.jar"
+# The jar of the flink-runner Maven profile; --runner=flink-* runs pipelines with it.
+FLINK_JAR="$ROOT/pipelines/target/fieldflow-flink-bundled.jar"
+FLINK_CLUSTER="$ROOT/runner-profiles/flink-cluster/cluster.sh"
 RUN_DIR="$FIELDFLOW_HOME/run"
 LOG_DIR="$FIELDFLOW_HOME/logs"
 DEMO_DATA="$FIELDFLOW_HOME/demo-data"
@@ -29,15 +32,18 @@ usage: ./manage.sh MODE [options]
                              the local PostgreSQL (embedded, data under .fieldflow/)
   generate [--out=DIR] [generator options]
                              write deterministic sample data in the raw formats
-  network [--input=PATTERN] [--runner=direct] [-- beam options]
+  network [--input=PATTERN] [--runner=direct|flink-local|flink-cluster|flink-t3micro] [-- beam options]
                              load the network snapshot, then exit
   query q1..q5|all [--NAME=VALUE ...] [--format=table|csv] [--limit=ROWS]
                              an analysts' answer, asked as the analyst role (query --help)
-  visit [--input=PATTERN] [--once] [--runner=direct] [-- beam options]
+  visit [--input=PATTERN] [--once] [--runner=direct|flink-...] [-- beam options]
                              ingest visit files: continuously in the background (log and pid
                              under .fieldflow/), or with --once the files present now, then exit
   status                     per pipeline: files done/failed, rows, rejects, last file, lag; running jobs
-  demo                       the whole story on embedded defaults
+  cluster start|stop|status [--taskmanagers=N] [--port=8081] [--memory=default|t3micro]
+                             a Flink 1.19 session cluster on this machine (JobManager and
+                             TaskManager JVMs, web UI 127.0.0.1:8081; docs/FLINK.md)
+  demo [--runner=NAME]       the whole story on embedded defaults (flink-cluster starts a cluster)
   test [--fast]              the full test suite, exactly what CI runs (--fast skips slow suites)
   stop                       stop running pipelines and the local database; keep data
   kill                       stop everything and delete local state (.fieldflow/)
@@ -84,11 +90,39 @@ fieldflow_java() {
   java $PIPELINE_JAVA_OPTS -jar "$JAR" "$@"
 }
 
-# Beam options of a runner profile: one option per line in runner-profiles/NAME.args.
+# Beam options of a runner profile: one option per line in runner-profiles/NAME.args. An option
+# also given after the profile name (the operator's Beam options) replaces the profile's line:
+# Beam refuses an option given twice.
 runner_args() {
-  local runner=$1 file="$ROOT/runner-profiles/$1.args"
+  local runner=$1 file="$ROOT/runner-profiles/$1.args" line given
+  shift
   [[ -f "$file" ]] || die "unknown runner '$runner'; profiles: $(cd runner-profiles && ls -1 -- *.args | sed 's/\.args$//' | tr '\n' ' ')"
-  grep -v '^[[:space:]]*\(#\|$\)' "$file" || true
+  while IFS= read -r line; do
+    for given in "$@"; do
+      [[ "${given%%=*}" == "${line%%=*}" ]] && continue 2
+    done
+    printf '%s\n' "$line"
+  done < <(grep -v '^[[:space:]]*\(#\|$\)' "$file" || true)
+}
+
+# Builds the jar the runner needs and points JAR and PIPELINE_JAVA_OPTS at it: the flink-*
+# profiles run the flink-runner profile's jar, with Flink's Java 17 flags and a quiet client log.
+ensure_built_for() {
+  if [[ $1 != flink-* ]]; then
+    ensure_built
+    return
+  fi
+  JAR="$FLINK_JAR"
+  if jar_is_stale; then
+    require_java
+    require_maven
+    say "build: the Flink jar (mvn -Pflink-runner; tests skipped)"
+    mvn -B -q -Pflink-runner -pl pipelines -am -DskipTests package
+    [[ -f "$JAR" ]] || die "build: $JAR was not produced"
+  fi
+  local opens
+  opens=$(grep -v '^[[:space:]]*\(#\|$\)' "$ROOT/runner-profiles/flink-cluster/conf/java17.opts" | tr '\n' ' ')
+  PIPELINE_JAVA_OPTS="$PIPELINE_JAVA_OPTS $opens -Dorg.slf4j.simpleLogger.log.org.apache.flink=warn -Dorg.slf4j.simpleLogger.log.org.apache.beam.runners.flink=warn"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -197,9 +231,9 @@ mode_network() {
     shift
   done
   [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
-  ensure_built
   local profile
-  mapfile -t profile < <(runner_args "$runner")
+  mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
+  ensure_built_for "$runner"
   fieldflow_java network "--networkInput=$input" "${profile[@]}" "${beam_args[@]}"
 }
 
@@ -238,9 +272,9 @@ mode_visit() {
     shift
   done
   [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
-  ensure_built
   local profile
-  mapfile -t profile < <(runner_args "$runner")
+  mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
+  ensure_built_for "$runner"
   if $once; then
     fieldflow_java visit "--visitsInput=$input" --once "${profile[@]}" "${beam_args[@]}"
     return
@@ -305,15 +339,26 @@ mode_status() {
 }
 
 mode_demo() {
+  local runner=direct
+  for arg in "$@"; do
+    case "$arg" in
+      --runner=*) runner=${arg#--runner=} ;;
+      *) die "demo: unknown option '$arg'" ;;
+    esac
+  done
+  runner_args "$runner" >/dev/null
   ensure_built
+  if [[ $runner == flink-cluster ]]; then
+    mode_cluster start
+  fi
   say "demo: starting the local database"
   fieldflow_java db start
   say "demo: generating sample data (seed $DEMO_SEED) into $DEMO_DATA"
   fieldflow_java generate --out "$DEMO_DATA" --seed "$DEMO_SEED" --quirks
   say "demo: loading the network"
-  mode_network "--input=$DEMO_DATA/network/*"
+  mode_network "--input=$DEMO_DATA/network/*" "--runner=$runner"
   say "demo: ingesting the generated visits (--once)"
-  mode_visit "--input=$DEMO_DATA/visits/" --once
+  mode_visit "--input=$DEMO_DATA/visits/" --once "--runner=$runner"
   fieldflow_java status
   say "demo: the analysts' five answers (as the analyst role; ./manage.sh query --help for parameters)"
   fieldflow_java query all --limit=10
@@ -331,10 +376,21 @@ mode_test() {
   done
   say "test: running the test suite${excluded:+ without the slow suites}"
   mvn -B verify "-DexcludedGroups=$excluded"
+  say "test: the Flink integration tests (a real cluster; the unit tests above are not run again)"
+  mvn -B -Pflink-runner -pl pipelines -am verify "-DexcludedGroups=$excluded" \
+    -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
+}
+
+mode_cluster() {
+  require_java
+  bash "$FLINK_CLUSTER" "$@"
 }
 
 mode_stop() {
   stop_visit
+  if [[ -d "$FIELDFLOW_HOME/flink/run" ]]; then
+    bash "$FLINK_CLUSTER" stop
+  fi
   if [[ -f "$JAR" && -d "$FIELDFLOW_HOME" ]]; then
     fieldflow_java db stop
   fi
@@ -361,6 +417,7 @@ main() {
     query) mode_query "$@" ;;
     visit) mode_visit "$@" ;;
     status) mode_status "$@" ;;
+    cluster) mode_cluster "$@" ;;
     demo) mode_demo "$@" ;;
     test) mode_test "$@" ;;
     stop) mode_stop "$@" ;;

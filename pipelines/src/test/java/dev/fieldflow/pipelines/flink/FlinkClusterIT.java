@@ -1,0 +1,191 @@
+package dev.fieldflow.pipelines.flink;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.io.network.NetworkSnapshotSummary;
+import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.pipelines.NetworkPipeline;
+import dev.fieldflow.pipelines.NetworkPipelineOptions;
+import dev.fieldflow.pipelines.VisitPipeline;
+import dev.fieldflow.pipelines.VisitPipelineOptions;
+import dev.fieldflow.testdata.Dataset;
+import dev.fieldflow.testdata.GeneratedNetwork;
+import dev.fieldflow.testdata.GeneratedVisit;
+import dev.fieldflow.testdata.Manifest;
+import dev.fieldflow.testdata.Params;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Both pipelines on a real Flink 1.19 session cluster (one JobManager, one TaskManager) started by {@code manage.sh cluster}: the job jar is submitted over REST, the
+ * TaskManager writes to a real PostgreSQL on 127.0.0.1 with the password that travels inside the
+ * job, and the database ends exactly as the generated data set says. Stopping the cluster leaves
+ * no process behind.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// A job whose TaskManager died waits for slots forever: fail instead of hanging the build.
+@Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
+class FlinkClusterIT {
+  @RegisterExtension static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+
+  @TempDir static Path dir;
+
+  static FlinkCluster cluster;
+  static Dataset data;
+
+  @BeforeAll
+  static void startClusterAndWriteData() throws Exception {
+    data = Dataset.generate(Params.defaults().withSeed(11).withNodes(120).withEdges(600)
+        .withVisits(400).withLinesPerFile(150).withQuirks(true).withBadLines(6).withBadNetworkLines(3));
+    data.writeTo(dir.resolve("data"));
+    Files.createDirectories(dir.resolve("home"));
+    cluster = new FlinkCluster(dir.resolve("home"));
+    cluster.start(1);
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (cluster == null) {
+      return;
+    }
+    List<Long> pids = cluster.pids();
+    cluster.stop();
+    for (long pid : pids) {
+      assertThat("process " + pid + " of the cluster after stop",
+          ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), is(false));
+    }
+    assertThat(cluster.pids(), hasSize(0));
+  }
+
+  /** Options that send the job to the test's cluster with the Flink job jar. */
+  static <T extends PipelineOptions> T onCluster(Class<T> type, String... more) {
+    String[] args = {
+      "--runner=FlinkRunner",
+      "--flinkMaster=" + cluster.master(),
+      "--filesToStage=" + FlinkCluster.jobJar(),
+      "--parallelism=1",
+      "--batchSize=200",
+      "--batchMaxBufferingMillis=200",
+      "--dbConnectTimeoutSeconds=10",
+    };
+    String[] all = Arrays.copyOf(args, args.length + more.length);
+    System.arraycopy(more, 0, all, args.length, more.length);
+    return PipelineOptionsFactory.fromArgs(all).as(type);
+  }
+
+  @Test
+  @Order(1)
+  void theNetworkPipelineLoadsExactlyTheGeneratedNetworkOnTheCluster() throws Exception {
+    NetworkPipelineOptions options = onCluster(NetworkPipelineOptions.class);
+    options.setNetworkInput(dir.resolve("data").resolve("network").resolve("*").toString());
+
+    NetworkSnapshotSummary summary = NetworkPipeline.run(options, POSTGRES.writer());
+
+    Manifest.NetworkCounts expected = data.manifest().network();
+    TreeSet<String> expectedEdges = new TreeSet<>();
+    for (GeneratedNetwork.Edge e : data.network().edges()) {
+      expectedEdges.add(e.low() + "-" + e.high());
+      expectedEdges.add(e.high() + "-" + e.low());
+    }
+    assertThat(new TreeSet<>(column("SELECT node_id || '-' || adj_node_id FROM fieldflow.network_edges")),
+        equalTo(expectedEdges));
+    assertThat(summary.nodes(), equalTo(expected.nodes()));
+    assertThat((long) summary.edges(), equalTo(expected.edges()));
+    assertThat(summary.rejectedLines(), equalTo(expected.rejected()));
+    assertThat(POSTGRES.rows("SELECT lines_read, rejected, records_read, rows_loaded, duplicates, status"
+            + " FROM fieldflow.ingest_files WHERE pipeline = 'network'"),
+        equalTo(List.of(List.of(expected.dataLines(), expected.rejected(), expected.neighbourTokens(),
+            expected.edges(), expected.selfLoops() + expected.repeatedEdges(), "done"))));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.rejected_records WHERE pipeline = 'network'"),
+        is(expected.rejected()));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.network_staging"), is(0L));
+  }
+
+  @Test
+  @Order(2)
+  void theVisitPipelineOnceIngestsExactlyTheGeneratedVisitsOnTheCluster() throws Exception {
+    // The data set's "last ingested wins" follows file names; files of one run commit in the
+    // order they finish. So the files arrive one run at a time, in name order.
+    Path in = Files.createDirectories(dir.resolve("in"));
+    for (String file : data.visitFilePaths()) {
+      Path source = dir.resolve("data").resolve(file);
+      Files.move(source, in.resolve(source.getFileName()));
+      VisitPipelineOptions options = onCluster(VisitPipelineOptions.class);
+      options.setVisitsInput(in.toString());
+
+      VisitLedger.RunSummary run = VisitPipeline.runOnce(options, POSTGRES.writer());
+
+      assertThat(run.describe(), run.filesDone(), is(1L));
+      assertThat(run.describe(), run.filesFailed(), is(0L));
+    }
+
+    Manifest.VisitTotals expected = data.manifest().visits();
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE pipeline = 'visit'"
+        + " AND status = 'done'"), is((long) expected.files()));
+    TreeSet<String> expectedVisits =
+        data.visits().stream().map(FlinkClusterIT::describe).collect(Collectors.toCollection(TreeSet::new));
+    TreeSet<String> stored = new TreeSet<>(column("SELECT task_id || '|' || visit_id || '|' || node_id"
+        + " || '|' || visit_date || '|' || node_age || '|' || engineer_skill_level || '|' || outcome || '|'"
+        + " || array_to_string(ARRAY(SELECT DISTINCT t FROM unnest(note_tokens) t ORDER BY t), ',')"
+        + " FROM fieldflow.visits"));
+    assertThat("stored visits", stored.size(), is(expectedVisits.size()));
+    assertThat("visits missing", difference(expectedVisits, stored), equalTo(List.of()));
+    assertThat("visits not expected", difference(stored, expectedVisits), equalTo(List.of()));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.tasks"), is(expected.tasks()));
+    assertThat(POSTGRES.count("SELECT sum(rejected) FROM fieldflow.ingest_files WHERE pipeline = 'visit'"),
+        is(expected.rejected()));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.rejected_records WHERE pipeline = 'visit'"),
+        is(expected.rejected()));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visit_staging"), is(0L));
+  }
+
+  @Test
+  @Order(3)
+  void theDatabasePasswordReachesTheTaskManagerButNoLogOrCommandLine() throws Exception {
+    DatabaseConfig writer = POSTGRES.writer();
+    assertThat(cluster.logs(), not(containsString(writer.password())));
+    for (long pid : cluster.pids()) {
+      String commandLine = ProcessHandle.of(pid).flatMap(p -> p.info().arguments())
+          .map(a -> String.join(" ", a)).orElse("");
+      assertThat(commandLine, not(containsString(writer.password())));
+    }
+    assertThat(cluster.rest("/overview"), containsString("\"taskmanagers\":1"));
+  }
+
+  private static List<String> difference(TreeSet<String> a, TreeSet<String> b) {
+    return a.stream().filter(x -> !b.contains(x)).limit(5).toList();
+  }
+
+  private static List<String> column(String sql) {
+    return POSTGRES.rows(sql).stream().map(r -> String.valueOf(r.get(0))).sorted().toList();
+  }
+
+  private static String describe(GeneratedVisit v) {
+    return v.taskId() + "|" + v.visitId() + "|" + v.nodeId() + "|" + v.visitDate() + "|" + v.nodeAge()
+        + "|" + v.skillLevel() + "|" + v.outcome() + "|"
+        + Arrays.stream(v.noteTokens()).distinct().sorted().mapToObj(Integer::toString)
+            .collect(Collectors.joining(","));
+  }
+}
