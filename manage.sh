@@ -45,6 +45,8 @@ usage: ./manage.sh MODE [options]
                              TaskManager JVMs, web UI 127.0.0.1:8081; docs/FLINK.md)
   demo [--runner=NAME]       the whole story on embedded defaults (flink-cluster starts a cluster)
   test [--fast]              the full test suite, exactly what CI runs (--fast skips slow suites)
+  bench [--quick]            the benchmarks (fieldflow against COPY and a JDBC loader, latency,
+                             memory); writes docs/BENCHMARKS.md, or bench/target/report/ with --quick
   stop                       stop running pipelines and the local database; keep data
   kill                       stop everything and delete local state (.fieldflow/)
   help                       this text
@@ -386,6 +388,26 @@ mode_cluster() {
   bash "$FLINK_CLUSTER" "$@"
 }
 
+# The benchmark harness (bench/) drives the runnable jars as child processes against a
+# throwaway PostgreSQL under bench/target/run/, never the data under $FIELDFLOW_HOME.
+mode_bench() {
+  local args=()
+  for arg in "$@"; do
+    case "$arg" in
+      --quick) args+=(--quick) ;;
+      *) die "bench: unknown option '$arg'; use ./manage.sh bench [--quick]" ;;
+    esac
+  done
+  ensure_built
+  local harness="$ROOT/bench/target/fieldflow-bench-0.1.0-SNAPSHOT.jar"
+  if [[ ! -f "$harness" || -n "$(find bench -newer "$harness" -name '*.java' -not -path '*/target/*' -print -quit)" ]]; then
+    mode_build
+  fi
+  say "bench: running the ${args[*]:-full} benchmarks (quick: < 5 min; full: up to an hour)"
+  # The harness holds a million generated visits in memory; the pipelines it runs get their own JVMs.
+  java -Xmx3g -cp "$harness:$JAR" dev.fieldflow.bench.Bench "${args[@]}"
+}
+
 mode_stop() {
   stop_visit
   if [[ -d "$FIELDFLOW_HOME/flink/run" ]]; then
@@ -420,6 +442,7 @@ main() {
     cluster) mode_cluster "$@" ;;
     demo) mode_demo "$@" ;;
     test) mode_test "$@" ;;
+    bench) mode_bench "$@" ;;
     stop) mode_stop "$@" ;;
     kill) mode_kill "$@" ;;
     *) usage >&2; die "unknown mode '$mode'" ;;

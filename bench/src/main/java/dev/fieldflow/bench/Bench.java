@@ -1,0 +1,335 @@
+package dev.fieldflow.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./manage.sh bench [--quick]}: runs every measurement of issue 6 on generated data in
+ * the raw formats, each at least three times with baselines and fieldflow interleaved, and
+ * writes {@code BENCHMARKS.md} and {@code benchmarks.png}.
+ *
+ * <pre>
+ * java -cp bench/target/fieldflow-bench-*.jar:pipelines/target/fieldflow-bundled.jar \
+ *     dev.fieldflow.bench.Bench [--quick] [--out=DIR] [--root=DIR]
+ * </pre>
+ *
+ * Full runs write to {@code docs/}, quick runs to {@code bench/target/report/} (so a quick
+ * check never replaces the committed report). Work files and the throwaway database live under
+ * {@code bench/target/run/} and are deleted first.
+ */
+public final class Bench {
+  private Bench() {}
+
+  /** What one run measures: the full set, or the reduced one of {@code --quick}. */
+  record Plan(boolean quick, int throughputVisits, int linesPerFile, int trials, int latencyRuns,
+      int latencyFiles, int latencyLines, Duration latencySpacing, int analystVisits, int analystRuns,
+      String trackedFiles) {
+    static Plan of(boolean quick) {
+      // Latency files are small (100 lines) and arrive far below the pipeline's throughput, so
+      // the figure is the pipeline's reaction time, not a queue.
+      return quick
+          ? new Plan(true, 50_000, 10_000, 3, 1, 30, 100, Duration.ofMillis(500), 50_000, 3, "1000,10000")
+          : new Plan(false, 1_000_000, 10_000, 3, 3, 30, 100, Duration.ofMillis(1000), 1_000_000, 9, "10000,100000");
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = false;
+    Path root = Path.of("").toAbsolutePath();
+    Path out = null;
+    for (String arg : args) {
+      if (arg.equals("--quick")) {
+        quick = true;
+      } else if (arg.startsWith("--out=")) {
+        out = Path.of(arg.substring(6)).toAbsolutePath();
+      } else if (arg.startsWith("--root=")) {
+        root = Path.of(arg.substring(7)).toAbsolutePath();
+      } else {
+        System.err.println("bench: unknown option '" + arg + "'; use [--quick] [--out=DIR] [--root=DIR]");
+        System.exit(2);
+      }
+    }
+    if (out == null) {
+      out = quick ? root.resolve("bench/target/report") : root.resolve("docs");
+    }
+    try {
+      new Run(Plan.of(quick), root, out).execute();
+    } catch (Exception e) {
+      System.err.println("bench: " + e.getMessage());
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  private static final long STARTED = System.nanoTime();
+
+  static void say(String message) {
+    long seconds = (System.nanoTime() - STARTED) / 1_000_000_000L;
+    System.out.printf("bench [%d:%02d]: %s%n", seconds / 60, seconds % 60, message);
+    System.out.flush();
+  }
+
+  /** One benchmark run, from the empty work directory to the written report. */
+  static final class Run {
+    private final Plan plan;
+    private final Path root;
+    private final Path out;
+    private final Path work;
+    private final Report report;
+
+    Run(Plan plan, Path root, Path out) {
+      this.plan = plan;
+      this.root = root;
+      this.out = out;
+      this.work = root.resolve("bench/target/run");
+      this.report = new Report(plan, root);
+    }
+
+    void execute() throws Exception {
+      // A run that was killed may have left its throwaway server running: stop it, then start afresh.
+      if (dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).isRunning()) {
+        dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).stop();
+      }
+      deleteRecursively(work);
+      Files.createDirectories(work);
+      report.machine = Machine.here();
+      report.started = Instant.now();
+      report.loadBefore = Machine.currentLoadAverage();
+      say((plan.quick() ? "quick" : "full") + " run; work files under " + root.relativize(work));
+
+      try (BenchDatabase db = BenchDatabase.startAt(work.resolve("db"))) {
+        Thread cleanup = new Thread(db::close, "bench-database-stop");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        report.postgres = db.serverVersion();
+        say("PostgreSQL " + report.postgres + " on 127.0.0.1:" + db.port() + " (throwaway, under "
+            + root.relativize(db.home()) + ")");
+        throughput(db);
+        latency(db);
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      }
+      reusedBenchmarks();
+      report.fileTrackingDocumented = FileTracking.fromDocs(root);
+      report.finished = Instant.now();
+      report.loadAfter = Machine.currentLoadAverage();
+      report.write(out);
+      say("wrote " + out.resolve("BENCHMARKS.md") + " and " + out.resolve(Report.CHART));
+    }
+
+    private void throughput(BenchDatabase db) throws Exception {
+      IngestThroughput bench = new IngestThroughput(db, work, plan.throughputVisits(), plan.linesPerFile());
+      say("generating " + String.format("%,d", plan.throughputVisits()) + " visits in files of "
+          + String.format("%,d", plan.linesPerFile()) + " lines, and their transformed CSV");
+      bench.prepare();
+      report.throughput = bench;
+
+      // The jars as they are now: a rebuild by someone else during the run must not change what is measured.
+      Path jars = work.resolve("jars");
+      Files.createDirectories(jars);
+      for (String jar : List.of("fieldflow-bundled.jar", "fieldflow-flink-bundled.jar")) {
+        Path built = root.resolve("pipelines/target").resolve(jar);
+        if (Files.isRegularFile(built)) {
+          Files.copy(built, jars.resolve(jar));
+        }
+      }
+      this.jars = jars;
+      List<PipelineRunner> runners = new ArrayList<>(List.of(
+          PipelineRunner.direct(root, jars), PipelineRunner.flinkEmbedded(root, jars)));
+      if (plan.quick()) {
+        report.notMeasured.put("fieldflow FlinkRunner local cluster", "not part of --quick (a cluster start"
+            + " and job submission per run); the full run measures it");
+      } else {
+        runners.add(PipelineRunner.flinkCluster(root, jars));
+      }
+      List<PipelineRunner> usable = new ArrayList<>();
+      for (PipelineRunner runner : runners) {
+        report.runners.add(runner);
+        if (runner.unavailable().isPresent()) {
+          report.notMeasured.put(runner.label(), runner.unavailable().get());
+          say("not measuring " + runner.label() + ": " + runner.unavailable().get());
+        } else {
+          usable.add(runner);
+        }
+      }
+      boolean cluster = usable.stream().anyMatch(r -> r.name().equals("flink-cluster"));
+      if (cluster && !startCluster()) {
+        usable.removeIf(r -> r.name().equals("flink-cluster"));
+        cluster = false;
+      }
+      if (cluster) {
+        // Our own cluster on free ports: the profile's 127.0.0.1:8081 may be another one's.
+        usable.replaceAll(r -> r.name().equals("flink-cluster")
+            ? r.withBeamOption("--flinkMaster=127.0.0.1:" + flinkRestPort) : r);
+      }
+      try {
+        List<String> methods = new ArrayList<>(List.of(
+            IngestThroughput.COPY, IngestThroughput.COPY_INDEXED, IngestThroughput.JDBC));
+        usable.forEach(r -> methods.add(r.label()));
+        for (int trial = 1; trial <= plan.trials(); trial++) {
+          // Rotate the order so no method always runs first (cold) or last (after the others' garbage).
+          List<String> order = new ArrayList<>();
+          for (int k = 0; k < methods.size(); k++) {
+            order.add(methods.get((k + trial - 1) % methods.size()));
+          }
+          for (String method : order) {
+            IngestThroughput.Trial result = switch (method) {
+              case IngestThroughput.COPY -> bench.copy(trial, method, "bench.visits_copy");
+              case IngestThroughput.COPY_INDEXED -> bench.copy(trial, method, "bench.visits_copy_indexed");
+              case IngestThroughput.JDBC -> bench.jdbc(trial);
+              default -> {
+                PipelineRunner runner = usable.stream().filter(r -> r.label().equals(method)).findFirst().orElseThrow();
+                yield runFieldflow(bench, trial, runner);
+              }
+            };
+            if (result == null) {
+              // A runner that failed once is not retried: its reason is in the report.
+              methods.remove(method);
+            } else {
+              report.trials.add(result);
+              say(String.format("throughput trial %d/%d %-36s %,10.0f rows/s (%.1f s)", trial, plan.trials(),
+                  method, result.rowsPerSecond(), result.seconds()));
+            }
+          }
+        }
+      } finally {
+        if (cluster) {
+          manage("cluster", "stop");
+        }
+      }
+    }
+
+    private Path jars;
+    private int flinkRestPort;
+    private int flinkRpcPort;
+
+    private Path flinkHome() {
+      return work.resolve("flink-home");
+    }
+
+    private IngestThroughput.Trial runFieldflow(IngestThroughput bench, int trial, PipelineRunner runner) {
+      Map<String, Supplier<OptionalLong>> extra = new LinkedHashMap<>();
+      if (runner.name().equals("flink-cluster")) {
+        String conf = flinkHome().resolve("flink/conf").toString();
+        extra.put("Flink JobManager", () -> peakOf("StandaloneSessionClusterEntrypoint", conf));
+        extra.put("Flink TaskManager", () -> peakOf("TaskManagerRunner", conf));
+      }
+      try {
+        return bench.fieldflow(trial, runner, extra);
+      } catch (Exception e) {
+        report.notMeasured.put(runner.label() + " (trial " + trial + ")", e.getMessage());
+        say(runner.label() + " trial " + trial + " failed: " + e.getMessage());
+        return null;
+      }
+    }
+
+    private static OptionalLong peakOf(String... markers) {
+      return ProcessMemory.pidsWithCommandLine(markers).stream()
+          .map(ProcessMemory::peakRss).filter(OptionalLong::isPresent)
+          .mapToLong(OptionalLong::getAsLong).max().stream().mapToObj(OptionalLong::of).findFirst()
+          .orElse(OptionalLong.empty());
+    }
+
+    private boolean startCluster() throws IOException, InterruptedException {
+      if (!Files.readString(root.resolve("manage.sh")).contains("mode_cluster")) {
+        report.notMeasured.put("fieldflow FlinkRunner local cluster", "manage.sh has no cluster mode yet");
+        return false;
+      }
+      flinkRestPort = freePort();
+      flinkRpcPort = freePort();
+      if (!manage("cluster", "start")) {
+        report.notMeasured.put("fieldflow FlinkRunner local cluster",
+            "./manage.sh cluster start failed; see bench/target/run/logs/manage-cluster-start.log");
+        return false;
+      }
+      return true;
+    }
+
+    private boolean manage(String... arguments) throws IOException, InterruptedException {
+      Path log = work.resolve("logs/manage-" + String.join("-", arguments) + ".log");
+      Files.createDirectories(log.getParent());
+      List<String> command = new ArrayList<>(List.of(root.resolve("manage.sh").toString()));
+      command.addAll(List.of(arguments));
+      ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+          .redirectOutput(log.toFile());
+      // The cluster's state (conf, logs, pids, checkpoints) under the run, never the user's .fieldflow.
+      builder.environment().put("FIELDFLOW_HOME", flinkHome().toString());
+      builder.environment().put("FIELDFLOW_FLINK_PORT", Integer.toString(flinkRestPort));
+      builder.environment().put("FIELDFLOW_FLINK_RPC_PORT", Integer.toString(flinkRpcPort));
+      Process process = builder.start();
+      if (!process.waitFor(5, TimeUnit.MINUTES)) {
+        process.destroy();
+        return false;
+      }
+      return process.exitValue() == 0;
+    }
+
+    private void latency(BenchDatabase db) throws Exception {
+      IngestLatency bench = new IngestLatency(db, work, plan.latencyFiles(), plan.latencyLines(), plan.latencySpacing());
+      report.latency = bench;
+      PipelineRunner runner = PipelineRunner.direct(root, jars);
+      for (int run = 1; run <= plan.latencyRuns(); run++) {
+        for (int poll : new int[] {1, 5}) {
+          say("latency run " + run + "/" + plan.latencyRuns() + ", poll " + poll + " s: " + plan.latencyFiles()
+              + " files of " + plan.latencyLines() + " lines, one every " + plan.latencySpacing().toMillis() + " ms");
+          IngestLatency.Run result = bench.measure(runner, poll, run);
+          report.latencyRuns.add(result);
+          say(String.format("latency poll %d s run %d: p50 %.2f s, p95 %.2f s (committed, as seen)", poll, run,
+              Stats.percentile(result.observedSeconds(), 50), Stats.percentile(result.observedSeconds(), 95)));
+        }
+      }
+    }
+
+    private void reusedBenchmarks() throws IOException, InterruptedException {
+      say("analysts' questions on " + String.format("%,d", plan.analystVisits()) + " visits and file tracking of "
+          + plan.trackedFiles() + " files (AnalystQuestionsBenchmark, WatchStateBenchmark, through Maven)");
+      Path log = work.resolve("logs/reused-benchmarks.log");
+      ReusedBenchmarks.Results results = ReusedBenchmarks.run(root, plan.analystVisits(), plan.analystRuns(),
+          plan.trackedFiles(), work.resolve("analyst-questions.md"), log);
+      if (results.analyst().isEmpty()) {
+        report.notMeasured.put("analysts' questions", "AnalystQuestionsBenchmark did not run or failed; see "
+            + root.relativize(log));
+      }
+      if (results.fileTracking().isEmpty()) {
+        report.notMeasured.put("file tracking at scale", "WatchStateBenchmark did not run or failed; see "
+            + root.relativize(log));
+      }
+      report.analyst = results.analyst();
+      report.fileTracking = results.fileTracking();
+      report.reusedCommand = results.command();
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  static String read(Path file) throws IOException {
+    return Files.readString(file, StandardCharsets.UTF_8);
+  }
+}

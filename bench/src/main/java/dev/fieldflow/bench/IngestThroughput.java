@@ -1,0 +1,274 @@
+package dev.fieldflow.bench;
+
+import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.testdata.Dataset;
+import dev.fieldflow.testdata.Params;
+import dev.fieldflow.transforms.ParseResult;
+import dev.fieldflow.transforms.SourceLine;
+import dev.fieldflow.transforms.Visit;
+import dev.fieldflow.transforms.VisitParser;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.postgresql.PGConnection;
+
+/**
+ * Measurement 1: rows per second from raw visit files to committed rows, for fieldflow on each
+ * runner and for two baselines on the same rows: PostgreSQL's {@code COPY} of the rows already
+ * transformed (the physical limit) and a plain single-threaded JDBC batch-insert loader (what
+ * the origin's sink did). Methods run interleaved within each trial, in a rotated order, so
+ * that every ratio compares runs made seconds apart.
+ */
+final class IngestThroughput {
+  static final String COPY = "COPY (PK only)";
+  static final String COPY_INDEXED = "COPY (all indexes of visits)";
+  static final String JDBC = "JDBC batch insert, 1 thread";
+
+  private static final String VISIT_COLUMNS =
+      "task_id, visit_id, node_id, visit_date, node_age, engineer_skill_level, outcome, note_tokens,"
+          + " source_file, source_line";
+
+  /** One timed run of one method. */
+  record Trial(int trial, String method, long rows, double seconds, double busySeconds,
+      Map<String, Long> peakBytes) {
+    double rowsPerSecond() {
+      return rows / seconds;
+    }
+  }
+
+  private final BenchDatabase db;
+  private final Path work;
+  private final int visits;
+  private final int linesPerFile;
+  private Path visitsDir;
+  private Path csv;
+  private long expectedRows;
+
+  IngestThroughput(BenchDatabase db, Path work, int visits, int linesPerFile) {
+    this.db = db;
+    this.work = work;
+    this.visits = visits;
+    this.linesPerFile = linesPerFile;
+  }
+
+  int visits() {
+    return visits;
+  }
+
+  int linesPerFile() {
+    return linesPerFile;
+  }
+
+  long expectedRows() {
+    return expectedRows;
+  }
+
+  /**
+   * Generates the raw files, and the transformed rows for COPY (parsed with fieldflow's own
+   * {@link VisitParser}, last line of a key wins), and creates the baseline tables. Not timed.
+   */
+  void prepare() throws IOException {
+    Path data = work.resolve("throughput-data");
+    Dataset dataset = Dataset.generate(Params.defaults().withSeed(20191003).withVisits(visits)
+        .withLinesPerFile(linesPerFile).withQuirks(false));
+    dataset.writeTo(data);
+    visitsDir = data.resolve("visits");
+    expectedRows = dataset.manifest().visits().storedVisits();
+
+    Map<List<Number>, Visit> rows = new LinkedHashMap<>();
+    forEachVisit(visitsDir, v -> rows.put(List.of(v.taskId(), v.visitId()), v));
+    if (rows.size() != expectedRows) {
+      throw new IllegalStateException("parsed " + rows.size() + " distinct visits, the manifest says "
+          + expectedRows);
+    }
+    csv = work.resolve("visits-transformed.csv");
+    try (BufferedWriter out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+      for (Visit v : rows.values()) {
+        out.write(csvRow(v));
+      }
+    }
+    db.execute(
+        "DROP TABLE IF EXISTS bench.visits_copy, bench.visits_copy_indexed, bench.visits_jdbc",
+        // Same columns, types, defaults and checks as fieldflow.visits, with its primary key.
+        "CREATE TABLE bench.visits_copy (LIKE fieldflow.visits INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
+        "ALTER TABLE bench.visits_copy ADD PRIMARY KEY (task_id, visit_id)",
+        // ...and with every index fieldflow.visits has (two b-trees and a GIN on note_tokens).
+        "CREATE TABLE bench.visits_copy_indexed (LIKE fieldflow.visits INCLUDING ALL)",
+        "CREATE TABLE bench.visits_jdbc (LIKE bench.visits_copy INCLUDING ALL)");
+  }
+
+  Path visitsDir() {
+    return visitsDir;
+  }
+
+  long csvBytes() throws IOException {
+    return Files.size(csv);
+  }
+
+  private static void forEachVisit(Path dir, Consumer<Visit> sink) throws IOException {
+    for (Path file : sortedFiles(dir)) {
+      try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        long lineNumber = 0;
+        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+          ParseResult<Visit> result = VisitParser.parse(new SourceLine(file.toString(), ++lineNumber, line));
+          if (result instanceof ParseResult.Parsed<Visit> parsed) {
+            sink.accept(parsed.value());
+          } else if (result instanceof ParseResult.Rejected<Visit> rejected) {
+            throw new IllegalStateException("generated data rejected: " + rejected.line());
+          }
+        }
+      }
+    }
+  }
+
+  private static List<Path> sortedFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
+    }
+  }
+
+  private static String csvRow(Visit v) {
+    StringBuilder tokens = new StringBuilder("{");
+    for (int i = 0; i < v.noteTokens().length; i++) {
+      tokens.append(i == 0 ? "" : ",").append(v.noteTokens()[i]);
+    }
+    tokens.append('}');
+    return v.taskId() + "," + v.visitId() + "," + v.nodeId() + "," + v.visitDate() + ","
+        + v.nodeAge() + "," + v.engineerSkillLevel() + "," + v.outcome().name() + ",\""
+        + tokens + "\",\"" + v.file().replace("\"", "\"\"") + "\"," + v.lineNumber() + "\n";
+  }
+
+  /** COPY of the transformed CSV into {@code table}, timed from the first byte to the commit. */
+  Trial copy(int trial, String method, String table) throws SQLException, IOException {
+    db.execute("TRUNCATE " + table, "CHECKPOINT");
+    try (ProcessMemory.PeakSampler sampler = new ProcessMemory.PeakSampler()
+            .watch("postgres", db::pss).start();
+        Connection c = db.adminConnection()) {
+      c.setAutoCommit(false);
+      long t0 = System.nanoTime();
+      long rows;
+      try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+        rows = c.unwrap(PGConnection.class).getCopyAPI().copyIn(
+            "COPY " + table + " (" + VISIT_COLUMNS + ") FROM STDIN WITH (FORMAT csv)", in);
+      }
+      c.commit();
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      sampler.sampleOnce();
+      check(rows, table);
+      return new Trial(trial, method, rows, seconds, seconds, sampler.peaks());
+    }
+  }
+
+  /**
+   * The origin's kind of loader: one thread reads the raw files, parses each line and inserts
+   * it with a plain {@code INSERT} in JDBC batches of 1,000, one commit per batch, without
+   * pgjdbc's multi-row rewrite. Timed from opening the first file to the last commit.
+   */
+  Trial jdbc(int trial) throws SQLException, IOException {
+    db.execute("TRUNCATE bench.visits_jdbc", "CHECKPOINT");
+    DatabaseConfig admin = db.admin();
+    Properties login = new Properties();
+    login.setProperty("user", admin.user());
+    login.setProperty("password", admin.password());
+    login.setProperty("reWriteBatchedInserts", "false");
+    try (ProcessMemory.PeakSampler sampler = new ProcessMemory.PeakSampler()
+            .watch("postgres", db::pss).start();
+        Connection c = DriverManager.getConnection(admin.jdbcUrl(), login)) {
+      c.setAutoCommit(false);
+      long t0 = System.nanoTime();
+      long[] rows = {0};
+      try (PreparedStatement insert = c.prepareStatement("INSERT INTO bench.visits_jdbc ("
+          + VISIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        List<SQLException> failure = new ArrayList<>();
+        forEachVisit(visitsDir, v -> {
+          if (!failure.isEmpty()) {
+            return;
+          }
+          try {
+            insert.setLong(1, v.taskId());
+            insert.setInt(2, v.visitId());
+            insert.setInt(3, v.nodeId());
+            insert.setObject(4, v.visitDate());
+            insert.setInt(5, v.nodeAge());
+            insert.setInt(6, v.engineerSkillLevel());
+            insert.setString(7, v.outcome().name());
+            insert.setArray(8, c.createArrayOf("int4",
+                java.util.Arrays.stream(v.noteTokens()).boxed().toArray()));
+            insert.setString(9, v.file());
+            insert.setLong(10, v.lineNumber());
+            insert.addBatch();
+            if (++rows[0] % 1000 == 0) {
+              insert.executeBatch();
+              c.commit();
+            }
+          } catch (SQLException e) {
+            failure.add(e);
+          }
+        });
+        if (!failure.isEmpty()) {
+          throw failure.get(0);
+        }
+        insert.executeBatch();
+        c.commit();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      sampler.sampleOnce();
+      check(rows[0], "bench.visits_jdbc");
+      return new Trial(trial, JDBC, rows[0], seconds, seconds, sampler.peaks());
+    }
+  }
+
+  /**
+   * fieldflow {@code visit --once} as a child JVM, timed from process start to exit (JVM start,
+   * pipeline construction and shutdown included); the ledger's first start to last finish is
+   * reported beside it as the time the pipeline was busy.
+   */
+  Trial fieldflow(int trial, PipelineRunner runner, Map<String, java.util.function.Supplier<java.util.OptionalLong>> extraWatches)
+      throws IOException, InterruptedException {
+    db.resetFieldflow();
+    Path log = work.resolve("logs/throughput-" + runner.name() + "-" + trial + ".log");
+    try (ChildPipeline child = ChildPipeline.start(
+            runner.command(List.of("--visitsInput=" + visitsDir + "/", "--once")), db.home(), log);
+        ProcessMemory.PeakSampler sampler = new ProcessMemory.PeakSampler()) {
+      sampler.watch("pipeline JVM", () -> ProcessMemory.peakRss(child.pid()))
+          .watch("postgres", db::pss);
+      extraWatches.forEach(sampler::watch);
+      sampler.start();
+      Duration took = child.awaitSuccess(Duration.ofMinutes(30));
+      long rows = db.count("SELECT count(*) FROM fieldflow.visits");
+      check(rows, "fieldflow.visits");
+      double busy = Double.parseDouble(db.text("SELECT extract(epoch FROM max(finished_at) - min(started_at))"
+          + " FROM fieldflow.ingest_files WHERE status = 'done'"));
+      long done = db.count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'done'");
+      if (done != db.count("SELECT count(*) FROM fieldflow.ingest_files")) {
+        throw new IllegalStateException(runner.label() + ": not every file is done; see " + log);
+      }
+      return new Trial(trial, runner.label(), rows, took.toNanos() / 1e9, busy, sampler.peaks());
+    }
+  }
+
+  private void check(long rows, String table) {
+    long stored = db.count("SELECT count(*) FROM " + table);
+    if (rows != expectedRows || stored != expectedRows) {
+      throw new IllegalStateException(table + ": " + rows + " rows written, " + stored + " stored, "
+          + expectedRows + " expected");
+    }
+  }
+}
