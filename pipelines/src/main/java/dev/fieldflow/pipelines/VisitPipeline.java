@@ -17,6 +17,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
@@ -26,6 +28,7 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PeriodicImpulse;
 import org.apache.beam.sdk.values.PCollection;
@@ -80,14 +83,59 @@ public final class VisitPipeline {
       throws IOException, SQLException {
     options.setOnce(true);
     UUID runId = UUID.randomUUID();
-    PipelineResult.State state = start(options, db, runId).waitUntilFinish();
-    if (state != PipelineResult.State.DONE) {
-      throw new IllegalStateException("visit ingestion ended " + state
-          + "; files done so far stay done, the others are taken again by the next run");
+    List<List<String>> waves = waves(options);
+    for (int i = 0; i < waves.size(); i++) {
+      if (waves.size() > 1) {
+        LOG.info("wave {} of {}: {} file(s)", i + 1, waves.size(), waves.get(i).size());
+      }
+      PipelineResult.State state = start(options, db, runId, waves.get(i)).waitUntilFinish();
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("visit ingestion ended " + state
+            + "; files done so far stay done, the others are taken again by the next run");
+      }
     }
     try (Connection c = db.dataSource().getConnection()) {
       return VisitLedger.summarizeRun(c, runId);
     }
+  }
+
+  /**
+   * The files present now, in path order, cut into waves of at most --onceWaveFiles files and
+   * --onceWaveMegabytes bytes. A bounded pipeline on the DirectRunner, which has no
+   * back-pressure, can hold every line of its input at once (1,000,000 visits in 100 files ran
+   * out of a 512 MB heap before the first commit); one wave at a time bounds that. Other
+   * runners get one wave.
+   * An empty list stands for "match the pattern in the pipeline" (one wave).
+   */
+  public static List<List<String>> waves(VisitPipelineOptions options) throws IOException {
+    // Flink streams a bounded job with back-pressure, and each wave there would be a job.
+    boolean directRunner = options.getRunner().getSimpleName().equals("DirectRunner");
+    if (options.getOnceWaveFiles() <= 0 || !directRunner) {
+      return List.of(List.of());
+    }
+    String everything = partitions(options).everything();
+    checkS3(options, everything);
+    FileSystems.setDefaultPipelineOptions(options);
+    List<MatchResult.Metadata> files = new ArrayList<>(listOrFail(everything));
+    files.sort(Comparator.comparing(m -> m.resourceId().toString()));
+    long maxBytes = (long) options.getOnceWaveMegabytes() << 20;
+    List<List<String>> waves = new ArrayList<>();
+    List<String> wave = new ArrayList<>();
+    long bytes = 0;
+    for (MatchResult.Metadata file : files) {
+      if (!wave.isEmpty()
+          && (wave.size() >= options.getOnceWaveFiles() || bytes + file.sizeBytes() > maxBytes)) {
+        waves.add(wave);
+        wave = new ArrayList<>();
+        bytes = 0;
+      }
+      wave.add(file.resourceId().toString());
+      bytes += file.sizeBytes();
+    }
+    if (!wave.isEmpty() || waves.isEmpty()) {
+      waves.add(wave);
+    }
+    return waves;
   }
 
   /**
@@ -97,6 +145,13 @@ public final class VisitPipeline {
    */
   public static PipelineResult start(VisitPipelineOptions options, DatabaseConfig db, UUID runId)
       throws IOException {
+    return start(options, db, runId, List.of());
+  }
+
+  /** As {@link #start(VisitPipelineOptions, DatabaseConfig, UUID)}, with --once over {@code wave}. */
+  static PipelineResult start(
+      VisitPipelineOptions options, DatabaseConfig db, UUID runId, List<String> wave)
+      throws IOException {
     VisitPartitions partitions = partitions(options);
     options.setVisitsInput(partitions.everything());
     checkS3(options, partitions.everything());
@@ -105,7 +160,7 @@ public final class VisitPipeline {
         ? List.of(partitions.everything()) : partitions.patternsOn(LocalDate.now(ZoneOffset.UTC));
     int listed = 0;
     for (String pattern : patterns) {
-      listed += listOrFail(pattern);
+      listed += listOrFail(pattern).size();
     }
     db.checkReachable(Duration.ofSeconds(options.getDbConnectTimeoutSeconds()));
     LOG.info("ingesting visits from {} ({} file(s) there now, {}) into {} as run {}",
@@ -114,7 +169,7 @@ public final class VisitPipeline {
             + " s, a new watch every " + options.getWatchGenerationMinutes() + " min",
         db.describe(), runId);
     Pipeline pipeline = Pipeline.create(options);
-    build(pipeline, options, db, runId);
+    build(pipeline, options, db, runId, wave);
     return pipeline.run();
   }
 
@@ -125,14 +180,25 @@ public final class VisitPipeline {
    * retry and files of dead runs. Either way the ledger decides what is read.
    */
   static void build(Pipeline pipeline, VisitPipelineOptions options, DatabaseConfig db, UUID runId) {
+    build(pipeline, options, db, runId, List.of());
+  }
+
+  /** With --once and a non-empty {@code wave}, only the wave's files are matched. */
+  static void build(
+      Pipeline pipeline, VisitPipelineOptions options, DatabaseConfig db, UUID runId,
+      List<String> wave) {
     Duration outageTolerance = Duration.ofSeconds(options.getDbOutageToleranceSeconds());
     VisitPartitions partitions = partitions(options);
     PCollection<VisitFile> claimed;
     if (options.getOnce()) {
       WatchVisitFiles.keepModificationTimes(pipeline);
-      claimed = pipeline
-          .apply("MatchFiles", FileIO.match().filepattern(partitions.everything())
+      PCollection<MatchResult.Metadata> matched = wave.isEmpty()
+          ? pipeline.apply("MatchFiles", FileIO.match().filepattern(partitions.everything())
               .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+          : pipeline.apply("ListWave", Create.of(wave))
+              .apply("MatchFiles", FileIO.matchAll()
+                  .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW));
+      claimed = matched
           .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true));
     } else {
       Duration poll = Duration.ofSeconds(Math.max(1, options.getPollIntervalSeconds()));
@@ -207,16 +273,16 @@ public final class VisitPipeline {
   }
 
   /** Lists the input once, so that a wrong bucket, endpoint or permission fails now. */
-  private static int listOrFail(String pattern) throws IOException {
+  private static List<MatchResult.Metadata> listOrFail(String pattern) throws IOException {
     try {
       MatchResult result = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
       if (result.status() == MatchResult.Status.NOT_FOUND) {
-        return 0;
+        return List.of();
       }
       if (result.status() != MatchResult.Status.OK) {
         throw new IOException(result.status().toString());
       }
-      return (int) result.metadata().stream().filter(m -> !m.resourceId().isDirectory()).count();
+      return result.metadata().stream().filter(m -> !m.resourceId().isDirectory()).toList();
     } catch (IOException | RuntimeException e) {
       throw new IOException("cannot list " + pattern + ": " + UserMessages.of(e)
           + "; check " + INPUT_HINT + ", the endpoint and your access", e);

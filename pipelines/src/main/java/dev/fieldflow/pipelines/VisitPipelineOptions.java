@@ -26,6 +26,21 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   void setOnce(boolean value);
 
+  @Description("With --once on the DirectRunner: most files one pipeline run reads; a backfill"
+      + " runs in waves of this many files in path order, so memory is bounded by a wave, not by"
+      + " the backlog. 0: one wave. Other runners (Flink streams with back-pressure) run one wave.")
+  @Default.Integer(10)
+  int getOnceWaveFiles();
+
+  void setOnceWaveFiles(int value);
+
+  @Description("With --once: most megabytes of (compressed) files in one wave; a larger file is a"
+      + " wave of its own.")
+  @Default.Integer(64)
+  int getOnceWaveMegabytes();
+
+  void setOnceWaveMegabytes(int value);
+
   @Description("Seconds between two polls of the watched input in the continuous mode; also how"
       + " often the ledger is asked for failed files due for a retry.")
   @Default.Integer(5)
