@@ -9,6 +9,8 @@ cd "$ROOT"
 
 export FIELDFLOW_HOME="${FIELDFLOW_HOME:-$ROOT/.fieldflow}"
 JAR="$ROOT/pipelines/target/fieldflow-bundled.jar"
+# The jar of the default profile: it also runs the commands that are not pipelines.
+DIRECT_JAR="$JAR"
 # The jar of the flink-runner Maven profile; --runner=flink-* runs pipelines with it.
 FLINK_JAR="$ROOT/pipelines/target/fieldflow-flink-bundled.jar"
 FLINK_CLUSTER="$ROOT/runner-profiles/flink-cluster/cluster.sh"
@@ -361,6 +363,9 @@ mode_demo() {
   mode_network "--input=$DEMO_DATA/network/*" "--runner=$runner"
   say "demo: ingesting the generated visits (--once)"
   mode_visit "--input=$DEMO_DATA/visits/" --once "--runner=$runner"
+  # A flink-* runner pointed JAR at the Flink jar, which has no DirectRunner for the
+  # option parsing of status and query: they run from the default jar.
+  JAR="$DIRECT_JAR"
   fieldflow_java status
   say "demo: the analysts' five answers (as the analyst role; ./manage.sh query --help for parameters)"
   fieldflow_java query all --limit=10
