@@ -188,6 +188,7 @@ public final class VisitPipeline {
       Pipeline pipeline, VisitPipelineOptions options, DatabaseConfig db, UUID runId,
       List<String> wave) {
     Duration outageTolerance = Duration.ofSeconds(options.getDbOutageToleranceSeconds());
+    Duration lease = Duration.ofSeconds(Math.max(1, options.getClaimLeaseSeconds()));
     VisitPartitions partitions = partitions(options);
     PCollection<VisitFile> claimed;
     if (options.getOnce()) {
@@ -199,18 +200,18 @@ public final class VisitPipeline {
               .apply("MatchFiles", FileIO.matchAll()
                   .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW));
       claimed = matched
-          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true));
+          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true, lease));
     } else {
       Duration poll = Duration.ofSeconds(Math.max(1, options.getPollIntervalSeconds()));
       PCollection<VisitFile> seen = pipeline
           .apply("DiscoverFiles", new WatchVisitFiles(partitions, poll,
               Duration.ofMinutes(options.getWatchGenerationMinutes()),
               Duration.ofMinutes(options.getWatchIdleMinutes())))
-          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, false));
+          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, false, lease));
       PCollection<VisitFile> retried = pipeline
           .apply("CheckLedger", PeriodicImpulse.create().withInterval(
               org.joda.time.Duration.millis(poll.toMillis())))
-          .apply("ReclaimFiles", new ReclaimVisitFiles(runId, db, outageTolerance));
+          .apply("ReclaimFiles", new ReclaimVisitFiles(runId, db, outageTolerance, lease));
       claimed = PCollectionList.of(seen).and(retried).apply("AllClaimedFiles", Flatten.pCollections());
     }
     claimed.apply("IngestVisitFiles",

@@ -78,6 +78,16 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   void setRetryFailedAfterSeconds(int value);
 
+  @Description("Seconds a claim holds a file: a file still 'running' in the ledger that long after"
+      + " it was claimed, with no commit, is taken over (read again as a new attempt) by the next"
+      + " sighting or ledger check, whichever run holds it. Must be well above the time one file"
+      + " takes to ingest; after a Flink restore, a file claimed after the restored checkpoint"
+      + " waits this long before it is read again.")
+  @Default.Integer(600)
+  int getClaimLeaseSeconds();
+
+  void setClaimLeaseSeconds(int value);
+
   @Description("Seconds every database step keeps retrying while PostgreSQL is unreachable before"
       + " the pipeline gives up and fails.")
   @Default.Integer(300)

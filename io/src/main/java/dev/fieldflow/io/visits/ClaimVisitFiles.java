@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes matched files from the ledger. In: files as Beam's {@code FileIO.match()} or its
  * {@code Watch} report them (a file seen again by a new watch, or by a restarted pipeline,
- * comes again). Out: the file versions that need work — new, failed and due for a retry, or
- * left {@code running} by a run that died — each marked {@code running} for this run; a file
+ * comes again). Out: the file versions that need work — new, failed and due for a retry, left
+ * {@code running} by a run that died, or {@code running} past the claim lease — each marked {@code running} for this run; a file
  * that is {@code done}, or that this run is ingesting already, is dropped.
  *
  * <p>The files of a bundle are claimed together, up to {@value #MAX_CLAIM} per statement, so a
@@ -42,6 +42,7 @@ public final class ClaimVisitFiles
   private final DatabaseConfig db;
   private final Duration outageTolerance;
   private final boolean retryFailedNow;
+  private final Duration lease;
 
   /**
    * @param runId this run of the pipeline: its files in the ledger are its own, a running file
@@ -49,16 +50,27 @@ public final class ClaimVisitFiles
    * @param retryFailedNow take failed files without waiting for their retry time ({@code --once})
    */
   public ClaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow) {
+    this(runId, db, outageTolerance, retryFailedNow, VisitLedger.DEFAULT_LEASE);
+  }
+
+  /**
+   * @param lease how long a claim holds a file without a commit: a file {@code running} for
+   *     longer is taken over by the next sighting, whichever run holds it ({@code
+   *     --claimLeaseSeconds})
+   */
+  public ClaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance,
+      boolean retryFailedNow, Duration lease) {
     this.runId = runId;
     this.db = db;
     this.outageTolerance = outageTolerance;
     this.retryFailedNow = retryFailedNow;
+    this.lease = lease;
   }
 
   @Override
   public PCollection<VisitFile> expand(PCollection<MatchResult.Metadata> matched) {
     return matched.apply("ClaimInLedger",
-        ParDo.of(new ClaimFn(runId, db, outageTolerance, retryFailedNow)));
+        ParDo.of(new ClaimFn(runId, db, outageTolerance, retryFailedNow, lease)));
   }
 
   /** What the ledger records of a matched file. */
@@ -83,16 +95,19 @@ public final class ClaimVisitFiles
     private final DatabaseConfig db;
     private final Duration outageTolerance;
     private final boolean retryFailedNow;
+    private final Duration lease;
     private final Counter filesMatched = Metrics.counter(IngestVisitFiles.class, "files_matched");
     private final Counter filesClaimed = Metrics.counter(IngestVisitFiles.class, "files_claimed");
     private transient RetryingDatabase database;
     private transient List<Sighting> pending;
 
-    ClaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow) {
+    ClaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow,
+        Duration lease) {
       this.runId = runId;
       this.db = db;
       this.outageTolerance = outageTolerance;
       this.retryFailedNow = retryFailedNow;
+      this.lease = lease;
     }
 
     @Setup
@@ -125,7 +140,7 @@ public final class ClaimVisitFiles
         chunk.forEach(s -> claims.add(s.claim()));
         List<VisitFile> claimed = database.inTransaction(
             "claiming " + claims.size() + " matched file(s)",
-            c -> VisitLedger.claim(c, runId, claims, retryFailedNow));
+            c -> VisitLedger.claim(c, runId, claims, retryFailedNow, lease));
         if (!claimed.isEmpty()) {
           LOG.info("{} new or unfinished file(s) of {} matched to ingest", claimed.size(), claims.size());
         }

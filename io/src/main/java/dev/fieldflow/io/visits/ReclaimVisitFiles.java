@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes again, straight from the ledger, the files that need work although no watch reports
- * them: failed files whose retry time has come, and files left {@code running} by a run that
- * died (their partition may no longer be watched). In: one tick per check; out: the files
+ * them: failed files whose retry time has come, files left {@code running} by a run that
+ * died (their partition may no longer be watched), and files {@code running} past the claim
+ * lease (an attempt lost inside this run, e.g. claimed after the checkpoint Flink restored). In: one tick per check; out: the files
  * taken, as {@link ClaimVisitFiles} gives them.
  *
  * <p>No listing: the ledger's partial index of unfinished files answers, so a check costs one
@@ -38,16 +39,23 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
   private final UUID runId;
   private final DatabaseConfig db;
   private final Duration outageTolerance;
+  private final Duration lease;
 
   public ReclaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance) {
+    this(runId, db, outageTolerance, VisitLedger.DEFAULT_LEASE);
+  }
+
+  /** @param lease a file {@code running} for longer than this without a commit is taken over */
+  public ReclaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance, Duration lease) {
     this.runId = runId;
     this.db = db;
     this.outageTolerance = outageTolerance;
+    this.lease = lease;
   }
 
   @Override
   public PCollection<VisitFile> expand(PCollection<Instant> ticks) {
-    return ticks.apply("ReclaimFromLedger", ParDo.of(new ReclaimFn(runId, db, outageTolerance)));
+    return ticks.apply("ReclaimFromLedger", ParDo.of(new ReclaimFn(runId, db, outageTolerance, lease)));
   }
 
   private static final class ReclaimFn extends DoFn<Instant, VisitFile> {
@@ -56,14 +64,16 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
     private final UUID runId;
     private final DatabaseConfig db;
     private final Duration outageTolerance;
+    private final Duration lease;
     private final Counter filesReclaimed = Metrics.counter(IngestVisitFiles.class, "files_reclaimed");
     private final Counter filesGone = Metrics.counter(IngestVisitFiles.class, "files_gone");
     private transient RetryingDatabase database;
 
-    ReclaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance) {
+    ReclaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance, Duration lease) {
       this.runId = runId;
       this.db = db;
       this.outageTolerance = outageTolerance;
+      this.lease = lease;
     }
 
     @Setup
@@ -74,7 +84,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
     @ProcessElement
     public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
       List<VisitLedger.Unfinished> candidates = database.inTransaction("looking for files to retry",
-          c -> VisitLedger.unfinished(c, runId, MAX_PER_CHECK));
+          c -> VisitLedger.unfinished(c, runId, MAX_PER_CHECK, lease));
       if (candidates.isEmpty()) {
         return;
       }
@@ -116,15 +126,15 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
       if (!gone.isEmpty()) {
         int marked = database.inTransaction("marking " + gone.size() + " vanished file(s)",
             c -> VisitLedger.markGone(c, runId, gone,
-                "the file is gone or holds another version now; this version cannot be read"));
+                "the file is gone or holds another version now; this version cannot be read", lease));
         filesGone.inc(marked);
         LOG.warn("{} unfinished file(s) in the ledger are gone or replaced ({}); marked failed",
             marked, firstGone);
       }
       List<VisitFile> claimed = database.inTransaction("retrying " + claims.size() + " file(s)",
-          c -> VisitLedger.claim(c, runId, claims, false));
+          c -> VisitLedger.claim(c, runId, claims, false, lease));
       if (!claimed.isEmpty()) {
-        LOG.info("{} failed or orphaned file(s) taken again from the ledger", claimed.size());
+        LOG.info("{} failed, orphaned or lease-expired file(s) taken again from the ledger", claimed.size());
       }
       filesReclaimed.inc(claimed.size());
       claimed.forEach(out::output);

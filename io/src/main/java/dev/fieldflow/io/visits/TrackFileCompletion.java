@@ -21,7 +21,8 @@ import org.apache.beam.sdk.values.KV;
  *
  * <p>State exists only for files in flight and is cleared when the outcome goes out, so it does
  * not grow with the number of files ever ingested. Progress of an older attempt is ignored; a
- * newer attempt starts the tally again. (Batches of an unreadable attempt that arrive after its
+ * newer attempt (a retry, or a takeover after the claim lease expired while the older attempt
+ * may still be running) starts the tally again, so counts of two attempts never mix. (Batches of an unreadable attempt that arrive after its
  * outcome leave a small tally until the file's next attempt replaces it.)
  */
 final class TrackFileCompletion extends DoFn<KV<Long, FileProgress>, FileOutcome> {

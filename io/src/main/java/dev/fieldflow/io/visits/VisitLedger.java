@@ -36,6 +36,9 @@ public final class VisitLedger {
    */
   public record Claim(Listed file, UUID claimId) {}
 
+  /** Lease of a claim when none is given: far above a normal file's ingest time. */
+  public static final java.time.Duration DEFAULT_LEASE = java.time.Duration.ofMinutes(10);
+
   private static final String CLAIM =
       "INSERT INTO fieldflow.ingest_files AS f"
           + " (pipeline, path, version, size_bytes, last_modified, status, attempts, started_at,"
@@ -61,13 +64,25 @@ public final class VisitLedger {
   /**
    * Whether ledger row {@code t} may be taken by claim {@code claim} of run {@code run}: it is
    * this claim's already, or failed and due for a retry (the retry-now flag is a parameter), or
-   * running for another (dead) run.
+   * running for another (dead) run, or running with an expired lease (the lease in seconds is a
+   * parameter, after the retry-now flag).
    */
   private static String claimable(String t, String claim, String run) {
     return "((" + t + ".status = 'running' AND " + t + ".claim_id IS NOT DISTINCT FROM " + claim + ")"
         + " OR (" + t + ".status = 'failed' AND (? OR " + t + ".retry_after IS NULL"
         + "      OR " + t + ".retry_after <= now()))"
-        + " OR (" + t + ".status = 'running' AND " + t + ".run_id IS DISTINCT FROM " + run + "))";
+        + " OR (" + t + ".status = 'running' AND " + t + ".run_id IS DISTINCT FROM " + run + ")"
+        + " OR " + leaseExpired(t) + ")";
+  }
+
+  /** Row {@code t} is running and its claim is older than the lease (seconds, a parameter). */
+  private static String leaseExpired(String t) {
+    return "(" + t + ".status = 'running' AND " + t + ".started_at"
+        + " < now() - make_interval(secs => ?::double precision))";
+  }
+
+  private static double seconds(java.time.Duration lease) {
+    return Math.max(0.001, lease.toMillis() / 1000.0);
   }
 
   /**
@@ -79,6 +94,15 @@ public final class VisitLedger {
    */
   public static List<VisitFile> claim(
       Connection c, UUID runId, List<Claim> claims, boolean retryFailedNow) throws SQLException {
+    return claim(c, runId, claims, retryFailedNow, DEFAULT_LEASE);
+  }
+
+  /**
+   * As {@link #claim(Connection, UUID, List, boolean)}, with {@code lease}: a file {@code
+   * running} for longer than that without a commit is taken over (attempt + 1) by any claim.
+   */
+  public static List<VisitFile> claim(Connection c, UUID runId, List<Claim> claims,
+      boolean retryFailedNow, java.time.Duration lease) throws SQLException {
     Map<List<String>, Claim> unique = new LinkedHashMap<>();
     for (Claim claim : claims) {
       unique.putIfAbsent(List.of(claim.file().path(), claim.file().version()), claim);
@@ -111,11 +135,13 @@ public final class VisitLedger {
       ps.setArray(p++, c.createArrayOf("bigint", sizes));
       ps.setArray(p++, c.createArrayOf("bigint", mtimes));
       ps.setArray(p++, c.createArrayOf("text", claimIds));
-      // claimable("d") in NOT EXISTS: retry-now flag, run id.
+      // claimable("d") in NOT EXISTS: retry-now flag, run id, lease.
       ps.setBoolean(p++, retryFailedNow);
       ps.setString(p++, runId.toString());
-      // claimable("f") in the update: the retry-now flag.
+      ps.setDouble(p++, seconds(lease));
+      // claimable("f") in the update: the retry-now flag, lease.
       ps.setBoolean(p++, retryFailedNow);
+      ps.setDouble(p++, seconds(lease));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           claimed.add(new VisitFile(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getString(4)));
@@ -130,20 +156,29 @@ public final class VisitLedger {
 
   /**
    * Up to {@code limit} file versions that need work for run {@code runId} whatever a listing
-   * says: failed ones whose retry time has come, and running ones of another (dead) run. Served
-   * by the partial index of unfinished files, so it costs little when there are none.
+   * says: failed ones whose retry time has come, running ones of another (dead) run, and running
+   * ones whose lease has expired. Served by the partial index of unfinished files, so it costs
+   * little when there are none.
    */
   public static List<Unfinished> unfinished(Connection c, UUID runId, int limit) throws SQLException {
+    return unfinished(c, runId, limit, DEFAULT_LEASE);
+  }
+
+  /** As {@link #unfinished(Connection, UUID, int)} with the claims' {@code lease}. */
+  public static List<Unfinished> unfinished(
+      Connection c, UUID runId, int limit, java.time.Duration lease) throws SQLException {
     List<Unfinished> found = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT file_id, path, version FROM fieldflow.ingest_files"
                 + " WHERE pipeline = '" + PIPELINE + "' AND status <> 'done'"
                 + " AND ((status = 'failed' AND (retry_after IS NULL OR retry_after <= now()))"
-                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid))"
+                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid)"
+                + "   OR " + leaseExpired("ingest_files") + ")"
                 + " ORDER BY file_id LIMIT ?")) {
       ps.setString(1, runId.toString());
-      ps.setInt(2, limit);
+      ps.setDouble(2, seconds(lease));
+      ps.setInt(3, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           found.add(new Unfinished(rs.getLong(1), rs.getString(2), rs.getString(3)));
@@ -160,6 +195,12 @@ public final class VisitLedger {
    */
   public static int markGone(Connection c, UUID runId, List<Long> fileIds, String error)
       throws SQLException {
+    return markGone(c, runId, fileIds, error, DEFAULT_LEASE);
+  }
+
+  /** As {@link #markGone(Connection, UUID, List, String)}; running rows past {@code lease} too. */
+  public static int markGone(Connection c, UUID runId, List<Long> fileIds, String error,
+      java.time.Duration lease) throws SQLException {
     if (fileIds.isEmpty()) {
       return 0;
     }
@@ -168,10 +209,12 @@ public final class VisitLedger {
             "UPDATE fieldflow.ingest_files SET status = 'failed', error = ?, finished_at = now(),"
                 + " retry_after = now() + interval '1 day'"
                 + " WHERE file_id = ANY (?) AND (status = 'failed'"
-                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid))")) {
+                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid)"
+                + "   OR " + leaseExpired("ingest_files") + ")")) {
       ps.setString(1, truncate(error, 4000));
       ps.setArray(2, c.createArrayOf("bigint", fileIds.toArray(new Long[0])));
       ps.setString(3, runId.toString());
+      ps.setDouble(4, seconds(lease));
       return ps.executeUpdate();
     }
   }

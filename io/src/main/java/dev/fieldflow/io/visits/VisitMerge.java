@@ -151,7 +151,8 @@ public final class VisitMerge {
 
   /**
    * Commits {@code file}, whose reader accepted {@code expectedVisits} lines (all staged) and
-   * rejected the rest (all quarantined). Idempotent: a file already done is left as it is.
+   * rejected the rest (all quarantined). Idempotent: a file already done is left as it is
+   * (staging rows written for it again since, by a replay or a superseded attempt, are deleted).
    *
    * @throws IllegalStateException if fewer visits are staged than the reader accepted (staging
    *     rows were lost); nothing is committed
@@ -174,8 +175,12 @@ public final class VisitMerge {
         }
         status = rs.getString(1);
         if (status.equals("done")) {
-          return new Summary(file, rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-              rs.getLong(6), true);
+          Summary before = new Summary(file, rs.getLong(2), rs.getLong(3), rs.getLong(4),
+              rs.getLong(5), rs.getLong(6), true);
+          // Lines staged again after the commit (a runner replaying batches written after its
+          // last checkpoint, or a superseded attempt finishing late) are left-overs: drop them.
+          update(c, "DELETE FROM fieldflow.visit_staging WHERE file_id = ?", file.fileId());
+          return before;
         }
         if (rs.getInt(7) != file.attempt()) {
           throw new IllegalStateException(file.describe() + ": taken over by attempt "

@@ -1,0 +1,280 @@
+package dev.fieldflow.pipelines.flink;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.pipelines.VisitPipeline;
+import dev.fieldflow.pipelines.VisitPipelineOptions;
+import dev.fieldflow.testdata.Dataset;
+import dev.fieldflow.testdata.GeneratedVisit;
+import dev.fieldflow.testdata.Params;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The continuous visit pipeline on a real Flink session cluster (one JobManager, one TaskManager,
+ * separate JVMs started by {@code manage.sh cluster start}) loses its TaskManager to SIGKILL
+ * while it ingests; {@code manage.sh cluster start} starts a new one, the job restarts from its
+ * last checkpoint, and the database ends with exactly the generated visits: none missing, none
+ * twice, every file done once. Files keep arriving before, during and after the outage.
+ */
+@Tag("slow")
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class TaskManagerKillIT {
+  @RegisterExtension static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+
+  static final int FILES = 12;
+  static final int LINES_PER_FILE = 2_500;
+  /** Short, so that a file claimed after the restored checkpoint is taken over soon. */
+  static final int LEASE_SECONDS = 15;
+
+  @TempDir Path dir;
+
+  private static final Pattern JOB = Pattern.compile("\"jid\":\"([0-9a-f]{32})\"[^}]*?\"state\":\"([A-Z]+)\"");
+
+  @Test
+  void aTaskManagerKilledMidIngestIsReplacedAndEveryVisitEndsStoredExactlyOnce() throws Exception {
+    long t0 = System.nanoTime();
+    // No quirks and no hard cases: every visit is sent once, so the stored set does not depend
+    // on the order in which files commit.
+    Dataset data = Dataset.generate(Params.defaults().withSeed(29)
+        .withVisits(FILES * LINES_PER_FILE).withLinesPerFile(LINES_PER_FILE));
+    data.writeTo(dir.resolve("data"));
+    List<String> files = data.visitFilePaths();
+    Path in = Files.createDirectories(dir.resolve("in"));
+    Files.createDirectories(dir.resolve("home"));
+    FlinkCluster cluster = new FlinkCluster(dir.resolve("home"));
+    List<Long> pids = new ArrayList<>();
+    String jobId = null;
+    Thread writer = null;
+    try {
+      cluster.start(1);
+      pids.addAll(cluster.pids());
+      long killedPid = cluster.taskManagerPid(1);
+      log(t0, "cluster up: " + pids + ", TaskManager " + killedPid);
+
+      VisitPipelineOptions options = PipelineOptionsFactory.fromArgs(
+          "--runner=FlinkRunner",
+          "--flinkMaster=" + cluster.master(),
+          "--filesToStage=" + FlinkCluster.jobJar(),
+          "--attachedMode=false",
+          "--parallelism=1",
+          "--batchSize=500",
+          "--batchMaxBufferingMillis=200",
+          "--dbConnectTimeoutSeconds=10",
+          "--pollIntervalSeconds=1",
+          "--claimLeaseSeconds=" + LEASE_SECONDS,
+          "--checkpointingInterval=10000",
+          "--finishBundleBeforeCheckpointing=true",
+          "--numberOfExecutionRetries=20",
+          "--executionRetryDelay=2000")
+          .as(VisitPipelineOptions.class);
+      options.setVisitsInput(in.toString());
+      VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID());
+      jobId = awaitJob(cluster, "RUNNING", 60_000);
+      log(t0, "job " + jobId + " submitted");
+
+      // Files arrive one every 1.5 s, each moved in whole (a rename), in name order.
+      AtomicReference<Throwable> writeFailure = new AtomicReference<>();
+      writer = new Thread(() -> {
+        try {
+          for (String file : files) {
+            Path source = dir.resolve("data").resolve(file);
+            Files.move(source, in.resolve(source.getFileName()));
+            Thread.sleep(1_500);
+          }
+        } catch (Throwable e) {
+          writeFailure.set(e);
+        }
+      }, "visit-file-writer");
+      writer.start();
+
+      // Mid-ingest, in the gap the claim lease is for: two files done, and a file partly staged
+      // that was claimed after the last completed checkpoint (the job restored from it sees the
+      // file again under a new claim id and the same run id).
+      long deadline = System.currentTimeMillis() + 90_000;
+      while (true) {
+        long ack = latestCompletedAck(cluster, jobId);
+        if (ack > 0 && done() >= 2 && POSTGRES.count(GAP_FILES.replace("path", "count(*)"), ack) > 0) {
+          break;
+        }
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("no file was mid-ingest after a checkpoint within 90 s: "
+              + POSTGRES.rows("SELECT path, status, attempts, started_at FROM fieldflow.ingest_files")
+              + "; checkpoints " + cluster.rest("/jobs/" + jobId + "/checkpoints"));
+        }
+        Thread.sleep(20);
+      }
+      long doneAtKill = done();
+      ProcessHandle taskManager = ProcessHandle.of(killedPid).orElseThrow();
+      taskManager.destroyForcibly(); // SIGKILL
+      taskManager.onExit().get(30, TimeUnit.SECONDS);
+      // The checkpoint the job restores (none completes without a TaskManager) and the files
+      // claimed after it: only the lease can give them back to the restored job.
+      List<Object> gapFiles = POSTGRES.rows(GAP_FILES, latestCompletedAck(cluster, jobId)).stream()
+          .map(r -> r.get(0)).toList();
+      log(t0, "SIGKILLed TaskManager " + killedPid + " with " + doneAtKill + " file(s) done, ledger "
+          + POSTGRES.rows("SELECT status, count(*) FROM fieldflow.ingest_files GROUP BY status ORDER BY 1")
+          + ", claimed after the last checkpoint: " + gapFiles);
+      assertThat("files done when the TaskManager was killed", doneAtKill, is(not((long) FILES)));
+
+      // The operator's fix: start the cluster again, which replaces the dead TaskManager.
+      cluster.start(1);
+      long newPid = cluster.taskManagerPid(1); // the dead one's pid file is replaced
+      assertThat("a new TaskManager", newPid, is(not(killedPid)));
+      pids.add(newPid);
+      log(t0, "new TaskManager " + newPid);
+
+      long end = System.currentTimeMillis() + 150_000;
+      while (done() < FILES) {
+        if (System.currentTimeMillis() > end) {
+          throw new AssertionError("after the restart, files in the ledger: "
+              + POSTGRES.rows("SELECT path, status, attempts, error FROM fieldflow.ingest_files ORDER BY path")
+              + "; job " + cluster.rest("/jobs/" + jobId).replaceAll("\"vertices\".*", ""));
+        }
+        Thread.sleep(200);
+      }
+      writer.join(30_000);
+      assertThat("writing the files", writeFailure.get(), is((Throwable) null));
+      String checkpoints = cluster.rest("/jobs/" + jobId + "/checkpoints");
+      log(t0, "all " + FILES + " files done; attempts per file "
+          + POSTGRES.rows("SELECT attempts, count(*) FROM fieldflow.ingest_files GROUP BY attempts ORDER BY 1")
+          + "; checkpoints " + counts(checkpoints));
+      assertThat("the job restored a checkpoint", number(checkpoints, "restored"), greaterThanOrEqualTo(1L));
+      for (Object path : gapFiles) {
+        assertThat(path + ", claimed after the restored checkpoint, taken over after its lease",
+            POSTGRES.count("SELECT attempts FROM fieldflow.ingest_files WHERE path = ?", path),
+            greaterThanOrEqualTo(2L));
+      }
+      Thread.sleep(3_000); // more polls and ledger checks: nothing is read again
+      assertThat(jobState(cluster, jobId), equalTo("RUNNING"));
+
+      // Exactly the generated visits, each once; every file done once, counted once.
+      TreeSet<String> expected = data.visits().stream().map(TaskManagerKillIT::describe)
+          .collect(Collectors.toCollection(TreeSet::new));
+      assertThat("distinct generated visits", expected.size(), is(FILES * LINES_PER_FILE));
+      List<String> stored = POSTGRES.rows("SELECT task_id || '|' || visit_id || '|' || node_id"
+          + " || '|' || visit_date || '|' || node_age || '|' || engineer_skill_level || '|' || outcome || '|'"
+          + " || array_to_string(ARRAY(SELECT DISTINCT t FROM unnest(note_tokens) t ORDER BY t), ',')"
+          + " FROM fieldflow.visits").stream().map(r -> String.valueOf(r.get(0))).toList();
+      assertThat("stored visits", stored.size(), is(expected.size()));
+      TreeSet<String> storedSet = new TreeSet<>(stored);
+      assertThat("visits missing", expected.stream().filter(v -> !storedSet.contains(v)).limit(5).toList(),
+          equalTo(List.of()));
+      assertThat("visits not expected", storedSet.stream().filter(v -> !expected.contains(v)).limit(5).toList(),
+          equalTo(List.of()));
+      assertThat(POSTGRES.rows("SELECT status, lines_read, records_read, rows_loaded, updates, duplicates,"
+              + " rejected, count(*) FROM fieldflow.ingest_files WHERE pipeline = 'visit'"
+              + " GROUP BY 1, 2, 3, 4, 5, 6, 7"),
+          equalTo(List.of(List.of("done", (long) LINES_PER_FILE, (long) LINES_PER_FILE,
+              (long) LINES_PER_FILE, 0L, 0L, 0L, (long) FILES))));
+      assertThat("staging rows left per file", POSTGRES.rows("SELECT s.file_id, f.path, f.attempts, count(*)"
+          + " FROM fieldflow.visit_staging s JOIN fieldflow.ingest_files f USING (file_id)"
+          + " GROUP BY 1, 2, 3"), equalTo(List.of()));
+      assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.rejected_records"), is(0L));
+
+      cluster.cancel(jobId);
+      assertThat(awaitJob(cluster, "CANCELED", 60_000), equalTo(jobId));
+      jobId = null;
+    } finally {
+      if (writer != null) {
+        writer.interrupt();
+      }
+      if (jobId != null) {
+        try {
+          cluster.cancel(jobId);
+        } catch (Exception e) {
+          log(t0, "cancel: " + e);
+        }
+      }
+      pids.addAll(cluster.pids());
+      cluster.stop();
+      log(t0, "cluster stopped");
+    }
+    for (long pid : pids) {
+      assertThat("process " + pid + " of the cluster after stop",
+          ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), is(false));
+    }
+    assertThat(cluster.pids(), hasSize(0));
+    log(t0, "done");
+  }
+
+  /** Running files with staged lines, claimed after a time in epoch milliseconds. */
+  private static final String GAP_FILES = "SELECT path FROM fieldflow.ingest_files f"
+      + " WHERE status = 'running' AND started_at > to_timestamp(?::bigint / 1000.0)"
+      + " AND EXISTS (SELECT 1 FROM fieldflow.visit_staging s WHERE s.file_id = f.file_id)";
+
+  /** When the last task acknowledged the latest completed checkpoint; 0 if none completed. */
+  private static long latestCompletedAck(FlinkCluster cluster, String jobId) throws Exception {
+    Matcher m = Pattern.compile("\"latest\":\\{\"completed\":\\{.*?\"latest_ack_timestamp\":(\\d+)")
+        .matcher(cluster.rest("/jobs/" + jobId + "/checkpoints"));
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  private static long done() {
+    return POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'done'");
+  }
+
+  /** The id of the cluster's one job once it is in {@code state}. */
+  private static String awaitJob(FlinkCluster cluster, String state, long timeoutMillis) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    String overview = "";
+    while (System.currentTimeMillis() < deadline) {
+      overview = cluster.rest("/jobs/overview");
+      Matcher m = JOB.matcher(overview);
+      if (m.find() && m.group(2).equals(state)) {
+        return m.group(1);
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("no job " + state + " within " + timeoutMillis + " ms: " + overview);
+  }
+
+  private static String jobState(FlinkCluster cluster, String jobId) throws Exception {
+    Matcher m = Pattern.compile("\"state\":\"([A-Z]+)\"").matcher(cluster.rest("/jobs/" + jobId));
+    return m.find() ? m.group(1) : "?";
+  }
+
+  /** {@code "counts":{"restored":1,"total":9,...}} of the checkpoint statistics. */
+  private static String counts(String checkpoints) {
+    Matcher m = Pattern.compile("\"counts\":\\{[^}]*}").matcher(checkpoints);
+    return m.find() ? m.group() : checkpoints;
+  }
+
+  private static long number(String checkpoints, String field) {
+    Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(counts(checkpoints));
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  private static void log(long t0, String message) {
+    System.out.printf("[TaskManagerKillIT +%.1fs] %s%n", (System.nanoTime() - t0) / 1e9, message);
+  }
+
+  private static String describe(GeneratedVisit v) {
+    return v.taskId() + "|" + v.visitId() + "|" + v.nodeId() + "|" + v.visitDate() + "|" + v.nodeAge()
+        + "|" + v.skillLevel() + "|" + v.outcome() + "|"
+        + Arrays.stream(v.noteTokens()).distinct().sorted().mapToObj(Integer::toString)
+            .collect(Collectors.joining(","));
+  }
+}
