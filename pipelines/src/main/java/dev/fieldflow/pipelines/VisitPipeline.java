@@ -65,38 +65,43 @@ public final class VisitPipeline {
             + summary.failures().get(0) + "; ./manage.sh status lists them, a later run retries them");
       }
     } else {
-      PipelineResult result = start(options, db, UUID.randomUUID());
+      RestartOnDatabaseFailure runs = restarts(options, db);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         LOG.info("stopping the visit pipeline; files in flight are read again by the next run");
         try {
-          result.cancel();
+          runs.cancel();
         } catch (IOException | RuntimeException e) {
           LOG.debug("cancel on shutdown: {}", e.getMessage());
         }
       }, "visit-pipeline-stop"));
-      result.waitUntilFinish();
+      runs.run(runId -> start(options, db, runId));
     }
   }
 
-  /** Ingests the files present now and returns what this run did, from the ledger. */
+  /**
+   * Ingests the files present now and returns what this run did, from the ledger. A wave that
+   * fails because PostgreSQL went away is started again once it is back.
+   */
   public static VisitLedger.RunSummary runOnce(VisitPipelineOptions options, DatabaseConfig db)
-      throws IOException, SQLException {
+      throws IOException, SQLException, InterruptedException {
     options.setOnce(true);
-    UUID runId = UUID.randomUUID();
+    RestartOnDatabaseFailure restarts = restarts(options, db);
+    List<UUID> runIds = new ArrayList<>();
     List<List<String>> waves = waves(options);
     for (int i = 0; i < waves.size(); i++) {
       if (waves.size() > 1) {
         LOG.info("wave {} of {}: {} file(s)", i + 1, waves.size(), waves.get(i).size());
       }
-      PipelineResult.State state = start(options, db, runId, waves.get(i)).waitUntilFinish();
-      if (state != PipelineResult.State.DONE) {
-        throw new IllegalStateException("visit ingestion ended " + state
-            + "; files done so far stay done, the others are taken again by the next run");
-      }
+      List<String> wave = waves.get(i);
+      runIds.addAll(restarts.run(runId -> start(options, db, runId, wave)));
     }
     try (Connection c = db.dataSource().getConnection()) {
-      return VisitLedger.summarizeRun(c, runId);
+      return VisitLedger.summarizeRuns(c, runIds);
     }
+  }
+
+  private static RestartOnDatabaseFailure restarts(VisitPipelineOptions options, DatabaseConfig db) {
+    return new RestartOnDatabaseFailure(db, Duration.ofSeconds(options.getDbOutageToleranceSeconds()));
   }
 
   /**

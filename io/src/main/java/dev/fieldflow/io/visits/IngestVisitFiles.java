@@ -34,8 +34,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *
  * <p>Counters (namespace of this class): files_read, files_unreadable, files_done,
  * files_failed, lines_read, visits_parsed, rejected_&lt;code&gt;, visits_staged(_batches),
- * rejects_stored(_batches), rows_loaded, updates, duplicates, rejected; and {@code db_retries}
- * of {@link RetryingDatabase}.
+ * rejects_stored(_batches), rows_loaded, updates, duplicates, rejected; {@code db_retries} of
+ * {@link RetryingDatabase} (claims and commits); and JdbcIO's own batch metrics.
  */
 public final class IngestVisitFiles
     extends PTransform<PCollection<VisitFile>, PCollection<VisitMerge.Summary>> {
@@ -45,8 +45,9 @@ public final class IngestVisitFiles
   private final Duration retryDelay;
 
   /**
-   * @param outageTolerance how long every database step keeps retrying while PostgreSQL is
-   *     unreachable before the pipeline fails
+   * @param outageTolerance how long claims and commits keep retrying while PostgreSQL is
+   *     unreachable before the pipeline fails (a batch write fails its bundle at once: see
+   *     {@link WriteInBatches})
    * @param retryDelay how long a failed file waits before its first retry (doubling after)
    */
   public IngestVisitFiles(
@@ -73,13 +74,13 @@ public final class IngestVisitFiles
             .setCoder(FileLine.LineCoder.of(VisitCoder.of()))
             .apply("StageVisits",
                 new WriteInBatches<>(new VisitStagingStatement(), FileProgress.Kind.STAGED, db,
-                    batching, outageTolerance));
+                    batching));
     PCollection<FileProgress> quarantined =
         read.get(ReadVisitFileFn.REJECTS)
             .setCoder(FileLine.LineCoder.of(RejectedLineCoder.of()))
             .apply("QuarantineRejects",
                 new WriteInBatches<>(new QuarantineStatement(), FileProgress.Kind.QUARANTINED, db,
-                    batching, outageTolerance));
+                    batching));
 
     return PCollectionList.of(read.get(ReadVisitFileFn.PROGRESS).setCoder(FileProgress.ProgressCoder.of()))
         .and(staged)

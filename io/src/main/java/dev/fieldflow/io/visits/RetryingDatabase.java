@@ -17,11 +17,10 @@ import org.slf4j.LoggerFactory;
  * connection, waits with backoff, reconnects and runs the whole unit again, until the database
  * has been unavailable for longer than the outage tolerance.
  *
- * <p>Beam's {@code JdbcIO} writer cannot do this here: it keeps its connection for the whole
- * bundle, so a broken connection fails the bundle (and the DirectRunner does not retry bundles),
- * and with write results its retry strategy never sees the {@link SQLException}. Every unit of
- * work given to this class must therefore be idempotent: after a connection breaks during
- * commit, the unit runs again although it may have committed.
+ * <p>Used by the ledger steps (claims, reclaims, commits), which are single statements or
+ * transactions of their own; the line batches go through {@code JdbcIO} ({@link
+ * WriteInBatches}). Every unit of work given to this class must be idempotent: after a
+ * connection breaks during commit, the unit runs again although it may have committed.
  *
  * <p>One instance per {@code DoFn} instance (made in {@code @Setup}); not thread-safe.
  */

@@ -270,14 +270,15 @@ public final class VisitLedger {
     }
   }
 
-  /** The files run {@code runId} took, as the ledger has them now. */
-  public static RunSummary summarizeRun(Connection c, UUID runId) throws SQLException {
+  /** The files runs {@code runIds} took (one --once run and its restarts), as the ledger has them now. */
+  public static RunSummary summarizeRuns(Connection c, List<UUID> runIds) throws SQLException {
+    String[] ids = runIds.stream().map(UUID::toString).toArray(String[]::new);
     List<String> failures = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT path, error FROM fieldflow.ingest_files WHERE pipeline = '" + PIPELINE + "'"
-                + " AND run_id = ?::uuid AND status <> 'done' ORDER BY path")) {
-      ps.setString(1, runId.toString());
+                + " AND run_id = ANY (?::uuid[]) AND status <> 'done' ORDER BY path")) {
+      ps.setArray(1, c.createArrayOf("text", ids));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           failures.add(rs.getString(1) + ": " + (rs.getString(2) == null ? "not finished" : rs.getString(2)));
@@ -292,8 +293,8 @@ public final class VisitLedger {
                 + " coalesce(sum(updates) FILTER (WHERE status = 'done'), 0),"
                 + " coalesce(sum(duplicates) FILTER (WHERE status = 'done'), 0),"
                 + " coalesce(sum(rejected) FILTER (WHERE status = 'done'), 0)"
-                + " FROM fieldflow.ingest_files WHERE pipeline = '" + PIPELINE + "' AND run_id = ?::uuid")) {
-      ps.setString(1, runId.toString());
+                + " FROM fieldflow.ingest_files WHERE pipeline = '" + PIPELINE + "' AND run_id = ANY (?::uuid[])")) {
+      ps.setArray(1, c.createArrayOf("text", ids));
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return new RunSummary(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),

@@ -16,7 +16,15 @@ public final class TransientSqlErrors implements JdbcIO.RetryStrategy {
 
   /** True for SQLSTATEs that a retry can get past. */
   public static boolean isTransient(SQLException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
+    return isTransientCause(e);
+  }
+
+  /**
+   * True if {@code failure} or one of its causes is a transient {@link SQLException}: for a
+   * failed pipeline, whose error wraps the failed statement's exception in runner exceptions.
+   */
+  public static boolean isTransientCause(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof SQLException sql && isTransientState(sql.getSQLState())) {
         return true;
       }

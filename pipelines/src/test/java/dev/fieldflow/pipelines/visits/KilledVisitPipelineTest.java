@@ -8,11 +8,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 
-import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
-import java.io.File;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -33,32 +30,12 @@ class KilledVisitPipelineTest {
 
   @TempDir Path dir;
 
-  /** {@code fieldflow visit} in a new JVM on this test's classpath; its log beside the data. */
-  private Process launch(String name, String... extra) throws Exception {
-    DatabaseConfig db = POSTGRES.writer();
-    List<String> command = new ArrayList<>(List.of(S3ProxyServer.javaBinary(), "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"),
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-Dorg.slf4j.simpleLogger.log.dev.fieldflow=info",
-        "dev.fieldflow.pipelines.Main", "visit",
-        "--visitsInput=" + dir.resolve("in"), "--pollIntervalSeconds=1",
-        "--jdbcUrl=" + db.jdbcUrl(), "--dbUser=" + db.user(),
-        "--batchSize=250", "--batchMaxBufferingMillis=200", "--targetParallelism=2"));
-    command.addAll(List.of(extra));
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(new File("target", "killed-visit-pipeline-" + name + ".log"));
-    builder.environment().put("FIELDFLOW_DB_PASSWORD", db.password());
-    builder.environment().put("FIELDFLOW_HOME", dir.resolve("home").toString());
-    return builder.start();
-  }
-
   @Test
   void killedMidFileAndRestartedItEndsWithExactlyTheExpectedRowsReadingNoDoneFileAgain() throws Exception {
     for (int f = 0; f < FILES; f++) {
       write(dir.resolve("in").resolve(String.format("visits-%03d.jsonl", f)), visits(f * 100_000L, LINES));
     }
-    Process first = launch("first");
+    Process first = VisitProcess.launch(POSTGRES, dir, "killed-visit-pipeline-first");
     try {
       long deadline = System.currentTimeMillis() + 120_000;
       // Mid-file: one file done and another one's lines partly staged.
@@ -79,7 +56,7 @@ class KilledVisitPipelineTest {
     assertThat("files left running by the killed run",
         POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'running'"), greaterThan(0L));
 
-    Process second = launch("second");
+    Process second = VisitProcess.launch(POSTGRES, dir, "killed-visit-pipeline-second");
     try {
       awaitDone(POSTGRES, FILES, 180_000);
     } finally {

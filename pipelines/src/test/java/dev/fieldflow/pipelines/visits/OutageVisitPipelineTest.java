@@ -1,58 +1,71 @@
 package dev.fieldflow.pipelines.visits;
 
 import static dev.fieldflow.pipelines.visits.ContinuousVisitPipelineTest.awaitDone;
-import static dev.fieldflow.pipelines.visits.ContinuousVisitPipelineTest.continuous;
 import static dev.fieldflow.pipelines.visits.VisitLines.visits;
 import static dev.fieldflow.pipelines.visits.VisitLines.write;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.io.visits.VisitLedger;
 import dev.fieldflow.pipelines.VisitPipeline;
-import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.util.List;
-import java.util.UUID;
-import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** PostgreSQL (its own process) stopped for 20 s in the middle of an ingest. */
+/**
+ * PostgreSQL (its own process) stopped for 20 s in the middle of an ingest by the continuous
+ * visit pipeline (its own JVM, as {@code manage.sh visit} runs it).
+ */
 @Tag("slow")
 class OutageVisitPipelineTest {
   @RegisterExtension static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
 
   static final int FILES = 30;
   static final int LINES = 1_000;
+  static final String LOG = "outage-visit-pipeline";
+  /** A staging batch write waiting for the table the test holds. */
+  static final String BLOCKED_WRITE = "wait_event_type = 'Lock'"
+      + " AND query LIKE 'WITH written AS (INSERT INTO fieldflow.visit_staging%'";
 
   @TempDir Path dir;
 
   @Test
   void postgresStoppedFor20SecondsMidIngestTheRunRetriesRecoversAndEndsWithExactCounts() throws Exception {
     for (int f = 0; f < FILES; f++) {
-      write(dir.resolve(String.format("visits-%03d.jsonl", f)), visits(f * 100_000L, LINES));
+      write(dir.resolve("in").resolve(String.format("visits-%03d.jsonl", f)), visits(f * 100_000L, LINES));
     }
-    VisitPipelineOptions options = continuous(dir.toString());
-    options.setBatchSize(200);
-    PipelineResult result = VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID());
-    try {
-      awaitDone(POSTGRES, 1, 120_000);
+    Process pipeline;
+    // Hold the staging table so that the first batch write is in flight when PostgreSQL stops:
+    // the outage then hits JdbcIO mid-statement, not only the ledger steps.
+    try (Connection lock = POSTGRES.admin().dataSource().getConnection()) {
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("LOCK TABLE fieldflow.visit_staging IN ACCESS EXCLUSIVE MODE");
+      pipeline = VisitProcess.launch(POSTGRES, dir, LOG);
+      awaitBlockedBatchWrite(pipeline);
       POSTGRES.stop();
+    }
+    try {
       Thread.sleep(20_000);
       POSTGRES.start();
       // Files that arrive after the outage are picked up too.
-      write(dir.resolve("after.jsonl"), visits(9_000_000L, 10));
+      write(dir.resolve("in").resolve("after.jsonl"), visits(9_000_000L, 10));
       awaitDone(POSTGRES, FILES + 1, 180_000);
+      assertThat("the pipeline is still running", pipeline.isAlive(), is(true));
     } finally {
-      result.cancel();
+      pipeline.destroy(); // SIGTERM: the operator's stop
+      pipeline.waitFor(30, TimeUnit.SECONDS);
     }
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files"), is(FILES + 1L));
     assertThat(POSTGRES.rows("SELECT DISTINCT lines_read, rows_loaded, updates, duplicates, rejected, status"
@@ -60,17 +73,54 @@ class OutageVisitPipelineTest {
         equalTo(List.of(List.of((long) LINES, (long) LINES, 0L, 0L, 0L, "done"))));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is((long) FILES * LINES + 10));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visit_staging"), is(0L));
-    assertThat("database retries counted", retries(result), greaterThan(0L));
+    // The failed batch write failed the run, and a new run took over its files.
+    assertThat(VisitProcess.logText(LOG), containsString("starting a new run once it answers"));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE attempts = 2"), greaterThan(0L));
   }
 
-  private static long retries(PipelineResult result) {
-    MetricQueryResults metrics = result.metrics().queryMetrics(
-        MetricsFilter.builder().addNameFilter(MetricNameFilter.named(
-            dev.fieldflow.io.visits.RetryingDatabase.class, "db_retries")).build());
-    long total = 0;
-    for (MetricResult<Long> counter : metrics.getCounters()) {
-      total += counter.getAttempted();
+  @Test
+  void aBatchWriteCutOffByTheServerRestartsTheOnceWaveWhichEndsWithExactCounts() throws Exception {
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files, fieldflow.visit_staging,"
+        + " fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
+    for (int f = 0; f < 3; f++) {
+      write(dir.resolve(String.format("once-%d.jsonl", f)), visits(f * 100_000L, 500));
     }
-    return total;
+    CompletableFuture<VisitLedger.RunSummary> run;
+    try (Connection lock = POSTGRES.admin().dataSource().getConnection()) {
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("LOCK TABLE fieldflow.visit_staging IN ACCESS EXCLUSIVE MODE");
+      run = CompletableFuture.supplyAsync(() -> {
+        try {
+          return VisitPipeline.runOnce(VisitPipelineTest.options(dir.toString()), POSTGRES.writer());
+        } catch (Exception e) {
+          throw new CompletionException(e);
+        }
+      });
+      awaitBlockedBatchWrite(run::isDone);
+      // What a server restart does to each session: FATAL 57P01.
+      POSTGRES.count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE " + BLOCKED_WRITE);
+    }
+    VisitLedger.RunSummary summary = run.get(120, TimeUnit.SECONDS);
+    assertThat(summary.describe(), summary.filesDone(), is(3L));
+    assertThat(summary.describe(), summary.loaded(), is(1_500L));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(1_500L));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visit_staging"), is(0L));
+    assertThat("files taken over by the restarted wave",
+        POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE attempts = 2"), greaterThan(0L));
+  }
+
+  private static void awaitBlockedBatchWrite(Process pipeline) throws InterruptedException {
+    awaitBlockedBatchWrite(() -> !pipeline.isAlive());
+  }
+
+  private static void awaitBlockedBatchWrite(BooleanSupplier ended) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (POSTGRES.count("SELECT count(*) FROM pg_stat_activity WHERE " + BLOCKED_WRITE) == 0) {
+      assertThat("pipeline still running", ended.getAsBoolean(), is(false));
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("no batch write waited for the staging table within 120 s");
+      }
+      Thread.sleep(50);
+    }
   }
 }
