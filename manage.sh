@@ -386,6 +386,8 @@ mode_test() {
   say "test: the Flink integration tests (a real cluster; the unit tests above are not run again)"
   mvn -B -Pflink-runner -pl pipelines -am verify "-DexcludedGroups=$excluded" \
     -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
+  say "test: the README's exec:java command on FlinkRunner [local] (runner-profiles/exec-java-smoke.sh)"
+  bash "$ROOT/runner-profiles/exec-java-smoke.sh"
 }
 
 mode_cluster() {

@@ -1,7 +1,15 @@
 package dev.fieldflow.pipelines;
 
+import java.io.IOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -16,6 +24,8 @@ public final class Main {
   }
 
   private static final Map<String, Command> COMMANDS = new TreeMap<>();
+  /** The commands that run a Beam pipeline and take Beam options. */
+  private static final Set<String> PIPELINES = Set.of("network", "visit");
 
   static {
     COMMANDS.put("network", NetworkPipeline::main);
@@ -35,10 +45,72 @@ public final class Main {
       System.exit(2);
     }
     try {
-      COMMANDS.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length));
+      String[] commandArgs = Arrays.copyOfRange(args, 1, args.length);
+      if (PIPELINES.contains(args[0])) {
+        commandArgs = withEmbeddedFlinkClasspath(commandArgs, Main.class.getClassLoader());
+      }
+      COMMANDS.get(args[0]).run(commandArgs);
     } catch (Exception e) {
       System.err.println("fieldflow " + args[0] + ": " + UserMessages.of(e));
       System.exit(1);
     }
+  }
+
+  /**
+   * The pipeline's Beam options, plus {@code --flinkConfDir} when an embedded Flink (FlinkRunner
+   * with {@code --flinkMaster=[local]} or {@code [auto]}, the default) would run from {@code
+   * loader} and that is not the JVM's system class loader, as under {@code mvn exec:java}: it
+   * runs this class in a class loader of its own inside Maven's JVM. Flink's JobMaster (1.18
+   * on, FLINK-32265) loads a job that names no jars and no classpaths with the JVM's system
+   * class loader, and Beam names none for an embedded Flink; in Maven's JVM that loader holds
+   * only Maven's launcher, so the job fails with {@code ClassNotFoundException:
+   * org.apache.flink.api.common.ExecutionConfig}. The added configuration names this code's
+   * location as the job's classpath, resolved parent-first: Flink then builds the job's class
+   * loader on top of {@code loader}, and every class still comes from {@code loader}, as under
+   * {@code java -jar}. Unchanged: any other runner or master, a run from the system class loader,
+   * and a run given {@code --flinkConfDir} or {@code FLINK_CONF_DIR} (that configuration then
+   * needs {@code pipeline.classpaths} itself).
+   */
+  static String[] withEmbeddedFlinkClasspath(String[] args, ClassLoader loader)
+      throws IOException {
+    String runner = option(args, "runner");
+    String master = option(args, "flinkMaster");
+    CodeSource code = Main.class.getProtectionDomain().getCodeSource();
+    if (loader == ClassLoader.getSystemClassLoader()
+        || runner == null
+        || !runner.toLowerCase(Locale.ROOT).contains("flink")
+        || (master != null && !master.equals("[local]") && !master.equals("[auto]"))
+        || option(args, "flinkConfDir") != null
+        || System.getenv("FLINK_CONF_DIR") != null
+        || code == null) {
+      return args;
+    }
+    URL classpath = code.getLocation();
+    Path confDir = Files.createTempDirectory("fieldflow-flink-conf-");
+    Path conf = confDir.resolve("config.yaml");
+    Files.writeString(
+        conf,
+        "# Written by fieldflow's Main for an embedded Flink outside the system class loader.\n"
+            + "pipeline.classpaths: ['" + classpath.toString().replace("'", "''") + "']\n"
+            + "classloader.resolve-order: parent-first\n",
+        StandardCharsets.UTF_8);
+    // Deleted in reverse order of registration: the file, then the directory.
+    confDir.toFile().deleteOnExit();
+    conf.toFile().deleteOnExit();
+    String[] withConf = Arrays.copyOf(args, args.length + 1);
+    withConf[args.length] = "--flinkConfDir=" + confDir;
+    return withConf;
+  }
+
+  /** The value of {@code --name=value} in {@code args}, or null. */
+  private static String option(String[] args, String name) {
+    String prefix = "--" + name + "=";
+    String value = null;
+    for (String arg : args) {
+      if (arg.startsWith(prefix)) {
+        value = arg.substring(prefix.length());
+      }
+    }
+    return value;
   }
 }
