@@ -81,6 +81,7 @@ final class WriteInBatches<T> extends PTransform<PCollection<FileLine<T>>, PColl
 
     Reporting(BatchStatement<FileLine<T>> written) {
       this.written = written;
+      // fieldflow's batch statements use '?' only as placeholders (no ? operators or literals).
       this.writtenParameters = (int) written.sql().chars().filter(c -> c == '?').count();
     }
 
