@@ -49,6 +49,10 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     boolean quick = false;
+    boolean throughputOnly = false;
+    Integer visits = null;
+    Integer trials = null;
+    String runners = null;
     Path root = Path.of("").toAbsolutePath();
     Path out = null;
     for (String arg : args) {
@@ -56,10 +60,19 @@ public final class Bench {
         quick = true;
       } else if (arg.startsWith("--out=")) {
         out = Path.of(arg.substring(6)).toAbsolutePath();
+      } else if (arg.equals("--throughput-only")) {
+        throughputOnly = true;
+      } else if (arg.startsWith("--visits=")) {
+        visits = Integer.parseInt(arg.substring(9));
+      } else if (arg.startsWith("--trials=")) {
+        trials = Integer.parseInt(arg.substring(9));
+      } else if (arg.startsWith("--runners=")) {
+        runners = arg.substring(10);
       } else if (arg.startsWith("--root=")) {
         root = Path.of(arg.substring(7)).toAbsolutePath();
       } else {
-        System.err.println("bench: unknown option '" + arg + "'; use [--quick] [--out=DIR] [--root=DIR]");
+        System.err.println("bench: unknown option '" + arg + "'; use [--quick] [--out=DIR] [--root=DIR]"
+            + " [--throughput-only [--visits=N] [--trials=N] [--runners=direct,flink-local,flink-cluster]]");
         System.exit(2);
       }
     }
@@ -67,7 +80,14 @@ public final class Bench {
       out = quick ? root.resolve("bench/target/report") : root.resolve("docs");
     }
     try {
-      new Run(Plan.of(quick), root, out).execute();
+      Plan plan = Plan.of(quick);
+      if (throughputOnly) {
+        // A working measurement while changing the ingest path: throughput only, no report.
+        plan = new Plan(plan.quick(), visits == null ? plan.throughputVisits() : visits,
+            plan.linesPerFile(), trials == null ? plan.trials() : trials, 0, 0, 0, plan.latencySpacing(),
+            0, 0, plan.trackedFiles());
+      }
+      new Run(plan, root, out, throughputOnly, runners).execute();
     } catch (Exception e) {
       System.err.println("bench: " + e.getMessage());
       e.printStackTrace();
@@ -90,8 +110,12 @@ public final class Bench {
     private final Path out;
     private final Path work;
     private final Report report;
+    private final boolean throughputOnly;
+    private final String runnerNames;
 
-    Run(Plan plan, Path root, Path out) {
+    Run(Plan plan, Path root, Path out, boolean throughputOnly, String runnerNames) {
+      this.throughputOnly = throughputOnly;
+      this.runnerNames = runnerNames;
       this.plan = plan;
       this.root = root;
       this.out = out;
@@ -118,6 +142,10 @@ public final class Bench {
         say("PostgreSQL " + report.postgres + " on 127.0.0.1:" + db.port() + " (throwaway, under "
             + root.relativize(db.home()) + ")");
         throughput(db);
+        if (throughputOnly) {
+          Runtime.getRuntime().removeShutdownHook(cleanup);
+          return;
+        }
         latency(db);
         Runtime.getRuntime().removeShutdownHook(cleanup);
       }
@@ -148,7 +176,13 @@ public final class Bench {
       this.jars = jars;
       List<PipelineRunner> runners = new ArrayList<>(List.of(
           PipelineRunner.direct(root, jars), PipelineRunner.flinkEmbedded(root, jars)));
-      if (plan.quick()) {
+      if (runnerNames != null) {
+        List<String> wanted = List.of(runnerNames.split(","));
+        runners.removeIf(r -> !wanted.contains(r.name()));
+        if (wanted.contains("flink-cluster") && runners.stream().noneMatch(r -> r.name().equals("flink-cluster"))) {
+          runners.add(PipelineRunner.flinkCluster(root, jars));
+        }
+      } else if (plan.quick()) {
         report.notMeasured.put("fieldflow FlinkRunner local cluster", "not part of --quick (a cluster start"
             + " and job submission per run); the full run measures it");
       } else {

@@ -23,7 +23,7 @@ import java.util.OptionalLong;
 final class BenchDatabase implements AutoCloseable {
   /** Tables a visit ingest writes; emptied before every fieldflow measurement. */
   private static final String FIELDFLOW_TABLES =
-      "fieldflow.visit_staging, fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks,"
+      "fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks,"
           + " fieldflow.network_edges, fieldflow.nodes, fieldflow.ingest_files";
 
   private final LocalDatabase database;

@@ -2,7 +2,7 @@ package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.DatabaseUnavailableException;
-import dev.fieldflow.io.write.TransientSqlErrors;
+import dev.fieldflow.io.write.DatabaseErrors;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +63,7 @@ final class RestartOnDatabaseFailure {
         state = result.waitUntilFinish();
       } catch (RuntimeException e) {
         // The start's own reachability check has waited already.
-        if (e instanceof DatabaseUnavailableException || !TransientSqlErrors.isTransientCause(e)) {
+        if (e instanceof DatabaseUnavailableException || !DatabaseErrors.isTransientCause(e)) {
           throw e;
         }
         LOG.warn("run {} failed: PostgreSQL at {} is unavailable ({}); starting a new run once it"

@@ -220,7 +220,7 @@ public final class VisitPipeline {
       claimed = PCollectionList.of(seen).and(retried).apply("AllClaimedFiles", Flatten.pCollections());
     }
     claimed.apply("IngestVisitFiles",
-        new IngestVisitFiles(db, Databases.batching(options), outageTolerance,
+        new IngestVisitFiles(db, options.getMergeChunkRows(), outageTolerance,
             Duration.ofSeconds(options.getRetryFailedAfterSeconds())));
   }
 

@@ -71,6 +71,14 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   void setWatchIdleMinutes(int value);
 
+  @Description("Visit lines staged before they are merged into the model, within the file's one"
+      + " transaction (the size flush rule of the visit writer; a file's end also merges). Larger"
+      + " chunks mean fewer statements; the staged rows live in PostgreSQL, not in the pipeline.")
+  @Default.Integer(50_000)
+  int getMergeChunkRows();
+
+  void setMergeChunkRows(int value);
+
   @Description("Seconds a failed file (unreadable, or its commit refused) waits before it is tried"
       + " again; the wait doubles with each attempt, up to an hour.")
   @Default.Integer(60)

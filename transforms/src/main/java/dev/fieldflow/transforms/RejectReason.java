@@ -35,7 +35,12 @@ public enum RejectReason {
    * A field is given more than once with different values: a repeated JSON key, or both
    * {@code visit_date:} and {@code visit_date}.
    */
-  CONFLICTING_FIELD("conflicting_field");
+  CONFLICTING_FIELD("conflicting_field"),
+  /**
+   * The parser accepted the line but PostgreSQL refused its values (a data error, SQLSTATE
+   * class 22 or 23); the message is the server's. A safety net: the parser should learn the rule.
+   */
+  DB_REFUSED("db_refused");
 
   private final String code;
 

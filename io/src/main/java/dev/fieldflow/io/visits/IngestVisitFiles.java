@@ -1,97 +1,195 @@
 package dev.fieldflow.io.visits;
 
 import dev.fieldflow.io.db.DatabaseConfig;
-import dev.fieldflow.io.write.BatchSettings;
-import dev.fieldflow.transforms.RejectedLineCoder;
-import dev.fieldflow.transforms.VisitCoder;
+import dev.fieldflow.io.write.DatabaseErrors;
+import java.sql.SQLException;
 import java.time.Duration;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ingests claimed visit files, each exactly once in effect.
  *
- * <p>In: files taken from the ledger ({@link ClaimVisitFiles}). Each is read and parsed; its
- * visits are staged and its rejected lines quarantined in batches; when every line of the file
- * is written, one transaction merges it into the model and marks it done. Out: one summary per
- * committed file.
+ * <p>In: files taken from the ledger ({@link ClaimVisitFiles}, {@link ReclaimVisitFiles}). Out:
+ * one summary per file committed (or found committed before).
  *
  * <pre>
- * files ─► SpreadFiles ─► ReadVisitFiles ─┬─ visits ──► StageVisits ──────┐
- *                                         ├─ rejects ─► QuarantineRejects ┼─► TrackFileCompletion ─► CommitFiles
- *                                         └─ totals ──────────────────────┘
+ * files ─► SpreadFiles ─► LoadVisitFiles: per file, one transaction
+ *                          read ─► parse ─► COPY to stage ─► merge ─► quarantine ─► ledger done
  * </pre>
  *
- * <p>Counters (namespace of this class): files_read, files_unreadable, files_done,
- * files_failed, lines_read, visits_parsed, rejected_&lt;code&gt;, visits_staged(_batches),
- * rejects_stored(_batches), rows_loaded, updates, duplicates, rejected; {@code db_retries} of
- * {@link RetryingDatabase} (claims and commits); and JdbcIO's own batch metrics.
+ * <p>The file is the unit of atomicity, so the file is also the unit of work: files are spread
+ * over the workers once, and each worker streams its file's rows straight from the reader into
+ * PostgreSQL ({@link VisitFileLoad}); no row is shuffled. Two workers load two files at once, on
+ * two database sessions.
+ *
+ * <p>Batching keeps three flush rules: the stage is merged every {@code chunkRows} lines (size),
+ * at the end of each file, and so before every bundle ends (a checkpoint on Flink waits for the
+ * bundle); a file never waits for others, so there is no buffering interval to wait out.
+ *
+ * <p>Counters (namespace of this class): files_loaded, files_unreadable, files_done,
+ * files_failed, files_careful (loaded again line by line after PostgreSQL refused a value),
+ * rows_loaded, updates, duplicates, rejected; {@code db_retries} of {@link RetryingDatabase}.
  */
 public final class IngestVisitFiles
     extends PTransform<PCollection<VisitFile>, PCollection<VisitMerge.Summary>> {
+  /** Staged lines merged at once when no other size is given. */
+  public static final int DEFAULT_CHUNK_ROWS = 50_000;
+
   private final DatabaseConfig db;
-  private final BatchSettings batching;
+  private final int chunkRows;
   private final Duration outageTolerance;
   private final Duration retryDelay;
 
   /**
-   * @param outageTolerance how long claims and commits keep retrying while PostgreSQL is
-   *     unreachable before the pipeline fails (a batch write fails its bundle at once: see
-   *     {@link WriteInBatches})
+   * @param chunkRows staged lines merged at once (the size flush rule); memory on the database
+   *     side, not in the pipeline
+   * @param outageTolerance how long a file's load keeps retrying while PostgreSQL is unreachable
+   *     before the pipeline fails
    * @param retryDelay how long a failed file waits before its first retry (doubling after)
    */
   public IngestVisitFiles(
-      DatabaseConfig db, BatchSettings batching, Duration outageTolerance, Duration retryDelay) {
+      DatabaseConfig db, int chunkRows, Duration outageTolerance, Duration retryDelay) {
+    if (chunkRows < 1) {
+      throw new IllegalArgumentException("chunkRows must be >= 1, but was " + chunkRows);
+    }
     this.db = db;
-    this.batching = batching;
+    this.chunkRows = chunkRows;
     this.outageTolerance = outageTolerance;
     this.retryDelay = retryDelay;
   }
 
   @Override
   public PCollection<VisitMerge.Summary> expand(PCollection<VisitFile> files) {
-    PCollectionTuple read =
-        files
-            // A poll takes many files at once: spread them over the workers.
-            .apply("SpreadFiles", Reshuffle.viaRandomKey())
-            .apply("ReadVisitFiles",
-                ParDo.of(new ReadVisitFileFn())
-                    .withOutputTags(ReadVisitFileFn.VISITS,
-                        TupleTagList.of(ReadVisitFileFn.REJECTS).and(ReadVisitFileFn.PROGRESS)));
+    return files
+        // A poll or a listing takes many files at once: spread them over the workers.
+        .apply("SpreadFiles", Reshuffle.viaRandomKey())
+        .apply("LoadVisitFiles",
+            ParDo.of(new LoadVisitFileFn(db, chunkRows, outageTolerance, retryDelay)));
+  }
 
-    PCollection<FileProgress> staged =
-        read.get(ReadVisitFileFn.VISITS)
-            .setCoder(FileLine.LineCoder.of(VisitCoder.of()))
-            .apply("StageVisits",
-                new WriteInBatches<>(new VisitStagingStatement(), FileProgress.Kind.STAGED, db,
-                    batching));
-    PCollection<FileProgress> quarantined =
-        read.get(ReadVisitFileFn.REJECTS)
-            .setCoder(FileLine.LineCoder.of(RejectedLineCoder.of()))
-            .apply("QuarantineRejects",
-                new WriteInBatches<>(new QuarantineStatement(), FileProgress.Kind.QUARANTINED, db,
-                    batching));
+  /**
+   * Runs {@link VisitFileLoad} for each file in a transaction of its own and commits it; an
+   * unreadable file, or one whose load fails for a reason a retry cannot fix now, is recorded
+   * failed and tried again later; a file PostgreSQL refuses a value of is loaded again
+   * carefully, quarantining the refused lines.
+   */
+  static final class LoadVisitFileFn extends DoFn<VisitFile, VisitMerge.Summary> {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestVisitFiles.class);
 
-    return PCollectionList.of(read.get(ReadVisitFileFn.PROGRESS).setCoder(FileProgress.ProgressCoder.of()))
-        .and(staged)
-        .and(quarantined)
-        .apply("AllProgress", Flatten.pCollections())
-        .apply("KeyByFile",
-            WithKeys.of(FileProgress::fileId).withKeyType(TypeDescriptors.longs()))
-        .setCoder(KvCoder.of(VarLongCoder.of(), FileProgress.ProgressCoder.of()))
-        .apply("TrackFileCompletion", ParDo.of(new TrackFileCompletion()))
-        .setCoder(FileOutcome.OutcomeCoder.of())
-        .apply("CommitFiles", ParDo.of(new CommitVisitFileFn(db, outageTolerance, retryDelay)))
-        .setCoder(VisitMerge.Summary.SummaryCoder.of());
+    private final DatabaseConfig db;
+    private final int chunkRows;
+    private final Duration outageTolerance;
+    private final long retryDelaySeconds;
+    private final Counter filesLoaded = Metrics.counter(IngestVisitFiles.class, "files_loaded");
+    private final Counter filesUnreadable = Metrics.counter(IngestVisitFiles.class, "files_unreadable");
+    private final Counter filesCareful = Metrics.counter(IngestVisitFiles.class, "files_careful");
+    private final Counter filesDone = Metrics.counter(IngestVisitFiles.class, "files_done");
+    private final Counter filesFailed = Metrics.counter(IngestVisitFiles.class, "files_failed");
+    private final Counter rowsLoaded = Metrics.counter(IngestVisitFiles.class, "rows_loaded");
+    private final Counter updates = Metrics.counter(IngestVisitFiles.class, "updates");
+    private final Counter duplicates = Metrics.counter(IngestVisitFiles.class, "duplicates");
+    private final Counter rejected = Metrics.counter(IngestVisitFiles.class, "rejected");
+    private transient RetryingDatabase database;
+
+    LoadVisitFileFn(DatabaseConfig db, int chunkRows, Duration outageTolerance, Duration retryDelay) {
+      this.db = db;
+      this.chunkRows = chunkRows;
+      this.outageTolerance = outageTolerance;
+      this.retryDelaySeconds = Math.max(1, retryDelay.toSeconds());
+    }
+
+    @Setup
+    public void setup() {
+      database = new RetryingDatabase(db, outageTolerance);
+    }
+
+    @ProcessElement
+    public void process(@Element VisitFile file, OutputReceiver<VisitMerge.Summary> out)
+        throws SQLException {
+      VisitMerge.Summary summary;
+      LoadProfile profile = new LoadProfile();
+      try {
+        summary = load(file, VisitFileLoad.Mode.FAST, profile);
+        if (summary == null) {
+          return;
+        }
+      } catch (VisitFileLoad.UnreadableFileException e) {
+        filesUnreadable.inc();
+        fail(file, e.getMessage());
+        return;
+      } catch (SQLException e) {
+        if (RetryingDatabase.isGivingUp(e)) {
+          throw e;
+        }
+        if (!DatabaseErrors.isDataError(e)) {
+          fail(file, "cannot load: " + DatabaseErrors.firstLine(e.getMessage()));
+          return;
+        }
+        LOG.warn("{}: PostgreSQL refused a value ({}); loading it again in small chunks to"
+            + " quarantine the refused lines", file.describe(), DatabaseErrors.firstLine(e.getMessage()));
+        filesCareful.inc();
+        try {
+          profile = new LoadProfile();
+          summary = load(file, VisitFileLoad.Mode.CAREFUL, profile);
+          if (summary == null) {
+            return;
+          }
+        } catch (VisitFileLoad.UnreadableFileException | SQLException again) {
+          if (again instanceof SQLException sql && RetryingDatabase.isGivingUp(sql)) {
+            throw sql;
+          }
+          fail(file, "cannot load: " + DatabaseErrors.firstLine(again.getMessage()));
+          return;
+        }
+      } catch (IllegalStateException e) {
+        fail(file, e.getMessage());
+        return;
+      }
+      if (!summary.alreadyDone()) {
+        filesDone.inc();
+        rowsLoaded.inc(summary.loaded());
+        updates.inc(summary.updates());
+        duplicates.inc(summary.duplicates());
+        rejected.inc(summary.rejected());
+        LOG.info("ingested {} in {}", summary.describe(), profile.describe());
+      }
+      out.output(summary);
+    }
+
+    /** One attempt in one transaction; {@code null} when another attempt has the file now. */
+    private VisitMerge.Summary load(VisitFile file, VisitFileLoad.Mode mode, LoadProfile profile)
+        throws SQLException {
+      filesLoaded.inc();
+      VisitMerge.Summary summary = database.inTransaction("ingesting " + file.describe(),
+          c -> VisitFileLoad.run(c, file, chunkRows, mode, profile));
+      if (summary == null) {
+        LOG.info("{}: taken over by another attempt; left to it", file.describe());
+      }
+      return summary;
+    }
+
+    private void fail(VisitFile file, String error) throws SQLException {
+      boolean marked = database.inTransaction("marking " + file.describe() + " failed",
+          c -> VisitLedger.markFailed(c, file, error, retryDelaySeconds));
+      if (marked) {
+        filesFailed.inc();
+        LOG.warn("{}: failed: {}; it is tried again on a later poll", file.describe(), error);
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (database != null) {
+        database.close();
+      }
+    }
   }
 }

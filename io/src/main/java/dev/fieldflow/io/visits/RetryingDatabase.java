@@ -1,7 +1,7 @@
 package dev.fieldflow.io.visits;
 
 import dev.fieldflow.io.db.DatabaseConfig;
-import dev.fieldflow.io.write.TransientSqlErrors;
+import dev.fieldflow.io.write.DatabaseErrors;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -17,9 +17,8 @@ import org.slf4j.LoggerFactory;
  * connection, waits with backoff, reconnects and runs the whole unit again, until the database
  * has been unavailable for longer than the outage tolerance.
  *
- * <p>Used by the ledger steps (claims, reclaims, commits), which are single statements or
- * transactions of their own; the line batches go through {@code JdbcIO} ({@link
- * WriteInBatches}). Every unit of work given to this class must be idempotent: after a
+ * <p>Used by every step of the visit pipeline that touches the database: claims, reclaims, and
+ * the load of a file ({@link VisitFileLoad}), which is one transaction. Every unit of work given to this class must be idempotent: after a
  * connection breaks during commit, the unit runs again although it may have committed.
  *
  * <p>One instance per {@code DoFn} instance (made in {@code @Setup}); not thread-safe.
@@ -76,7 +75,7 @@ public final class RetryingDatabase implements AutoCloseable {
           throw e;
         }
       } catch (SQLException e) {
-        if (!TransientSqlErrors.isTransient(e)) {
+        if (!DatabaseErrors.isTransient(e)) {
           throw e;
         }
         closeQuietly();
@@ -87,7 +86,7 @@ public final class RetryingDatabase implements AutoCloseable {
               + " s: " + e.getMessage(), GAVE_UP, e);
         }
         if (!warned) {
-          LOG.warn("{}: {} (SQLSTATE {}); retrying for up to {} s", what, firstLine(e.getMessage()),
+          LOG.warn("{}: {} (SQLSTATE {}); retrying for up to {} s", what, DatabaseErrors.firstLine(e.getMessage()),
               e.getSQLState(), outageTolerance.toSeconds());
           warned = true;
         }
@@ -103,7 +102,7 @@ public final class RetryingDatabase implements AutoCloseable {
    * failed; it stops the pipeline instead.
    */
   static boolean isGivingUp(SQLException e) {
-    return TransientSqlErrors.isTransient(e);
+    return DatabaseErrors.isTransient(e);
   }
 
   private Connection connection() throws SQLException {
@@ -142,13 +141,6 @@ public final class RetryingDatabase implements AutoCloseable {
     }
   }
 
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "unknown error";
-    }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
-  }
 
   @Override
   public void close() {

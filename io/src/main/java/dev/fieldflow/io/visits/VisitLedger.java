@@ -222,7 +222,7 @@ public final class VisitLedger {
   /**
    * Records that {@code file}'s attempt failed, unless a later attempt has taken it over or it is
    * done. The next try waits {@code firstRetryDelaySeconds}, doubling with each attempt up to
-   * an hour. Staged rows of the attempt are deleted: the next attempt stages the file again.
+   * an hour.
    *
    * @return whether the ledger row was changed
    */
@@ -240,13 +240,6 @@ public final class VisitLedger {
       ps.setLong(3, file.fileId());
       ps.setInt(4, file.attempt());
       changed = ps.executeUpdate();
-    }
-    if (changed > 0) {
-      try (PreparedStatement ps =
-          c.prepareStatement("DELETE FROM fieldflow.visit_staging WHERE file_id = ?")) {
-        ps.setLong(1, file.fileId());
-        ps.executeUpdate();
-      }
     }
     return changed > 0;
   }

@@ -57,7 +57,7 @@ public final class BatchedJdbcWrite<T> extends PTransform<PCollection<T>, PColle
     return rows.apply("Batch", ShardedBatches.of(settings))
         .apply("WriteBatch",
             oneStatementPerBatch(dataSource, statement)
-                .withRetryStrategy(new TransientSqlErrors())
+                .withRetryStrategy(new DatabaseErrors())
                 .withResults());
   }
 

@@ -106,7 +106,7 @@ class AnalystRoleTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"ingest_files", "rejected_records", "network_snapshots",
-      "network_staging", "network_staging_files", "visit_staging", "flyway_schema_history"})
+      "network_staging", "network_staging_files", "flyway_schema_history"})
   void analystCannotReadIngestionInternals(String table) {
     assertDenied("SELECT * FROM fieldflow." + table);
   }

@@ -30,7 +30,7 @@ class BadInputTest {
 
   @BeforeEach
   void emptyModel() {
-    POSTGRES.execute("TRUNCATE fieldflow.ingest_files, fieldflow.visit_staging,"
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files,"
         + " fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
   }
 

@@ -9,12 +9,14 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.visits.VisitFile;
 import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.io.visits.VisitFileLoad;
 import dev.fieldflow.io.visits.VisitMerge;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
@@ -89,7 +91,6 @@ class ClaimLeaseTest {
             + " FROM fieldflow.ingest_files ORDER BY path"),
         equalTo(List.of(List.of(30L, 30L, 0L, 0L, 1, "done"), List.of(50L, 50L, 0L, 0L, 2, "done"))));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(80L));
-    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visit_staging"), is(0L));
   }
 
   @Test
@@ -119,9 +120,8 @@ class ClaimLeaseTest {
     assertThat(claim(run, listed, first, lease), hasSize(0));
     try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
       c.setAutoCommit(false);
-      IllegalStateException refused =
-          assertThrows(IllegalStateException.class, () -> VisitMerge.commit(c, attempt1, 0));
-      assertThat(refused.getMessage(), containsString("taken over by attempt 2"));
+      assertThat("attempt 1 is taken over: it loads nothing",
+          VisitFileLoad.run(c, attempt1, 1_000, VisitFileLoad.Mode.FAST), nullValue());
       c.rollback();
       assertThat(VisitLedger.markFailed(c, attempt1, "late failure of attempt 1", 60), is(false));
       c.commit();
@@ -137,24 +137,19 @@ class ClaimLeaseTest {
     assertThat(POSTGRES.rows("SELECT status, attempts, claim_id::text FROM fieldflow.ingest_files"),
         equalTo(List.of(List.of("running", 2, second.toString()))));
 
-    // Once the file is done, lines staged for it again (a runner's replay after a restore, or
-    // a superseded attempt finishing late) are deleted by the next commit of it, which changes
-    // nothing else.
+    // Once the file is done, an attempt at it again (a runner's replay after a restore, or a
+    // superseded attempt arriving late) finds it done and changes nothing.
     POSTGRES.execute("UPDATE fieldflow.ingest_files SET status = 'done', lines_read = 1,"
         + " records_read = 1, rows_loaded = 1, updates = 0, duplicates = 0, rejected = 0,"
         + " finished_at = now()");
-    POSTGRES.execute("INSERT INTO fieldflow.visit_staging (file_id, line_number, task_id, visit_id,"
-        + " node_id, visit_date, original_reported_date, node_age, node_type, task_type,"
-        + " engineer_skill_level, outcome, note_tokens) SELECT file_id, 1, 1, 1, 1, '2020-01-01',"
-        + " '2020-01-01', 1, 1, 1, 1, 'SUCCESS', '{}' FROM fieldflow.ingest_files");
     try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
       c.setAutoCommit(false);
-      VisitMerge.Summary again = VisitMerge.commit(c, takenOver.get(0), 1);
+      VisitMerge.Summary again =
+          VisitFileLoad.run(c, takenOver.get(0), 1_000, VisitFileLoad.Mode.FAST);
       c.commit();
       assertThat(again.alreadyDone(), is(true));
       assertThat(again.loaded(), is(1L));
     }
-    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visit_staging"), is(0L));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(0L));
   }
 }

@@ -26,7 +26,7 @@ class OnceInWavesTest {
 
   @BeforeEach
   void emptyModel() {
-    POSTGRES.execute("TRUNCATE fieldflow.ingest_files, fieldflow.visit_staging,"
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files,"
         + " fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
   }
 
@@ -64,7 +64,6 @@ class OnceInWavesTest {
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(200L));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files"
         + " WHERE status = 'done' AND attempts = 1 AND rows_loaded = 40"), is(5L));
-    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visit_staging"), is(0L));
   }
 
   @Test

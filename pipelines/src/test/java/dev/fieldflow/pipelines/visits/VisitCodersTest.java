@@ -3,10 +3,7 @@ package dev.fieldflow.pipelines.visits;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.lessThan;
 
-import dev.fieldflow.io.visits.FileOutcome;
-import dev.fieldflow.io.visits.FileProgress;
 import dev.fieldflow.io.visits.VisitFile;
 import dev.fieldflow.io.visits.VisitMerge;
 import java.util.Arrays;
@@ -34,18 +31,6 @@ class VisitCodersTest {
   @Test
   void everyRecordOfTheVisitPathRoundTripsDeterministically() throws Exception {
     roundTrips(VisitFile.class, FILE);
-    roundTrips(FileProgress.class, FileProgress.read(FILE, 100, 3));
-    roundTrips(FileProgress.class, FileProgress.unreadable(FILE, "cannot read: EOFException"));
-    roundTrips(FileProgress.class, FileProgress.staged(12, 2, 500));
-    roundTrips(FileOutcome.class, FileOutcome.complete(FILE, 100, 3));
-    roundTrips(FileOutcome.class, FileOutcome.failed(FILE, "wrote more lines than were read"));
     roundTrips(VisitMerge.Summary.class, new VisitMerge.Summary(FILE, 103, 90, 5, 5, 3, false));
-  }
-
-  @Test
-  void aBatchReportIsAFewBytes() throws Exception {
-    byte[] encoded = CoderUtils.encodeToByteArray(FileProgress.ProgressCoder.of(),
-        FileProgress.quarantined(123_456, 1, 250));
-    assertThat(encoded.length, lessThan(16));
   }
 }

@@ -37,7 +37,7 @@ class VisitDiscoveryTest {
 
   @BeforeEach
   void emptyModel() {
-    POSTGRES.execute("TRUNCATE fieldflow.ingest_files, fieldflow.visit_staging,"
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files,"
         + " fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
   }
 

@@ -32,7 +32,7 @@ class VisitPipelineTest {
 
   @BeforeEach
   void emptyModel() {
-    POSTGRES.execute("TRUNCATE fieldflow.ingest_files, fieldflow.visit_staging,"
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files,"
         + " fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
   }
 
@@ -73,7 +73,6 @@ class VisitPipelineTest {
     assertThat(ledger("b.jsonl"), equalTo(List.of(5L, 4L, 0L, 0L, 1L, "done", 1)));
     assertThat(POSTGRES.rows("SELECT line_number, reason_code FROM fieldflow.rejected_records"),
         equalTo(List.of(List.of(4L, "not_json"))));
-    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visit_staging"), is(0L));
   }
 
   @Test
@@ -156,16 +155,11 @@ class VisitPipelineTest {
   @Test
   void aHalfIngestedFileOfAStoppedRunIsReadAgain() throws Exception {
     Path file = write(dir.resolve("a.jsonl"), visits(1, 30));
-    // What a killed run leaves: the file running for that run, some of its lines staged.
+    // What a killed run leaves: the file running for that run; its transaction never committed.
     once();
     POSTGRES.execute("UPDATE fieldflow.ingest_files SET status = 'running', run_id = ?::uuid,"
         + " lines_read = 0, records_read = 0, rows_loaded = 0", UUID.randomUUID().toString());
     POSTGRES.execute("DELETE FROM fieldflow.visits WHERE task_id > 10");
-    long fileId = POSTGRES.count("SELECT file_id FROM fieldflow.ingest_files");
-    POSTGRES.execute("INSERT INTO fieldflow.visit_staging SELECT ?, v.task_id, v.task_id, v.visit_id,"
-        + " v.node_id, v.visit_date, t.original_reported_date, v.node_age, 2, t.task_type,"
-        + " v.engineer_skill_level, v.outcome, v.note_tokens FROM fieldflow.visits v"
-        + " JOIN fieldflow.tasks t USING (task_id) WHERE v.task_id <= 5", fileId);
 
     VisitLedger.RunSummary run = once();
 
@@ -190,7 +184,6 @@ class VisitPipelineTest {
         + " WHERE path LIKE '%broken%'").get(0);
     assertThat(broken.get(0), is("failed"));
     assertThat((String) broken.get(2), containsString("broken.jsonl.gz"));
-    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visit_staging"), is(0L));
 
     once();
     assertThat(POSTGRES.count("SELECT attempts FROM fieldflow.ingest_files WHERE path LIKE '%broken%'"), is(2L));
