@@ -35,7 +35,14 @@ public enum RejectReason {
    * A field is given more than once with different values: a repeated JSON key, or both
    * {@code visit_date:} and {@code visit_date}.
    */
-  CONFLICTING_FIELD("conflicting_field");
+  CONFLICTING_FIELD("conflicting_field"),
+  /**
+   * The line is longer than the reader's limit ({@code ReadLimits.maxLineBytes} in {@code io}):
+   * its first 64 KiB are kept and its length in bytes recorded; it is never read whole.
+   */
+  LINE_TOO_LONG("line_too_long"),
+  /** The note has more than {@link VisitParser#MAX_NOTE_TOKENS} tokens. */
+  TOO_MANY_NOTE_TOKENS("too_many_note_tokens");
 
   private final String code;
 
