@@ -191,7 +191,7 @@ class ReadLinesLimitsAndShapesTest {
   }
 
   @Test
-  void aGzipBombFailsWithCompressionRatioAfterTheFirstMebibytes() throws IOException {
+  void aGzipBombFailsWithCompressionRatioAfterTheFirstMebibytesNotAtItsEnd() throws IOException {
     Path file = dir.resolve("bomb.jsonl.gz");
     String line = "x".repeat(1023) + "\n";
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
@@ -201,13 +201,22 @@ class ReadLinesLimitsAndShapesTest {
       }
     }
 
-    FileRejectedException e = refused(file, ReadLimits.defaults());
+    Collected collected = new Collected();
+    ReadLimits limits = ReadLimits.defaults();
+
+    FileRejectedException e = assertThrows(FileRejectedException.class, () -> {
+      try (InputStream in = ReadLines.open(file.toString(), limits)) {
+        ReadLines.read(in, file.toString(), collected, limits);
+      }
+    });
 
     assertThat(e.reasonCode(), is("compression_ratio"));
+    assertThat("lines read before the bomb was refused", collected.lines.size(),
+        lessThan(16 * 1024));
   }
 
   @Test
-  void ordinaryJsonLinesUnderTheRatioLimitReadWhole() throws IOException {
+  void aSmallFileIsNotJudgedByItsRatioBeforeTheFirstEightMebibytes() throws IOException {
     StringBuilder content = new StringBuilder();
     for (int i = 0; i < 100; i++) {
       content.append("{\"task_id\": \"TASK").append(i * 7919L % 10007).append("\"}\n");
