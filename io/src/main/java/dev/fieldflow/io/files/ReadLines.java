@@ -213,8 +213,10 @@ public final class ReadLines
    * that read a file inside their own {@code DoFn}, e.g. to keep per-file counts or to survive
    * unreadable files.
    *
-   * @throws FileRejectedException if the file is refused as a whole (see {@link FileShape});
-   *     then no line has been given to {@code receiver}
+   * @throws FileRejectedException if the file is refused as a whole: for its shape (see {@link
+   *     FileShape}) before any line reaches {@code receiver}; past a limit of the stream {@link
+   *     #open} returned, after the lines read until then, which the caller must discard with
+   *     the file
    */
   public static void read(InputStream in, String path, LineReceiver receiver, ReadLimits limits)
       throws IOException {
