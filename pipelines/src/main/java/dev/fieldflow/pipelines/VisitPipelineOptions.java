@@ -1,5 +1,6 @@
 package dev.fieldflow.pipelines;
 
+import dev.fieldflow.io.files.IngestibleFileNames;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;
@@ -102,6 +103,14 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
   int getDbOutageToleranceSeconds();
 
   void setDbOutageToleranceSeconds(int value);
+
+  @Description("Regular expression of file names (the name only, not its directories) that are"
+      + " not ingested: files producers leave beside their data. Default: hidden (.*),"
+      + " underscore-prefixed (_*, _SUCCESS), *.tmp and *.crc. Empty: ingest every file.")
+  @Default.String(IngestibleFileNames.DEFAULT_IGNORED)
+  String getIgnoreFileNames();
+
+  void setIgnoreFileNames(String value);
 
   @Description("Address S3 buckets by path (http://host:port/bucket/key) instead of by host name:"
       + " needed by S3-compatible servers such as MinIO or S3Proxy behind a host name. Use with"

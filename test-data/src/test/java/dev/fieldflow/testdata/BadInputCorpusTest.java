@@ -149,4 +149,39 @@ class BadInputCorpusTest {
       return false;
     }
   }
+
+  /** The whole-file outcomes the readers give, besides a line-level reject code. */
+  private static final Set<String> FILE_CODES = Set.of("decompression_limit",
+      "compression_ratio", "not_gzip", "not_text", "json_array", "pretty_json", "csv");
+
+  @Test
+  void everyWholeFileCaseIsListedOnceWithAnOutcomeOfItsKind() throws IOException {
+    List<String> rows = Files.readAllLines(DIR.resolve("files.expected.tsv"));
+    assertThat(rows.get(0), is("file\toutcome\tdetail"));
+    Set<String> listed = new TreeSet<>();
+    for (String row : rows.subList(1, rows.size())) {
+      String[] cells = row.split("\t");
+      assertThat(row, cells.length, is(3));
+      assertThat("listed twice: " + row, listed.add(cells[0]), is(true));
+      switch (cells[1]) {
+        case "ignored" -> assertThat(row, cells[2], is("-"));
+        case "failed" -> assertThat(row, FILE_CODES.contains(cells[2]), is(true));
+        case "read" -> {
+          for (String line : cells[2].split(",")) {
+            String code = line.substring(line.indexOf(':') + 1);
+            Integer.parseInt(line.substring(0, line.indexOf(':')));
+            if (!code.equals("ok")) {
+              RejectCode.of(code);
+            }
+          }
+        }
+        default -> throw new AssertionError("unknown outcome in " + row);
+      }
+    }
+    Set<String> present = new TreeSet<>();
+    try (var files = Files.list(DIR.resolve("files"))) {
+      files.forEach(f -> present.add(f.getFileName().toString()));
+    }
+    assertThat(listed, equalTo(present));
+  }
 }

@@ -37,6 +37,13 @@ public enum RejectReason {
    */
   CONFLICTING_FIELD("conflicting_field"),
   /**
+   * The line is longer than the reader's limit ({@code ReadLimits.maxLineBytes} in {@code io}):
+   * its first 64 KiB are kept and its length in bytes recorded; it is never read whole.
+   */
+  LINE_TOO_LONG("line_too_long"),
+  /** The note has more than {@link VisitParser#MAX_NOTE_TOKENS} tokens. */
+  TOO_MANY_NOTE_TOKENS("too_many_note_tokens"),
+  /**
    * The parser accepted the line but PostgreSQL refused its values (a data error, SQLSTATE
    * class 22 or 23); the message is the server's. A safety net: the parser should learn the rule.
    */

@@ -11,6 +11,7 @@ import static dev.fieldflow.transforms.RejectReason.NOT_JSON;
 import static dev.fieldflow.transforms.RejectReason.NOT_OBJECT;
 import static dev.fieldflow.transforms.RejectReason.NULL_FIELD;
 import static dev.fieldflow.transforms.RejectReason.OUT_OF_RANGE;
+import static dev.fieldflow.transforms.RejectReason.TOO_MANY_NOTE_TOKENS;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -45,11 +46,28 @@ import java.util.Set;
  * or id is expected ({@code bad_number} for plain integers, {@code bad_id} for ids); a plain
  * integer written as a string ({@code "visit_id": "2"}, {@code bad_number}); digits without
  * the prefix as a string ({@code "node_id": "17"}, {@code bad_id}); any value beyond its
- * column's range ({@code out_of_range}); an outcome in another case ({@code "success"}). All
+ * column's range ({@code out_of_range}); a date outside the years 1..9999, which a database
+ * {@code date} cannot take back as written ({@code bad_date}); a note of more than {@value
+ * #MAX_NOTE_TOKENS} tokens ({@code too_many_note_tokens}); an outcome in another case ({@code
+ * "success"}). All
  * eleven fields are required; a blank line yields nothing. When a line has several problems,
  * the first field in the contract's order is reported.
  */
 public final class VisitParser {
+  /**
+   * Most tokens a note may have. The origin's notes have a few dozen; a note of more is a
+   * producer's bug, and an unbounded one would make one visit row of any size.
+   */
+  public static final int MAX_NOTE_TOKENS = 10_000;
+
+  /**
+   * Years a date may have: what PostgreSQL's {@code date} reads back as written. Year 0 does not
+   * exist in SQL and a five-digit year is refused, so either would fail the whole batch.
+   */
+  static final int MIN_YEAR = 1;
+
+  static final int MAX_YEAR = 9999;
+
   /** Jackson is thread-safe once configured: one mapper for every line on every thread. */
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -227,11 +245,17 @@ public final class VisitParser {
   private static LocalDate date(Map<String, JsonNode> fields, String name) throws Rejection {
     JsonNode value = required(fields, name);
     if (value.isTextual()) {
+      LocalDate date;
       try {
-        return CalendarDateParser.parse(value.textValue());
+        date = CalendarDateParser.parse(value.textValue());
       } catch (DateTimeParseException e) {
-        // rejected below, with a message that names the field and value
+        throw new Rejection(BAD_DATE, name + " " + show(value) + " is not a calendar date");
       }
+      if (date.getYear() < MIN_YEAR || date.getYear() > MAX_YEAR) {
+        throw new Rejection(BAD_DATE, name + " " + show(value) + " is outside the years "
+            + MIN_YEAR + ".." + MAX_YEAR + " a database date holds");
+      }
+      return date;
     }
     throw new Rejection(BAD_DATE, name + " " + show(value) + " is not a calendar date");
   }
@@ -241,6 +265,7 @@ public final class VisitParser {
     JsonNode value = required(fields, "engineer_note");
     if (value.isTextual()) {
       String[] words = Tokens.words(value.textValue());
+      requireFewTokens(words.length);
       int[] tokens = words.length == 0 ? NO_TOKENS : new int[words.length];
       for (int i = 0; i < words.length; i++) {
         long token = Tokens.unsignedDecimal(words[i], 0, Integer.MAX_VALUE);
@@ -252,6 +277,7 @@ public final class VisitParser {
       return tokens;
     }
     if (value.isArray()) {
+      requireFewTokens(value.size());
       int[] tokens = value.isEmpty() ? NO_TOKENS : new int[value.size()];
       for (int i = 0; i < tokens.length; i++) {
         JsonNode element = value.get(i);
@@ -264,6 +290,13 @@ public final class VisitParser {
     }
     throw new Rejection(BAD_NOTE_TOKEN, "engineer_note " + show(value)
         + " is neither a string of integer tokens nor an array of integers");
+  }
+
+  private static void requireFewTokens(int count) throws Rejection {
+    if (count > MAX_NOTE_TOKENS) {
+      throw new Rejection(TOO_MANY_NOTE_TOKENS, "engineer_note has " + count
+          + " tokens, more than the " + MAX_NOTE_TOKENS + " a visit may have");
+    }
   }
 
   private static Rejection badNoteToken(int index, String shown) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.StringJoiner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class VisitParserTest {
@@ -470,5 +471,95 @@ class VisitParserTest {
     assertThat(rejectionOf(contractLineWith("engineer_note", "196")),
         is("bad_note_token: engineer_note 196 is neither a string of integer tokens nor an "
             + "array of integers"));
+  }
+
+  // --- values a PostgreSQL column could not hold: refused here, never by the database
+
+  @ParameterizedTest
+  @CsvSource({
+      "visit_date:, 0000-01-01",
+      "visit_date:, +10000-01-01",
+      "visit_date:, -0001-12-31",
+      "original_reported_date, 0000-12-31T23:59:59Z",
+      "original_reported_date, +10000-01-01T08:30:00"})
+  void dateOutsideYearsOneTo9999IsRejectedAsBadDate(String key, String date) {
+    String name = key.equals("visit_date:") ? "visit_date" : key;
+    assertThat(rejectionOf(contractLineWith(key, "\"" + date + "\"")),
+        is("bad_date: " + name + " '" + date + "' is outside the years 1..9999 a database date"
+            + " holds"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0001-01-01", "9999-12-31", "9999-12-31T23:59:59+14:00"})
+  void firstAndLastDatesOfYearsOneTo9999AreAccepted(String date) {
+    LocalDate expected = LocalDate.parse(date.substring(0, 10));
+    assertThat(visitOf(contractLineWith("visit_date:", "\"" + date + "\"")).visitDate(),
+        is(expected));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "node_id | 2147483648",
+      "node_id | '\"NODE2147483648\"'",
+      "visit_id | 2147483648",
+      "node_age | 2147483648",
+      "node_type | '\"TYPE2147483648\"'",
+      "node_type | 2147483648",
+      "task_type | '\"TASK2147483648\"'",
+      "engineer_skill_level | '\"LEVEL2147483648\"'",
+      "task_id | '\"TASK9223372036854775808\"'",
+      "task_id | 99999999999999999999999"})
+  void everyIntegerColumnRefusesTheFirstValuePastItsSqlType(String field, String json) {
+    String max = field.equals("task_id") ? "9223372036854775807" : "2147483647";
+    String min = field.equals("visit_id") ? "1" : "0";
+    String shown = json.startsWith("\"") ? "'" + json.substring(1, json.length() - 1) + "'" : json;
+    assertThat(rejectionOf(contractLineWith(field, json)),
+        is("out_of_range: " + field + " " + shown + " is out of range (" + min + ".." + max + ")"));
+  }
+
+  @Test
+  void noteArrayElementBeyondIntRangeIsRejected() {
+    assertThat(rejectionOf(contractLineWith("engineer_note", "[1, 2147483648]")),
+        is("bad_note_token: engineer_note token 2 2147483648 is not an integer in 0..2147483647"));
+  }
+
+  private static String noteOf(int tokens, boolean asArray) {
+    StringJoiner note = asArray ? new StringJoiner(",", "[", "]") : new StringJoiner(" ", "\"", "\"");
+    for (int i = 0; i < tokens; i++) {
+      note.add("7");
+    }
+    return note.toString();
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void noteOfExactlyMaxTokensIsAccepted(boolean asArray) {
+    Visit visit = visitOf(contractLineWith("engineer_note",
+        noteOf(VisitParser.MAX_NOTE_TOKENS, asArray)));
+    assertThat(visit.noteTokens().length, is(VisitParser.MAX_NOTE_TOKENS));
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void noteOfMoreThanMaxTokensIsRejectedAsTooManyNoteTokens(boolean asArray) {
+    assertThat(rejectionOf(contractLineWith("engineer_note",
+            noteOf(VisitParser.MAX_NOTE_TOKENS + 1, asArray))),
+        is("too_many_note_tokens: engineer_note has 10001 tokens, more than the 10000 a visit"
+            + " may have"));
+  }
+
+  @Test
+  void nulCharactersOfARejectedLineAreKeptAsTheNulSymbolSoTheQuarantineCanStoreThem() {
+    ParseResult<Visit> result = parse("{\"task_id\": \"TASK\u0000\"}\u0000");
+    RejectedLine rejected = ((ParseResult.Rejected<Visit>) result).line();
+    assertThat(rejected.rawText(), is("{\"task_id\": \"TASK\u2400\"}\u2400"));
+    assertThat(rejected.originalLength(), is(rejected.rawText().length()));
+    assertThat(rejected.message().indexOf('\u0000'), is(-1));
+  }
+
+  @Test
+  void nulEscapedInsideAJsonStringIsShownAsTheNulSymbolInTheMessage() {
+    assertThat(rejectionOf(contractLineWith("outcome", "\"FAIL\\u0000\"")),
+        is("bad_outcome: outcome 'FAIL\u2400' is not SUCCESS or FAIL"));
   }
 }

@@ -3,16 +3,21 @@ package dev.fieldflow.io.files;
 import dev.fieldflow.transforms.RejectReason;
 import dev.fieldflow.transforms.RejectedLine;
 import dev.fieldflow.transforms.SourceLine;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -27,26 +32,48 @@ import org.apache.beam.sdk.values.TupleTagList;
 /**
  * Reads files line by line, keeping each line's file and 1-based line number.
  *
- * <p>In: readable files (compression decided by {@link FileIO#readMatches()}, gzip by
- * extension). Out: one {@link SourceLine} per non-blank line, its terminator ({@code \n} or
- * {@code \r\n}) removed and a UTF-8 byte-order mark at the start of the file dropped; and, as
- * failures, lines whose bytes are not valid UTF-8 ({@code bad_encoding}). Blank lines are
- * skipped and not counted as rejects, as the data contract says.
+ * <p>In: matched files, opened by {@link #open} (gzip by its magic bytes or by extension, the
+ * other compressions Beam knows by extension). Out: one {@link SourceLine} per non-blank line,
+ * its terminator removed and a UTF-8 byte-order mark at the start of the file dropped; and, as
+ * failures, lines whose bytes are not valid UTF-8 ({@code bad_encoding}) and lines longer than
+ * {@link ReadLimits#maxLineBytes()} ({@code line_too_long}). Blank lines are skipped and not
+ * counted as rejects, as the data contract says.
  *
- * <p>Lines are streamed, never the whole file held: a file of any size reads in the memory of
- * its longest line.
+ * <p>Read correctly where the meaning is unambiguous: line ends {@code \n}, {@code \r\n}, or
+ * {@code \r} alone when the file's first line ends so; UTF-16 (LE or BE) behind its
+ * byte-order mark, decoded to the same text as UTF-8. Refused as a whole, with a {@link
+ * FileRejectedException} naming the reason: a compressed file past the {@link ReadLimits}, a
+ * {@code .gz} file that is not gzip, and a file that is not lines of text ({@link FileShape}).
+ *
+ * <p>Lines are streamed, never the whole file held, and a line is held only up to the line
+ * limit: a file of any size, with lines of any length, reads in a few MiB.
  */
 public final class ReadLines
     extends PTransform<PCollection<FileIO.ReadableFile>, WithFailures.Result<PCollection<SourceLine>, RejectedLine>> {
 
   private static final TupleTag<SourceLine> LINES = new TupleTag<>() {};
-  private static final TupleTag<RejectedLine> BAD_ENCODING = new TupleTag<>() {};
+  private static final TupleTag<RejectedLine> REJECTED = new TupleTag<>() {};
 
+  /** Bytes of a too-long line kept as its raw text: what the quarantine keeps of any line. */
+  static final int KEPT_BYTES_OF_LONG_LINE = RejectedLine.MAX_RAW_CHARS;
+
+  private static final byte[] GZIP_MAGIC = {(byte) 0x1f, (byte) 0x8b};
+
+  private final ReadLimits limits;
+
+  /** Reads with {@link ReadLimits#defaults()}. */
   public static ReadLines create() {
-    return new ReadLines();
+    return new ReadLines(ReadLimits.defaults());
   }
 
-  private ReadLines() {}
+  /** The same transform reading with {@code limits}. */
+  public ReadLines withLimits(ReadLimits limits) {
+    return new ReadLines(limits);
+  }
+
+  private ReadLines(ReadLimits limits) {
+    this.limits = limits;
+  }
 
   @Override
   public WithFailures.Result<PCollection<SourceLine>, RejectedLine> expand(
@@ -54,8 +81,8 @@ public final class ReadLines
     PCollectionTuple out =
         files.apply(
             "SplitIntoLines",
-            ParDo.of(new ReadLinesFn()).withOutputTags(LINES, TupleTagList.of(BAD_ENCODING)));
-    return WithFailures.Result.of(out.get(LINES), out.get(BAD_ENCODING));
+            ParDo.of(new ReadLinesFn(limits)).withOutputTags(LINES, TupleTagList.of(REJECTED)));
+    return WithFailures.Result.of(out.get(LINES), out.get(REJECTED));
   }
 
   /** Splits one file into lines; the visible unit of work per file in the runner's UI. */
@@ -64,6 +91,12 @@ public final class ReadLines
     private final Counter linesRead = Metrics.counter(ReadLines.class, "lines_read");
     private final Counter blankLines = Metrics.counter(ReadLines.class, "blank_lines");
     private final Counter badEncoding = Metrics.counter(ReadLines.class, "bad_encoding_lines");
+    private final Counter tooLong = Metrics.counter(ReadLines.class, "line_too_long_lines");
+    private final ReadLimits limits;
+
+    ReadLinesFn(ReadLimits limits) {
+      this.limits = limits;
+    }
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
@@ -80,8 +113,8 @@ public final class ReadLines
             @Override
             public void badEncoding(RejectedLine rejected) {
               linesRead.inc();
-              badEncoding.inc();
-              out.get(BAD_ENCODING).output(rejected);
+              (rejected.reason() == RejectReason.LINE_TOO_LONG ? tooLong : badEncoding).inc();
+              out.get(REJECTED).output(rejected);
             }
 
             @Override
@@ -89,8 +122,10 @@ public final class ReadLines
               blankLines.inc();
             }
           };
-      try (InputStream in = Channels.newInputStream(file.open())) {
-        read(in, path, receiver);
+      try (InputStream in = open(path, limits)) {
+        read(in, path, receiver, limits);
+      } catch (FileRejectedException e) {
+        throw e;
       } catch (IOException e) {
         throw new IOException(path + ": cannot read the file: " + e.getMessage(), e);
       }
@@ -103,25 +138,143 @@ public final class ReadLines
     /** A non-blank line, decoded. */
     void line(SourceLine line);
 
-    /** A non-blank line whose bytes are not valid UTF-8, as a {@code bad_encoding} reject. */
+    /**
+     * A non-blank line that is rejected before any parser sees it: {@code bad_encoding} (bytes
+     * that are not UTF-8) and, unless {@link #rejected} is overridden, {@code line_too_long}.
+     */
     void badEncoding(RejectedLine rejected);
+
+    /**
+     * Any line the reader rejects ({@code bad_encoding}, {@code line_too_long}); the reason is in
+     * the line. By default it goes to {@link #badEncoding}, so receivers written before {@code
+     * line_too_long} existed see it there.
+     */
+    default void rejected(RejectedLine rejected) {
+      badEncoding(rejected);
+    }
 
     /** A blank line: neither data nor a reject. */
     default void blank() {}
   }
 
   /**
-   * Reads the (already decompressed) content of the file {@code path} by the rules of this
-   * transform, calling {@code receiver} once per physical line. For callers that read a file
-   * inside their own {@code DoFn}, e.g. to keep per-file counts or to survive unreadable files.
+   * Opens the file {@code path} (local or {@code s3://}) through Beam's {@code FileSystems},
+   * decompressed: gzip when its content starts with gzip's magic bytes, whatever its name; the
+   * other compressions Beam knows (bzip2, zstd, ...) by extension. A compressed file is guarded
+   * by {@code limits} and fails with a {@link FileRejectedException} past them.
+   *
+   * @throws FileRejectedException ({@code not_gzip}) if the name ends in {@code .gz} but the
+   *     content is not gzip: a truncated upload or a misnamed file is not guessed at
    */
+  public static InputStream open(String path, ReadLimits limits) throws IOException {
+    CountingInputStream compressed = new CountingInputStream(
+        Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(path, false))));
+    BufferedInputStream in = new BufferedInputStream(compressed);
+    try {
+      in.mark(GZIP_MAGIC.length);
+      byte[] first = in.readNBytes(GZIP_MAGIC.length);
+      in.reset();
+      boolean gzipMagic = Arrays.equals(first, GZIP_MAGIC);
+      Compression byName = Compression.detect(path);
+      Compression compression = gzipMagic ? Compression.GZIP : byName;
+      if (compression == Compression.GZIP && !gzipMagic && first.length > 0) {
+        throw new FileRejectedException(path, FileRejectedException.Reason.NOT_GZIP,
+            "it is named .gz but starts with " + hex(first) + ", not gzip's 1f 8b",
+            "re-send it gzip-compressed, or without .gz in its name if it is plain text");
+      }
+      if (compression == Compression.UNCOMPRESSED || first.length == 0) {
+        return in;
+      }
+      InputStream decompressed =
+          Channels.newInputStream(compression.readDecompressed(Channels.newChannel(in)));
+      return new DecompressionGuard(decompressed, compressed, path, limits);
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
+  }
+
+  private static String hex(byte[] bytes) {
+    StringBuilder s = new StringBuilder();
+    for (byte b : bytes) {
+      s.append(s.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%02x", b & 0xFF));
+    }
+    return s.toString();
+  }
+
+  /** {@link #read(InputStream, String, LineReceiver, ReadLimits)} with the default limits. */
   public static void read(InputStream in, String path, LineReceiver receiver) throws IOException {
-    splitLines(in, (lineNumber, bytes, length) -> decode(path, lineNumber, bytes, length, receiver));
+    read(in, path, receiver, ReadLimits.defaults());
+  }
+
+  /**
+   * Reads the (already decompressed, e.g. by {@link #open}) content of the file {@code path} by
+   * the rules of this transform, calling {@code receiver} once per physical line. For callers
+   * that read a file inside their own {@code DoFn}, e.g. to keep per-file counts or to survive
+   * unreadable files.
+   *
+   * @throws FileRejectedException if the file is refused as a whole: for its shape (see {@link
+   *     FileShape}) before any line reaches {@code receiver}; past a limit of the stream {@link
+   *     #open} returned, after the lines read until then, which the caller must discard with
+   *     the file
+   */
+  public static void read(InputStream in, String path, LineReceiver receiver, ReadLimits limits)
+      throws IOException {
+    InputStream text = asUtf8(new BufferedInputStream(in, FileShape.SNIFF_BYTES));
+    byte[] head = new byte[FileShape.SNIFF_BYTES];
+    text.mark(head.length);
+    int headLength = text.readNBytes(head, 0, head.length);
+    text.reset();
+    FileShape shape = FileShape.of(path, head, headLength);
+    splitLines(text, shape.crLineEnds, limits.maxLineBytes(), new LineSink() {
+      @Override
+      public void accept(long lineNumber, byte[] bytes, int length) {
+        decode(path, lineNumber, bytes, length, receiver);
+      }
+
+      @Override
+      public void tooLong(long lineNumber, byte[] head, int headLength, long length) {
+        receiver.rejected(tooLongLine(path, lineNumber, head, headLength, length, limits));
+      }
+    });
+  }
+
+  /**
+   * {@code in} as UTF-8 bytes, buffered with room to look at its first {@link
+   * FileShape#SNIFF_BYTES}: UTF-16 behind its byte-order mark is transcoded, anything else
+   * passes as it is.
+   */
+  private static BufferedInputStream asUtf8(BufferedInputStream in) throws IOException {
+    in.mark(2);
+    int b0 = in.read();
+    int b1 = in.read();
+    Charset utf16 = b0 == 0xFF && b1 == 0xFE ? StandardCharsets.UTF_16LE
+        : b0 == 0xFE && b1 == 0xFF ? StandardCharsets.UTF_16BE : null;
+    if (utf16 == null) {
+      in.reset();
+      return in;
+    }
+    return new BufferedInputStream(new Utf8Transcoding(in, utf16), FileShape.SNIFF_BYTES);
+  }
+
+  private static RejectedLine tooLongLine(String path, long lineNumber, byte[] head,
+      int headLength, long length, ReadLimits limits) {
+    int start = (lineNumber == 1 && FileShape.startsWithUtf8Bom(head, headLength)) ? 3 : 0;
+    int kept = Math.min(headLength, KEPT_BYTES_OF_LONG_LINE) - start;
+    String raw = new String(head, start, Math.max(0, kept), StandardCharsets.UTF_8);
+    if (raw.length() > RejectedLine.MAX_RAW_CHARS) {
+      raw = raw.substring(0, RejectedLine.MAX_RAW_CHARS);
+    }
+    int originalLength = (int) Math.min(Integer.MAX_VALUE, Math.max(length, raw.length()));
+    return new RejectedLine(path, lineNumber, raw, originalLength, RejectReason.LINE_TOO_LONG,
+        "line is " + length + " bytes, more than the limit of " + limits.maxLineBytes()
+            + "; its first " + Math.max(0, kept) + " bytes are kept; split the record or raise"
+            + " the line limit");
   }
 
   private static void decode(
       String path, long lineNumber, byte[] bytes, int length, LineReceiver receiver) {
-    int start = (lineNumber == 1 && startsWithBom(bytes, length)) ? 3 : 0;
+    int start = (lineNumber == 1 && FileShape.startsWithUtf8Bom(bytes, length)) ? 3 : 0;
     int end = length;
     if (end > start && bytes[end - 1] == '\r') {
       end--;
@@ -141,46 +294,127 @@ public final class ReadLines
     } catch (CharacterCodingException e) {
       String lossy = new String(bytes, start, end - start, StandardCharsets.UTF_8);
       SourceLine line = new SourceLine(path, lineNumber, lossy);
-      receiver.badEncoding(
+      receiver.rejected(
           RejectedLine.of(
               line, RejectReason.BAD_ENCODING, "line is not valid UTF-8; re-export the file as UTF-8"));
     }
   }
 
-  /** Receives each physical line's bytes (terminator {@code \n} removed, {@code \r} kept). */
+  /** Receives each physical line's bytes (terminator removed, a {@code \r} before {@code \n} kept). */
   interface LineSink {
     void accept(long lineNumber, byte[] bytes, int length);
+
+    /**
+     * A line longer than the limit: its first {@code headLength} bytes and its whole length
+     * (without the {@code \n}). By default dropped, for callers that only split.
+     */
+    default void tooLong(long lineNumber, byte[] head, int headLength, long length) {}
+  }
+
+  /** {@link #splitLines(InputStream, boolean, int, LineSink)} on {@code \n}, lines of any length. */
+  static void splitLines(InputStream in, LineSink sink) throws IOException {
+    splitLines(in, false, ReadLimits.MAX_LINE_BYTES_ALLOWED, sink);
   }
 
   /**
    * Calls {@code sink} once per physical line of {@code in}. A final line without a
-   * terminator counts; an empty stream has no lines.
+   * terminator counts; an empty stream has no lines. A line longer than {@code maxLineBytes}
+   * (a {@code \r} before its {@code \n} not counted) goes to {@link LineSink#tooLong} with its
+   * first bytes; the rest of it is counted and skipped, never held.
+   *
+   * @param crLineEnds lines end at {@code \r}, {@code \n} or {@code \r\n} (else at {@code \n})
    */
-  static void splitLines(InputStream in, LineSink sink) throws IOException {
-    byte[] chunk = new byte[64 * 1024];
-    GrowableBytes line = new GrowableBytes();
-    long lineNumber = 0;
-    int n;
-    while ((n = in.read(chunk)) > 0) {
-      int from = 0;
-      for (int i = 0; i < n; i++) {
-        if (chunk[i] == '\n') {
-          line.write(chunk, from, i - from);
-          sink.accept(++lineNumber, line.buffer(), line.size());
-          line.reset();
-          from = i + 1;
-        }
-      }
-      line.write(chunk, from, n - from);
-    }
-    if (line.size() > 0) {
-      sink.accept(++lineNumber, line.buffer(), line.size());
-    }
+  static void splitLines(InputStream in, boolean crLineEnds, int maxLineBytes, LineSink sink)
+      throws IOException {
+    new LineSplitter(crLineEnds, maxLineBytes, sink).split(in);
   }
 
-  private static boolean startsWithBom(byte[] bytes, int length) {
-    return length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
-        && (bytes[2] & 0xFF) == 0xBF;
+  /** The state of {@link #splitLines}: the current line's bytes, up to the limit. */
+  private static final class LineSplitter {
+    private final boolean crLineEnds;
+    private final int maxLineBytes;
+    /** Room for the limit, plus a {@code \r} that belongs to a {@code \r\n}. */
+    private final int capacity;
+    private final LineSink sink;
+    private byte[] line = new byte[256];
+    private int size;
+    /** Bytes of the current line so far, counted past the capacity too. */
+    private long length;
+    private long lineNumber;
+    private boolean afterCr;
+
+    LineSplitter(boolean crLineEnds, int maxLineBytes, LineSink sink) {
+      this.crLineEnds = crLineEnds;
+      this.maxLineBytes = maxLineBytes;
+      this.capacity = maxLineBytes + 1;
+      this.sink = sink;
+    }
+
+    void split(InputStream in) throws IOException {
+      byte[] chunk = new byte[64 * 1024];
+      int n;
+      while ((n = in.read(chunk)) >= 0) {
+        int from = 0;
+        for (int i = 0; i < n; i++) {
+          byte b = chunk[i];
+          if (crLineEnds) {
+            if (b == '\n' && afterCr && i == from) {
+              afterCr = false;
+              from = i + 1;
+              continue;
+            }
+            afterCr = false;
+            if (b == '\r' || b == '\n') {
+              append(chunk, from, i - from);
+              endLine();
+              afterCr = b == '\r';
+              from = i + 1;
+            }
+          } else if (b == '\n') {
+            append(chunk, from, i - from);
+            endLine();
+            from = i + 1;
+          }
+        }
+        append(chunk, from, n - from);
+        if (from < n) {
+          afterCr = false;
+        }
+      }
+      if (length > 0) {
+        endLine();
+      }
+    }
+
+    private void append(byte[] bytes, int from, int count) {
+      length += count;
+      int fits = Math.min(count, capacity - size);
+      if (fits <= 0) {
+        return;
+      }
+      if (size + fits > line.length) {
+        line = Arrays.copyOf(line, (int) Math.min(capacity, Math.max(size + fits, 2L * line.length)));
+      }
+      System.arraycopy(bytes, from, line, size, fits);
+      size += fits;
+    }
+
+    private void endLine() {
+      lineNumber++;
+      long content = length;
+      if (!crLineEnds && size > 0 && size == length && line[size - 1] == '\r') {
+        content--;
+      }
+      if (content > maxLineBytes) {
+        sink.tooLong(lineNumber, line,
+            Math.min(Math.min(size, maxLineBytes), KEPT_BYTES_OF_LONG_LINE), content);
+        line = new byte[256];
+      } else {
+        sink.accept(lineNumber, line, size);
+      }
+      size = 0;
+      length = 0;
+    }
   }
 
   private static boolean isBlank(byte[] bytes, int start, int end) {
@@ -191,16 +425,5 @@ public final class ReadLines
       }
     }
     return true;
-  }
-
-  /** A byte buffer whose backing array is reused across lines. */
-  private static final class GrowableBytes extends ByteArrayOutputStream {
-    GrowableBytes() {
-      super(256);
-    }
-
-    byte[] buffer() {
-      return buf;
-    }
   }
 }

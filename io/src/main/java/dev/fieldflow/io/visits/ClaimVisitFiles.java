@@ -2,6 +2,7 @@ package dev.fieldflow.io.visits;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileVersion;
+import dev.fieldflow.io.files.IngestibleFileNames;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * round trip per file. Each sighting of a file gets its own claim id (run, poll time, path,
  * version): a retried bundle gets back what it took, another poll's sighting of a file in
  * flight gets nothing.
+ *
+ * <p>Files whose names are not ingested ({@link IngestibleFileNames}: by default hidden and
+ * temporary names such as {@code .x}, {@code _SUCCESS}, {@code x.tmp}) are skipped and counted
+ * as {@code files_ignored}, never entered in the ledger.
  */
 public final class ClaimVisitFiles
     extends PTransform<PCollection<MatchResult.Metadata>, PCollection<VisitFile>> {
@@ -43,6 +48,7 @@ public final class ClaimVisitFiles
   private final Duration outageTolerance;
   private final boolean retryFailedNow;
   private final Duration lease;
+  private IngestibleFileNames fileNames = IngestibleFileNames.defaults();
 
   /**
    * @param runId this run of the pipeline: its files in the ledger are its own, a running file
@@ -67,10 +73,17 @@ public final class ClaimVisitFiles
     this.lease = lease;
   }
 
+  /** The same claims, of the files whose names {@code names} ingests only. */
+  public ClaimVisitFiles withFileNames(IngestibleFileNames names) {
+    ClaimVisitFiles copy = new ClaimVisitFiles(runId, db, outageTolerance, retryFailedNow, lease);
+    copy.fileNames = names;
+    return copy;
+  }
+
   @Override
   public PCollection<VisitFile> expand(PCollection<MatchResult.Metadata> matched) {
     return matched.apply("ClaimInLedger",
-        ParDo.of(new ClaimFn(runId, db, outageTolerance, retryFailedNow, lease)));
+        ParDo.of(new ClaimFn(runId, db, outageTolerance, retryFailedNow, lease, fileNames)));
   }
 
   /** What the ledger records of a matched file. */
@@ -96,18 +109,21 @@ public final class ClaimVisitFiles
     private final Duration outageTolerance;
     private final boolean retryFailedNow;
     private final Duration lease;
+    private final IngestibleFileNames fileNames;
+    private final Counter filesIgnored = Metrics.counter(IngestVisitFiles.class, "files_ignored");
     private final Counter filesMatched = Metrics.counter(IngestVisitFiles.class, "files_matched");
     private final Counter filesClaimed = Metrics.counter(IngestVisitFiles.class, "files_claimed");
     private transient RetryingDatabase database;
     private transient List<Sighting> pending;
 
     ClaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow,
-        Duration lease) {
+        Duration lease, IngestibleFileNames fileNames) {
       this.runId = runId;
       this.db = db;
       this.outageTolerance = outageTolerance;
       this.retryFailedNow = retryFailedNow;
       this.lease = lease;
+      this.fileNames = fileNames;
     }
 
     @Setup
@@ -124,6 +140,10 @@ public final class ClaimVisitFiles
     public void process(
         @Element MatchResult.Metadata file, @Timestamp Instant timestamp, BoundedWindow window) {
       if (file.resourceId().isDirectory()) {
+        return;
+      }
+      if (!fileNames.isIngested(FileVersion.path(file))) {
+        filesIgnored.inc();
         return;
       }
       filesMatched.inc();

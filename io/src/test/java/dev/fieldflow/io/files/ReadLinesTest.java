@@ -134,18 +134,49 @@ class ReadLinesTest {
   }
 
   @Test
-  void aTenMegabyteSingleLineIsReadWhole(TestPipeline p) throws IOException {
+  void aTenMegabyteSingleLineIsReadWholeWhenTheLineLimitAllowsIt(TestPipeline p)
+      throws IOException {
     String big = "x".repeat(10 * 1024 * 1024);
     String file = write("big.jsonl", (big + "\n").getBytes(StandardCharsets.UTF_8)).toString();
 
-    PAssert.that(read(p).output())
+    PCollection<SourceLine> lines =
+        p.apply(FileIO.match().filepattern(dir.resolve("*").toString()))
+            .apply(FileIO.readMatches())
+            .apply(ReadLines.create().withLimits(new ReadLimits(16 << 20, 1L << 32, 200)))
+            .output();
+
+    PAssert.that(lines)
         .satisfies(
-            lines -> {
+            read -> {
               List<SourceLine> all = new ArrayList<>();
-              lines.forEach(all::add);
+              read.forEach(all::add);
               assertThat(all.size(), equalTo(1));
               assertThat(all.get(0).file(), equalTo(file));
               assertThat(all.get(0).text().length(), equalTo(big.length()));
+              return null;
+            });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void aLineOverTheDefaultMebibyteIsAFailureOfTheTransformAsLineTooLong(TestPipeline p)
+      throws IOException {
+    String file = write("big.jsonl",
+        ("ok\n" + "x".repeat(1024 * 1024 + 1) + "\n").getBytes(StandardCharsets.UTF_8)).toString();
+
+    WithFailures.Result<PCollection<SourceLine>, RejectedLine> result = read(p);
+
+    PAssert.that(result.output()).containsInAnyOrder(new SourceLine(file, 1, "ok"));
+    PAssert.that(result.failures())
+        .satisfies(
+            rejects -> {
+              List<RejectedLine> all = new ArrayList<>();
+              rejects.forEach(all::add);
+              assertThat(all.size(), equalTo(1));
+              assertThat(all.get(0).reason(), equalTo(RejectReason.LINE_TOO_LONG));
+              assertThat(all.get(0).lineNumber(), equalTo(2L));
+              assertThat(all.get(0).originalLength(), equalTo(1024 * 1024 + 1));
+              assertThat(all.get(0).rawText().length(), equalTo(RejectedLine.MAX_RAW_CHARS));
               return null;
             });
     p.run().waitUntilFinish();

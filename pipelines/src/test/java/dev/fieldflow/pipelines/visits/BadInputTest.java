@@ -120,6 +120,6 @@ class BadInputTest {
     assertThat(POSTGRES.rows("SELECT lines_read, rows_loaded, rejected, status FROM fieldflow.ingest_files"),
         equalTo(List.of(List.of(2L, 1L, 1L, "done"))));
     assertThat(POSTGRES.rows("SELECT length(raw_text), original_length, reason_code FROM fieldflow.rejected_records"),
-        equalTo(List.of(List.of(65536, line.length(), "not_json"))));
+        equalTo(List.of(List.of(65536, line.length(), "line_too_long"))));
   }
 }

@@ -1,0 +1,123 @@
+package dev.fieldflow.io.files;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the first bytes of a (decompressed, UTF-8) file say about the rest: how its lines end,
+ * and whether it is line-oriented text at all. A file that is clearly something else fails as
+ * one with one reason, instead of quarantining every one of its lines.
+ *
+ * <p>Conservative: only the first two non-blank lines are looked at, and a file is refused only
+ * when no line of JSON lines or of an adjacency list could start that way.
+ *
+ * <table>
+ *   <caption>Whole-file rules, on the first non-blank line</caption>
+ *   <tr><th>first line</th><th>outcome</th></tr>
+ *   <tr><td>holds a NUL byte</td><td>{@code not_text} (UTF-16 without BOM, binary)</td></tr>
+ *   <tr><td>only an opening brace</td><td>{@code pretty_json}</td></tr>
+ *   <tr><td>starts with {@code [} and does not end with {@code ]} on the same line</td>
+ *       <td>{@code json_array} (a one-line array is one {@code not_object} reject)</td></tr>
+ *   <tr><td>has a comma, no brace, does not start with {@code [} or {@code #}, and the next
+ *       line does not start with a brace</td><td>{@code csv}</td></tr>
+ * </table>
+ */
+final class FileShape {
+  /** Bytes looked at: the first lines of any real file fit. */
+  static final int SNIFF_BYTES = 64 * 1024;
+
+  /** Whether the file's lines end in a bare {@code \r} (classic Mac OS), decided by its first. */
+  final boolean crLineEnds;
+
+  private FileShape(boolean crLineEnds) {
+    this.crLineEnds = crLineEnds;
+  }
+
+  /**
+   * The shape of a file whose first {@code length} bytes are {@code head}.
+   *
+   * @throws FileRejectedException if the file is not lines of text by the rules above
+   */
+  static FileShape of(String path, byte[] head, int length) throws FileRejectedException {
+    boolean cr = crLineEnds(head, length);
+    List<Line> lines = firstNonBlankLines(head, length, cr, 2);
+    if (!lines.isEmpty()) {
+      check(path, lines);
+    }
+    return new FileShape(cr);
+  }
+
+  /** True if the first line terminator is a {@code \r} not followed by {@code \n}. */
+  private static boolean crLineEnds(byte[] head, int length) {
+    for (int i = 0; i < length; i++) {
+      if (head[i] == '\n') {
+        return false;
+      }
+      if (head[i] == '\r' && i + 1 < length) {
+        return head[i + 1] != '\n';
+      }
+    }
+    return false;
+  }
+
+  /** A line of the head: its text (stripped), whether its end is in the head, and NUL bytes. */
+  private record Line(String text, boolean complete, boolean hasNul) {}
+
+  private static List<Line> firstNonBlankLines(byte[] head, int length, boolean cr, int most) {
+    List<Line> lines = new ArrayList<>();
+    int start = startsWithUtf8Bom(head, length) ? 3 : 0;
+    while (start < length && lines.size() < most) {
+      int end = start;
+      while (end < length && head[end] != '\n' && !(cr && head[end] == '\r')) {
+        end++;
+      }
+      boolean hasNul = false;
+      for (int i = start; i < end; i++) {
+        hasNul |= head[i] == 0;
+      }
+      String text = new String(head, start, end - start, StandardCharsets.UTF_8).strip();
+      if (!text.isEmpty() || hasNul) {
+        lines.add(new Line(text, end < length, hasNul));
+      }
+      start = end + 1;
+    }
+    return lines;
+  }
+
+  private static void check(String path, List<Line> lines) throws FileRejectedException {
+    Line first = lines.get(0);
+    String text = first.text();
+    if (first.hasNul()) {
+      throw new FileRejectedException(path, FileRejectedException.Reason.NOT_TEXT,
+          "its first line holds NUL bytes: UTF-16 without a byte-order mark, or not text at all",
+          "re-export it as UTF-8 text");
+    }
+    if (text.equals("{")) {
+      throw new FileRejectedException(path, FileRejectedException.Reason.PRETTY_JSON,
+          "its first line is only an opening brace: pretty-printed JSON, not one object per line",
+          "re-export it as JSON lines (one compact object per line, e.g. jq -c)");
+    }
+    if (text.startsWith("[") && !(first.complete() && text.endsWith("]"))) {
+      throw new FileRejectedException(path, FileRejectedException.Reason.JSON_ARRAY,
+          "it starts with '[': one JSON array over many lines, not one object per line",
+          "re-export it as JSON lines (one compact object per line, e.g. jq -c '.[]')");
+    }
+    boolean nextIsObject = lines.size() > 1 && lines.get(1).text().startsWith("{");
+    if (first.complete() && text.indexOf(',') >= 0 && text.indexOf('{') < 0
+        && !text.startsWith("#") && !nextIsObject) {
+      throw new FileRejectedException(path, FileRejectedException.Reason.CSV,
+          "its first line '" + shorten(text) + "' looks like a CSV header, not a JSON object",
+          "re-export it as JSON lines (one object per line)");
+    }
+  }
+
+  private static String shorten(String text) {
+    return text.length() <= 80 ? text : text.substring(0, 80) + "...";
+  }
+
+  static boolean startsWithUtf8Bom(byte[] bytes, int length) {
+    return length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
+        && (bytes[2] & 0xFF) == 0xBF;
+  }
+}
