@@ -34,8 +34,10 @@ usage: ./manage.sh MODE [options]
                              the local PostgreSQL (embedded, data under .fieldflow/)
   generate [--out=DIR] [generator options]
                              write deterministic sample data in the raw formats
-  network [--input=PATTERN] [--runner=direct|flink-local|flink-cluster|flink-t3micro] [-- beam options]
-                             load the network snapshot, then exit
+  network [--input=PATTERN] [--force] [--runner=direct|flink-local|flink-cluster|flink-t3micro] [-- beam options]
+                             load the network snapshot, then exit; a snapshot with less than half
+                             the nodes or edges of the current one is refused unless --force
+                             (-- --maxShrinkRatio=R changes the half)
   query q1..q5|all [--NAME=VALUE ...] [--format=table|csv] [--limit=ROWS]
                              an analysts' answer, asked as the analyst role (query --help)
   visit [--input=PATTERN] [--once] [--runner=direct|flink-...] [-- beam options]
@@ -224,11 +226,12 @@ mode_generate() {
 }
 
 mode_network() {
-  local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=()
+  local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=() force=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --input=*) input=${1#--input=} ;;
       --runner=*) runner=${1#--runner=} ;;
+      --force) force=(--force) ;;
       --) shift; beam_args+=("$@"); break ;;
       *) die "network: unknown option '$1' (Beam options go after --)" ;;
     esac
@@ -238,7 +241,7 @@ mode_network() {
   local profile
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
-  fieldflow_java network "--networkInput=$input" "${profile[@]}" "${beam_args[@]}"
+  fieldflow_java network "--networkInput=$input" "${force[@]}" "${profile[@]}" "${beam_args[@]}"
 }
 
 mode_query() {
