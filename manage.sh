@@ -44,6 +44,10 @@ usage: ./manage.sh MODE [options]
                              ingest visit files: continuously in the background (log and pid
                              under .fieldflow/), or with --once the files present now, then exit
   status                     per pipeline: files done/failed, rows, rejects, last file, lag; running jobs
+  prune [--older-than=90d] [--dry-run] [--ledger [--db-user=OWNER]]
+                             delete quarantined lines older than the horizon and network staging
+                             left over a day; --ledger also forgets finished files (they would be
+                             ingested again; needs the schema owner); docs/OPERATIONS.md
   cluster start|stop|status [--taskmanagers=N] [--port=8081] [--memory=default|t3micro]
                              a Flink 1.19 session cluster on this machine (JobManager and
                              TaskManager JVMs, web UI 127.0.0.1:8081; docs/FLINK.md)
@@ -345,6 +349,21 @@ mode_status() {
   fi
 }
 
+mode_prune() {
+  local args=()
+  for arg in "$@"; do
+    case "$arg" in
+      --older-than=*) args+=("--olderThan=${arg#--older-than=}") ;;
+      --dry-run) args+=(--dryRun) ;;
+      --ledger) args+=(--ledger) ;;
+      --db-user=*) args+=("--dbUser=${arg#--db-user=}") ;;
+      *) die "prune: unknown option '$arg'; use ./manage.sh prune [--older-than=90d] [--dry-run] [--ledger] [--db-user=OWNER]" ;;
+    esac
+  done
+  ensure_built
+  fieldflow_java prune "${args[@]}"
+}
+
 mode_demo() {
   local runner=direct
   for arg in "$@"; do
@@ -449,6 +468,7 @@ main() {
     query) mode_query "$@" ;;
     visit) mode_visit "$@" ;;
     status) mode_status "$@" ;;
+    prune) mode_prune "$@" ;;
     cluster) mode_cluster "$@" ;;
     demo) mode_demo "$@" ;;
     test) mode_test "$@" ;;
