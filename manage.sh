@@ -21,6 +21,10 @@ DEMO_SEED=20191003
 # The JVM that runs a pipeline on the DirectRunner: a bounded heap keeps it a good neighbour.
 PIPELINE_JAVA_OPTS="${FIELDFLOW_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC}"
 
+# In a FIELDFLOW_HOME that fieldflow created (here or in the Java side): kill deletes only such a
+# directory.
+HOME_MARKER=".fieldflow-home"
+
 say() { printf '%s\n' "$*"; }
 die() { printf 'manage.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -56,18 +60,30 @@ usage: ./manage.sh MODE [options]
   bench [--quick]            the benchmarks (fieldflow against COPY and a JDBC loader, latency,
                              memory); writes docs/BENCHMARKS.md, or bench/target/report/ with --quick
   stop                       stop running pipelines and the local database; keep data
-  kill                       stop everything and delete local state (.fieldflow/)
+  kill                       stop everything and delete local state (FIELDFLOW_HOME, default
+                             .fieldflow/): only a directory fieldflow created, never /, $HOME or
+                             the checkout
   help                       this text
 
 Configuration (option > environment > default): FIELDFLOW_JDBC_URL, FIELDFLOW_DB_USER,
-FIELDFLOW_DB_PASSWORD (or ~/.pgpass), FIELDFLOW_NETWORK, FIELDFLOW_VISITS. Without them the
-local embedded database and its generated credentials (.fieldflow/credentials.env) are used.
+FIELDFLOW_DB_PASSWORD (or ~/.pgpass), FIELDFLOW_NETWORK, FIELDFLOW_VISITS, FIELDFLOW_HOME. Without
+them the local embedded database and its generated credentials are used: one file per role under
+.fieldflow/ (credentials.env: writer; credentials-analyst.env; credentials-admin.env).
 EOF
 }
 
 # ---------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------
+
+# Creates FIELDFLOW_HOME private (mode 700) with the marker, unless it exists: a directory that
+# was there before is not fieldflow's to delete.
+ensure_home() {
+  [[ -e "$FIELDFLOW_HOME" ]] && return 0
+  (umask 077 && mkdir -p -- "$FIELDFLOW_HOME")
+  printf 'Created by fieldflow (manage.sh): ./manage.sh kill may delete this directory.\n' \
+    >"$FIELDFLOW_HOME/$HOME_MARKER"
+}
 
 require_java() {
   command -v java >/dev/null || die "java not found; run ./manage.sh install (needs JDK 17+)"
@@ -203,15 +219,19 @@ db_psql() {
     esac
   done
   command -v psql >/dev/null || die "db psql: psql not found; run ./manage.sh install"
+  # Only the role's own file: the analyst's shell never holds the writer's password.
   local creds="$FIELDFLOW_HOME/credentials.env"
+  [[ $role == analyst ]] && creds="$FIELDFLOW_HOME/credentials-analyst.env"
   [[ -f "$creds" ]] || die "db psql: no local database credentials at $creds; run ./manage.sh db start"
   # shellcheck disable=SC1090
   source "$creds"
-  local url=${FIELDFLOW_JDBC_URL#jdbc:}
-  local user=$FIELDFLOW_DB_USER password=$FIELDFLOW_DB_PASSWORD
+  local url=${FIELDFLOW_JDBC_URL#jdbc:} user password
   if [[ $role == analyst ]]; then
     user=$FIELDFLOW_ANALYST_USER
     password=$FIELDFLOW_ANALYST_PASSWORD
+  else
+    user=$FIELDFLOW_DB_USER
+    password=$FIELDFLOW_DB_PASSWORD
   fi
   say "db psql: connecting to ${url%%\?*} as $user"
   PGPASSWORD="$password" exec psql "${url%%\?*}" -U "$user"
@@ -257,14 +277,30 @@ mode_query() {
 VISIT_PID="$RUN_DIR/visit.pid"
 VISIT_LOG="$LOG_DIR/visit.log"
 
+# True when pid runs fieldflow's jar as the visit pipeline. A pid file outlives its process (a
+# crash, a reboot), and the pid may since belong to another program: that one is never signalled.
+is_fieldflow_visit() {
+  local pid=$1 cmdline
+  if [[ -r "/proc/$pid/cmdline" ]]; then
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+  else
+    cmdline=$(ps -o command= -p "$pid" 2>/dev/null) || return 1
+  fi
+  [[ "$cmdline" == *"/pipelines/target/fieldflow"*"bundled.jar visit "* ]]
+}
+
 # Prints the pid of the background visit pipeline when it runs; forgets a stale pid file.
 visit_pid() {
   [[ -f "$VISIT_PID" ]] || return 1
   local pid
   pid=$(<"$VISIT_PID")
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    printf '%s' "$pid"
-    return 0
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    if is_fieldflow_visit "$pid"; then
+      printf '%s' "$pid"
+      return 0
+    fi
+    printf 'manage.sh: %s names pid %s, which is not the fieldflow visit pipeline (a stale pid file); leaving that process alone\n' \
+      "$VISIT_PID" "$pid" >&2
   fi
   rm -f -- "$VISIT_PID"
   return 1
@@ -296,6 +332,7 @@ mode_visit() {
     return
   fi
   require_java
+  ensure_home
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   local offset=0
   [[ -f "$VISIT_LOG" ]] && offset=$(stat -c %s "$VISIT_LOG")
@@ -330,7 +367,7 @@ stop_visit() {
   while kill -0 "$pid" 2>/dev/null; do
     if ((waited++ >= 150)); then
       say "stop: the visit pipeline did not end within 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
+      is_fieldflow_visit "$pid" && kill -KILL "$pid" 2>/dev/null || true
       break
     fi
     sleep 0.2
@@ -448,10 +485,44 @@ mode_stop() {
   say "stop: done; data kept under $FIELDFLOW_HOME"
 }
 
+# Why directory $1 (absolute, resolved) must not be deleted; nothing when it may. Never /, the
+# user's home or the checkout, nor a directory holding one of them; and only what fieldflow
+# created: a FIELDFLOW_HOME pointed at an existing directory is the operator's, not ours.
+refusal_to_delete() {
+  local dir=$1 name protected
+  for name in "the root directory:/" "your home directory:${HOME:-}" "the fieldflow checkout:$ROOT"; do
+    protected=${name#*:}
+    [[ -n "$protected" ]] || continue
+    protected=$(realpath -m -- "$protected")
+    if [[ "$dir" == "$protected" ]]; then
+      printf 'it is %s' "${name%%:*}"
+      return
+    fi
+    if [[ "$protected" == "$dir"/* ]]; then
+      printf 'it holds %s (%s)' "${name%%:*}" "$protected"
+      return
+    fi
+  done
+  if [[ ! -f "$dir/$HOME_MARKER" ]]; then
+    printf 'fieldflow did not create it (no %s in it); delete it yourself if you mean to, or, if an older fieldflow made it, touch %s and run kill again' \
+      "$HOME_MARKER" "$dir/$HOME_MARKER"
+  fi
+}
+
 mode_kill() {
-  say "kill: stopping everything and deleting $FIELDFLOW_HOME (database, generated data, logs, credentials)"
+  [[ $# -eq 0 ]] || die "kill: takes no options"
+  local home reason
+  home=$(realpath -m -- "$FIELDFLOW_HOME")
+  if [[ ! -e "$home" ]]; then
+    mode_stop
+    say "kill: nothing to delete: $home does not exist"
+    return
+  fi
+  reason=$(refusal_to_delete "$home")
+  [[ -z "$reason" ]] || die "kill: refusing to delete $home: $reason"
+  say "kill: stopping everything and deleting $home (database, generated data, logs, credentials)"
   mode_stop || true
-  rm -rf -- "$FIELDFLOW_HOME"
+  rm -rf -- "$home"
   say "kill: done"
 }
 
@@ -462,15 +533,15 @@ main() {
     help | -h | --help) usage ;;
     install) mode_install "$@" ;;
     build) mode_build "$@" ;;
-    db) mode_db "$@" ;;
-    generate) mode_generate "$@" ;;
-    network) mode_network "$@" ;;
+    db) ensure_home; mode_db "$@" ;;
+    generate) ensure_home; mode_generate "$@" ;;
+    network) ensure_home; mode_network "$@" ;;
     query) mode_query "$@" ;;
     visit) mode_visit "$@" ;;
     status) mode_status "$@" ;;
     prune) mode_prune "$@" ;;
-    cluster) mode_cluster "$@" ;;
-    demo) mode_demo "$@" ;;
+    cluster) ensure_home; mode_cluster "$@" ;;
+    demo) ensure_home; mode_demo "$@" ;;
     test) mode_test "$@" ;;
     bench) mode_bench "$@" ;;
     stop) mode_stop "$@" ;;
