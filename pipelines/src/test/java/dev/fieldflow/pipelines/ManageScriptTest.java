@@ -65,7 +65,8 @@ class ManageScriptTest {
     Outcome o = run("help");
 
     assertThat(o.exit(), equalTo(0));
-    for (String mode : List.of("install", "build", "db start", "network", "demo", "test", "stop", "kill")) {
+    for (String mode : List.of("install", "build", "db start", "network", "demo", "test", "stop",
+        "kill", "prune [--older-than=90d] [--dry-run]", "network [--input=PATTERN] [--force]")) {
       assertThat(o.stdout(), containsString(mode));
     }
   }
@@ -77,6 +78,23 @@ class ManageScriptTest {
     assertThat(o.exit(), equalTo(1));
     assertThat(o.stderr().strip(),
         equalTo("manage.sh: network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"));
+  }
+
+  @Test
+  void networkAcceptsForce() throws Exception {
+    Outcome o = run("network", "--force");
+
+    assertThat(o.stderr().strip(),
+        equalTo("manage.sh: network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"));
+  }
+
+  @Test
+  void pruneRefusesAnUnknownOptionNamingTheKnownOnes() throws Exception {
+    Outcome o = run("prune", "--older-than=90d", "--everything");
+
+    assertThat(o.exit(), equalTo(1));
+    assertThat(o.stderr().strip(), equalTo("manage.sh: prune: unknown option '--everything'; use"
+        + " ./manage.sh prune [--older-than=90d] [--dry-run] [--ledger] [--db-user=OWNER]"));
   }
 
   @Test
