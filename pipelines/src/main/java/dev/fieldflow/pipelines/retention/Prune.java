@@ -151,6 +151,14 @@ public final class Prune {
       throws SQLException {
     List<String> lines = new ArrayList<>();
     try (Connection c = db.dataSource().getConnection()) {
+      if (settings.ledger() && !mayDeleteLedgerRows(c)) {
+        // Checked first, so that a dry run says so too instead of counting what it may not delete.
+        throw new IllegalStateException(
+            "prune --ledger: " + db.describe() + " may not delete ledger rows (fieldflow.ingest_files);"
+                + " the writer may prune the quarantine and staging only. Run --ledger as the schema"
+                + " owner: --dbUser=OWNER (./manage.sh prune --db-user=OWNER; for the local"
+                + " database the owner is postgres)");
+      }
       c.setAutoCommit(false);
       try {
         for (Rule rule : rules(settings)) {
@@ -166,11 +174,10 @@ public final class Prune {
       } catch (SQLException e) {
         c.rollback();
         if (DENIED.equals(e.getSQLState())) {
+          // No cause attached: the operator's one line is the innermost message (UserMessages).
           throw new IllegalStateException(
-              "prune: " + db.describe() + " may not delete these rows (" + e.getMessage().strip()
-                  + "); the writer may prune the quarantine and staging only. Run --ledger as the"
-                  + " schema owner (--dbUser=OWNER; for the local database --dbUser=postgres)",
-              e);
+              "prune: " + db.describe() + " may not prune: " + e.getMessage().strip()
+                  + "; run it as the writer or the schema owner");
         }
         throw e;
       }
@@ -182,6 +189,15 @@ public final class Prune {
     lines.forEach(out::println);
     if (settings.dryRun()) {
       out.println("prune: dry run, nothing deleted");
+    }
+  }
+
+  private static boolean mayDeleteLedgerRows(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+            "SELECT has_table_privilege('fieldflow.ingest_files', 'DELETE')");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getBoolean(1);
     }
   }
 

@@ -3,6 +3,8 @@ package dev.fieldflow.pipelines.retention;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.DatabaseConfig;
@@ -110,7 +112,7 @@ class PruneTest {
 
   @Test
   void aDryRunCountsAndDeletesNothing() throws Exception {
-    String out = prune(db.writer(), "90d", true, true);
+    String out = prune(db.admin(), "90d", true, true);
 
     assertThat(out, containsString("prune: fieldflow.rejected_records: 2 row(s) would be deleted"));
     assertThat(out, containsString("prune: fieldflow.ingest_files: 2 row(s) would be deleted"));
@@ -133,10 +135,21 @@ class PruneTest {
     Exception e = assertThrows(IllegalStateException.class,
         () -> prune(db.writer(), "90d", true, false));
 
-    assertThat(e.getMessage(), containsString("the writer may prune the quarantine and staging"
-        + " only. Run --ledger as the schema owner"));
+    assertThat(e.getMessage(), equalTo("prune --ledger: " + db.writer().describe()
+        + " may not delete ledger rows (fieldflow.ingest_files); the writer may prune the"
+        + " quarantine and staging only. Run --ledger as the schema owner: --dbUser=OWNER"
+        + " (./manage.sh prune --db-user=OWNER; for the local database the owner is postgres)"));
+    assertThat(e.getCause(), is(nullValue()));
     assertThat(db.count("SELECT count(*) FROM fieldflow.rejected_records"), equalTo(4L));
     assertThat(db.count("SELECT count(*) FROM fieldflow.ingest_files"), equalTo(4L));
+  }
+
+  @Test
+  void aDryRunOfTheLedgerAsTheWriterIsRefusedToo() {
+    Exception e = assertThrows(IllegalStateException.class,
+        () -> prune(db.writer(), "90d", true, true));
+
+    assertThat(e.getMessage(), containsString("may not delete ledger rows"));
   }
 
   @Test
