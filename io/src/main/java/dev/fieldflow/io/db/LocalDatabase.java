@@ -94,7 +94,10 @@ public final class LocalDatabase {
     return home;
   }
 
-  /** {@code <home>/credentials.env}: see {@link LocalCredentials}. */
+  /**
+   * {@code <home>/credentials.env}, the writer's: each role has its own file ({@link
+   * LocalCredentials}).
+   */
   public Path credentialsFile() {
     return LocalCredentials.file(home);
   }
