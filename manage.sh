@@ -21,6 +21,10 @@ DEMO_SEED=20191003
 # The JVM that runs a pipeline on the DirectRunner: a bounded heap keeps it a good neighbour.
 PIPELINE_JAVA_OPTS="${FIELDFLOW_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC}"
 
+# In a FIELDFLOW_HOME that fieldflow created (here or in the Java side): kill deletes only such a
+# directory.
+HOME_MARKER=".fieldflow-home"
+
 say() { printf '%s\n' "$*"; }
 die() { printf 'manage.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -34,14 +38,20 @@ usage: ./manage.sh MODE [options]
                              the local PostgreSQL (embedded, data under .fieldflow/)
   generate [--out=DIR] [generator options]
                              write deterministic sample data in the raw formats
-  network [--input=PATTERN] [--runner=direct|flink-local|flink-cluster|flink-t3micro] [-- beam options]
-                             load the network snapshot, then exit
+  network [--input=PATTERN] [--force] [--runner=direct|flink-local|flink-cluster|flink-t3micro] [-- beam options]
+                             load the network snapshot, then exit; a snapshot with less than half
+                             the nodes or edges of the current one is refused unless --force
+                             (-- --maxShrinkRatio=R changes the half)
   query q1..q5|all [--NAME=VALUE ...] [--format=table|csv] [--limit=ROWS]
                              an analysts' answer, asked as the analyst role (query --help)
   visit [--input=PATTERN] [--once] [--runner=direct|flink-...] [-- beam options]
                              ingest visit files: continuously in the background (log and pid
                              under .fieldflow/), or with --once the files present now, then exit
   status                     per pipeline: files done/failed, rows, rejects, last file, lag; running jobs
+  prune [--older-than=90d] [--dry-run] [--ledger [--db-user=OWNER]]
+                             delete quarantined lines older than the horizon and network staging
+                             left over a day; --ledger also forgets finished files (they would be
+                             ingested again; needs the schema owner); docs/OPERATIONS.md
   cluster start|stop|status [--taskmanagers=N] [--port=8081] [--memory=default|t3micro]
                              a Flink 1.19 session cluster on this machine (JobManager and
                              TaskManager JVMs, web UI 127.0.0.1:8081; docs/FLINK.md)
@@ -50,18 +60,30 @@ usage: ./manage.sh MODE [options]
   bench [--quick]            the benchmarks (fieldflow against COPY and a JDBC loader, latency,
                              memory); writes docs/BENCHMARKS.md, or bench/target/report/ with --quick
   stop                       stop running pipelines and the local database; keep data
-  kill                       stop everything and delete local state (.fieldflow/)
+  kill                       stop everything and delete local state (FIELDFLOW_HOME, default
+                             .fieldflow/): only a directory fieldflow created, never /, $HOME or
+                             the checkout
   help                       this text
 
 Configuration (option > environment > default): FIELDFLOW_JDBC_URL, FIELDFLOW_DB_USER,
-FIELDFLOW_DB_PASSWORD (or ~/.pgpass), FIELDFLOW_NETWORK, FIELDFLOW_VISITS. Without them the
-local embedded database and its generated credentials (.fieldflow/credentials.env) are used.
+FIELDFLOW_DB_PASSWORD (or ~/.pgpass), FIELDFLOW_NETWORK, FIELDFLOW_VISITS, FIELDFLOW_HOME. Without
+them the local embedded database and its generated credentials are used: one file per role under
+.fieldflow/ (credentials.env: writer; credentials-analyst.env; credentials-admin.env).
 EOF
 }
 
 # ---------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------
+
+# Creates FIELDFLOW_HOME private (mode 700) with the marker, unless it exists: a directory that
+# was there before is not fieldflow's to delete.
+ensure_home() {
+  [[ -e "$FIELDFLOW_HOME" ]] && return 0
+  (umask 077 && mkdir -p -- "$FIELDFLOW_HOME")
+  printf 'Created by fieldflow (manage.sh): ./manage.sh kill may delete this directory.\n' \
+    >"$FIELDFLOW_HOME/$HOME_MARKER"
+}
 
 require_java() {
   command -v java >/dev/null || die "java not found; run ./manage.sh install (needs JDK 17+)"
@@ -197,15 +219,19 @@ db_psql() {
     esac
   done
   command -v psql >/dev/null || die "db psql: psql not found; run ./manage.sh install"
+  # Only the role's own file: the analyst's shell never holds the writer's password.
   local creds="$FIELDFLOW_HOME/credentials.env"
+  [[ $role == analyst ]] && creds="$FIELDFLOW_HOME/credentials-analyst.env"
   [[ -f "$creds" ]] || die "db psql: no local database credentials at $creds; run ./manage.sh db start"
   # shellcheck disable=SC1090
   source "$creds"
-  local url=${FIELDFLOW_JDBC_URL#jdbc:}
-  local user=$FIELDFLOW_DB_USER password=$FIELDFLOW_DB_PASSWORD
+  local url=${FIELDFLOW_JDBC_URL#jdbc:} user password
   if [[ $role == analyst ]]; then
     user=$FIELDFLOW_ANALYST_USER
     password=$FIELDFLOW_ANALYST_PASSWORD
+  else
+    user=$FIELDFLOW_DB_USER
+    password=$FIELDFLOW_DB_PASSWORD
   fi
   say "db psql: connecting to ${url%%\?*} as $user"
   PGPASSWORD="$password" exec psql "${url%%\?*}" -U "$user"
@@ -224,11 +250,12 @@ mode_generate() {
 }
 
 mode_network() {
-  local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=()
+  local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=() force=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --input=*) input=${1#--input=} ;;
       --runner=*) runner=${1#--runner=} ;;
+      --force) force=(--force) ;;
       --) shift; beam_args+=("$@"); break ;;
       *) die "network: unknown option '$1' (Beam options go after --)" ;;
     esac
@@ -238,7 +265,7 @@ mode_network() {
   local profile
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
-  fieldflow_java network "--networkInput=$input" "${profile[@]}" "${beam_args[@]}"
+  fieldflow_java network "--networkInput=$input" "${force[@]}" "${profile[@]}" "${beam_args[@]}"
 }
 
 mode_query() {
@@ -250,14 +277,30 @@ mode_query() {
 VISIT_PID="$RUN_DIR/visit.pid"
 VISIT_LOG="$LOG_DIR/visit.log"
 
+# True when pid runs fieldflow's jar as the visit pipeline. A pid file outlives its process (a
+# crash, a reboot), and the pid may since belong to another program: that one is never signalled.
+is_fieldflow_visit() {
+  local pid=$1 cmdline
+  if [[ -r "/proc/$pid/cmdline" ]]; then
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+  else
+    cmdline=$(ps -o command= -p "$pid" 2>/dev/null) || return 1
+  fi
+  [[ "$cmdline" == *"/pipelines/target/fieldflow"*"bundled.jar visit "* ]]
+}
+
 # Prints the pid of the background visit pipeline when it runs; forgets a stale pid file.
 visit_pid() {
   [[ -f "$VISIT_PID" ]] || return 1
   local pid
   pid=$(<"$VISIT_PID")
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    printf '%s' "$pid"
-    return 0
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    if is_fieldflow_visit "$pid"; then
+      printf '%s' "$pid"
+      return 0
+    fi
+    printf 'manage.sh: %s names pid %s, which is not the fieldflow visit pipeline (a stale pid file); leaving that process alone\n' \
+      "$VISIT_PID" "$pid" >&2
   fi
   rm -f -- "$VISIT_PID"
   return 1
@@ -289,6 +332,7 @@ mode_visit() {
     return
   fi
   require_java
+  ensure_home
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   local offset=0
   [[ -f "$VISIT_LOG" ]] && offset=$(stat -c %s "$VISIT_LOG")
@@ -323,7 +367,7 @@ stop_visit() {
   while kill -0 "$pid" 2>/dev/null; do
     if ((waited++ >= 150)); then
       say "stop: the visit pipeline did not end within 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
+      is_fieldflow_visit "$pid" && kill -KILL "$pid" 2>/dev/null || true
       break
     fi
     sleep 0.2
@@ -340,6 +384,21 @@ mode_status() {
   else
     say "running: no visit pipeline"
   fi
+}
+
+mode_prune() {
+  local args=()
+  for arg in "$@"; do
+    case "$arg" in
+      --older-than=*) args+=("--olderThan=${arg#--older-than=}") ;;
+      --dry-run) args+=(--dryRun) ;;
+      --ledger) args+=(--ledger) ;;
+      --db-user=*) args+=("--dbUser=${arg#--db-user=}") ;;
+      *) die "prune: unknown option '$arg'; use ./manage.sh prune [--older-than=90d] [--dry-run] [--ledger] [--db-user=OWNER]" ;;
+    esac
+  done
+  ensure_built
+  fieldflow_java prune "${args[@]}"
 }
 
 mode_demo() {
@@ -426,10 +485,44 @@ mode_stop() {
   say "stop: done; data kept under $FIELDFLOW_HOME"
 }
 
+# Why directory $1 (absolute, resolved) must not be deleted; nothing when it may. Never /, the
+# user's home or the checkout, nor a directory holding one of them; and only what fieldflow
+# created: a FIELDFLOW_HOME pointed at an existing directory is the operator's, not ours.
+refusal_to_delete() {
+  local dir=$1 name protected
+  for name in "the root directory:/" "your home directory:${HOME:-}" "the fieldflow checkout:$ROOT"; do
+    protected=${name#*:}
+    [[ -n "$protected" ]] || continue
+    protected=$(realpath -m -- "$protected")
+    if [[ "$dir" == "$protected" ]]; then
+      printf 'it is %s' "${name%%:*}"
+      return
+    fi
+    if [[ "$protected" == "$dir"/* ]]; then
+      printf 'it holds %s (%s)' "${name%%:*}" "$protected"
+      return
+    fi
+  done
+  if [[ ! -f "$dir/$HOME_MARKER" ]]; then
+    printf 'fieldflow did not create it (no %s in it); delete it yourself if you mean to, or, if an older fieldflow made it, touch %s and run kill again' \
+      "$HOME_MARKER" "$dir/$HOME_MARKER"
+  fi
+}
+
 mode_kill() {
-  say "kill: stopping everything and deleting $FIELDFLOW_HOME (database, generated data, logs, credentials)"
+  [[ $# -eq 0 ]] || die "kill: takes no options"
+  local home reason
+  home=$(realpath -m -- "$FIELDFLOW_HOME")
+  if [[ ! -e "$home" ]]; then
+    mode_stop
+    say "kill: nothing to delete: $home does not exist"
+    return
+  fi
+  reason=$(refusal_to_delete "$home")
+  [[ -z "$reason" ]] || die "kill: refusing to delete $home: $reason"
+  say "kill: stopping everything and deleting $home (database, generated data, logs, credentials)"
   mode_stop || true
-  rm -rf -- "$FIELDFLOW_HOME"
+  rm -rf -- "$home"
   say "kill: done"
 }
 
@@ -440,14 +533,15 @@ main() {
     help | -h | --help) usage ;;
     install) mode_install "$@" ;;
     build) mode_build "$@" ;;
-    db) mode_db "$@" ;;
-    generate) mode_generate "$@" ;;
-    network) mode_network "$@" ;;
+    db) ensure_home; mode_db "$@" ;;
+    generate) ensure_home; mode_generate "$@" ;;
+    network) ensure_home; mode_network "$@" ;;
     query) mode_query "$@" ;;
     visit) mode_visit "$@" ;;
     status) mode_status "$@" ;;
-    cluster) mode_cluster "$@" ;;
-    demo) mode_demo "$@" ;;
+    prune) mode_prune "$@" ;;
+    cluster) ensure_home; mode_cluster "$@" ;;
+    demo) ensure_home; mode_demo "$@" ;;
     test) mode_test "$@" ;;
     bench) mode_bench "$@" ;;
     stop) mode_stop "$@" ;;

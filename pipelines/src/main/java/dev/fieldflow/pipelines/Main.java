@@ -31,6 +31,7 @@ public final class Main {
     COMMANDS.put("network", NetworkPipeline::main);
     COMMANDS.put("visit", VisitPipeline::main);
     COMMANDS.put("status", dev.fieldflow.pipelines.status.Status::main);
+    COMMANDS.put("prune", dev.fieldflow.pipelines.retention.Prune::main);
     COMMANDS.put("generate", dev.fieldflow.testdata.Generate::main);
     COMMANDS.put("db", dev.fieldflow.io.db.LocalDatabase::main);
     COMMANDS.put("query", dev.fieldflow.io.analytics.QueryCommand::main);

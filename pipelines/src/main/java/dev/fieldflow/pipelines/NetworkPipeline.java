@@ -7,6 +7,7 @@ import dev.fieldflow.io.network.NetworkLoad;
 import dev.fieldflow.io.network.NetworkSnapshotSummary;
 import dev.fieldflow.io.network.NetworkSnapshots;
 import dev.fieldflow.io.network.NetworkWrites;
+import dev.fieldflow.io.network.ShrinkLimit;
 import dev.fieldflow.io.write.BatchSettings;
 import dev.fieldflow.io.write.BatchedJdbcWrite;
 import dev.fieldflow.io.write.RejectedLineStatement;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * and rejected lines quarantined; once every write has finished, one transaction replaces the
  * stored edges with the snapshot (both directions), adds its nodes and records each file in the
  * ledger. A failure anywhere before that transaction commits leaves the previous network as it
- * was.
+ * was. That transaction refuses a snapshot much smaller than the current one ({@code
+ * --maxShrinkRatio}, default half of the nodes or edges) unless {@code --force} is given.
  */
 public final class NetworkPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(NetworkPipeline.class);
@@ -72,6 +74,7 @@ public final class NetworkPipeline {
   /** Runs one load into {@code db}, which the caller has resolved (tests, embedding). */
   public static NetworkSnapshotSummary run(NetworkPipelineOptions options, DatabaseConfig db)
       throws IOException, SQLException {
+    ShrinkLimit shrinkLimit = shrinkLimit(options);
     FileSystems.setDefaultPipelineOptions(options);
     List<MatchResult.Metadata> files =
         InputFiles.matchOrFail(options.getNetworkInput(), INPUT_HINT);
@@ -81,7 +84,7 @@ public final class NetworkPipeline {
         load.loadId(), files.size(), options.getNetworkInput(), db.describe());
 
     Pipeline pipeline = Pipeline.create(options);
-    build(pipeline, files, load, db.jdbcIoConfiguration(), Databases.batching(options));
+    build(pipeline, files, load, db.jdbcIoConfiguration(), Databases.batching(options), shrinkLimit);
     PipelineResult.State state;
     try {
       state = pipeline.run().waitUntilFinish();
@@ -105,7 +108,8 @@ public final class NetworkPipeline {
       List<MatchResult.Metadata> files,
       NetworkLoad load,
       JdbcIO.DataSourceConfiguration jdbc,
-      BatchSettings batching) {
+      BatchSettings batching,
+      ShrinkLimit shrinkLimit) {
     WithFailures.Result<PCollection<SourceLine>, RejectedLine> lines =
         pipeline
             .apply("ListFiles", Create.of(files).withCoder(MetadataCoderV2.of()))
@@ -135,7 +139,13 @@ public final class NetworkPipeline {
     pipeline
         .apply("Snapshot", Create.of(load.loadId()))
         .apply("AfterAllWrites", Wait.on(staged, quarantined))
-        .apply("CommitSnapshot", NetworkWrites.commit(load, jdbc));
+        .apply("CommitSnapshot", NetworkWrites.commit(load, jdbc, shrinkLimit));
+  }
+
+  /** Refuses a ratio outside [0, 1] at start, before any file is read. */
+  static ShrinkLimit shrinkLimit(NetworkPipelineOptions options) {
+    ShrinkLimit limit = ShrinkLimit.atMost(options.getMaxShrinkRatio());
+    return options.getForce() ? ShrinkLimit.forced() : limit;
   }
 
   private static void discardQuietly(DatabaseConfig db, NetworkLoad load) {

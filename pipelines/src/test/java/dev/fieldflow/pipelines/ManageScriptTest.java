@@ -9,13 +9,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** manage.sh's contract with operators: clear one-line errors and non-zero exits. */
+/**
+ * manage.sh's contract with operators: clear one-line errors and non-zero exits; kill deletes
+ * only what fieldflow created; stop signals only fieldflow's processes.
+ */
 class ManageScriptTest {
   private static final Path SCRIPT = Path.of("..", "manage.sh").toAbsolutePath().normalize();
 
@@ -24,11 +29,17 @@ class ManageScriptTest {
   record Outcome(int exit, String stdout, String stderr) {}
 
   private Outcome run(String... args) throws IOException, InterruptedException {
+    return runWith(Map.of("FIELDFLOW_HOME", home.toString()), args);
+  }
+
+  /** manage.sh with these environment variables set (FIELDFLOW_HOME among them). */
+  private Outcome runWith(Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("FIELDFLOW_HOME", home.toString());
     pb.environment().remove("FIELDFLOW_NETWORK");
+    pb.environment().putAll(env);
     Path out = home.resolve("out.txt");
     Path err = home.resolve("err.txt");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
@@ -54,7 +65,8 @@ class ManageScriptTest {
     Outcome o = run("help");
 
     assertThat(o.exit(), equalTo(0));
-    for (String mode : List.of("install", "build", "db start", "network", "demo", "test", "stop", "kill")) {
+    for (String mode : List.of("install", "build", "db start", "network", "demo", "test", "stop",
+        "kill", "prune [--older-than=90d] [--dry-run]", "network [--input=PATTERN] [--force]")) {
       assertThat(o.stdout(), containsString(mode));
     }
   }
@@ -66,6 +78,23 @@ class ManageScriptTest {
     assertThat(o.exit(), equalTo(1));
     assertThat(o.stderr().strip(),
         equalTo("manage.sh: network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"));
+  }
+
+  @Test
+  void networkAcceptsForce() throws Exception {
+    Outcome o = run("network", "--force");
+
+    assertThat(o.stderr().strip(),
+        equalTo("manage.sh: network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"));
+  }
+
+  @Test
+  void pruneRefusesAnUnknownOptionNamingTheKnownOnes() throws Exception {
+    Outcome o = run("prune", "--older-than=90d", "--everything");
+
+    assertThat(o.exit(), equalTo(1));
+    assertThat(o.stderr().strip(), equalTo("manage.sh: prune: unknown option '--everything'; use"
+        + " ./manage.sh prune [--older-than=90d] [--dry-run] [--ledger] [--db-user=OWNER]"));
   }
 
   @Test
@@ -83,5 +112,134 @@ class ManageScriptTest {
 
     assertThat(o.exit(), equalTo(1));
     assertThat(o.stderr(), containsString("install: unknown option '--bogus'"));
+  }
+
+  @Test
+  void aHomeManageShCreatesIsPrivateAndMarked() throws Exception {
+    Path fresh = home.resolve("fresh/fieldflow");
+
+    runWith(Map.of("FIELDFLOW_HOME", fresh.toString()), "network");
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)),
+        equalTo("rwx------"));
+    assertThat(Files.isRegularFile(fresh.resolve(".fieldflow-home")), equalTo(true));
+  }
+
+  @Test
+  void killDeletesAHomeFieldflowCreated() throws Exception {
+    Path fresh = home.resolve("fieldflow");
+    runWith(Map.of("FIELDFLOW_HOME", fresh.toString()), "network");
+    Files.writeString(fresh.resolve("data.txt"), "x");
+
+    Outcome o = runWith(Map.of("FIELDFLOW_HOME", fresh.toString()), "kill");
+
+    assertThat(o.stderr(), o.exit(), equalTo(0));
+    assertThat(Files.exists(fresh), equalTo(false));
+  }
+
+  @Test
+  void killRefusesADirectoryWithoutTheMarker() throws Exception {
+    Path theirs = Files.createDirectories(home.resolve("someone-elses"));
+    Files.writeString(theirs.resolve("precious.txt"), "x");
+
+    Outcome o = runWith(Map.of("FIELDFLOW_HOME", theirs.toString()), "kill");
+
+    assertThat(o.exit(), equalTo(1));
+    assertThat(o.stderr().strip(), equalTo("manage.sh: kill: refusing to delete " + theirs
+        + ": fieldflow did not create it (no .fieldflow-home in it); delete it yourself if you"
+        + " mean to, or, if an older fieldflow made it, touch " + theirs.resolve(".fieldflow-home")
+        + " and run kill again"));
+    assertThat(Files.exists(theirs.resolve("precious.txt")), equalTo(true));
+  }
+
+  @Test
+  void killRefusesTheRootDirectory() throws Exception {
+    Outcome o = runWith(Map.of("FIELDFLOW_HOME", "/"), "kill");
+
+    assertThat(o.exit(), equalTo(1));
+    assertThat(o.stderr().strip(),
+        equalTo("manage.sh: kill: refusing to delete /: it is the root directory"));
+  }
+
+  /** HOME is a throw-away directory carrying the marker: only the home rule can refuse it. */
+  @Test
+  void killRefusesTheUsersHomeEvenWithTheMarker() throws Exception {
+    Path userHome = Files.createDirectories(home.resolve("user"));
+    Files.writeString(userHome.resolve(".fieldflow-home"), "");
+
+    Outcome o = runWith(Map.of("HOME", userHome.toString(), "FIELDFLOW_HOME", userHome.toString()),
+        "kill");
+
+    assertThat(o.exit(), equalTo(1));
+    assertThat(o.stderr().strip(), equalTo("manage.sh: kill: refusing to delete " + userHome
+        + ": it is your home directory"));
+    assertThat(Files.exists(userHome.resolve(".fieldflow-home")), equalTo(true));
+  }
+
+  @Test
+  void killRefusesTheCheckout() throws Exception {
+    Outcome o = runWith(Map.of("FIELDFLOW_HOME", SCRIPT.getParent().toString()), "kill");
+
+    assertThat(o.exit(), equalTo(1));
+    assertThat(o.stderr().strip(), equalTo("manage.sh: kill: refusing to delete "
+        + SCRIPT.getParent() + ": it is the fieldflow checkout"));
+  }
+
+  @Test
+  void killRefusesADirectoryHoldingTheCheckout() throws Exception {
+    Path parent = SCRIPT.getParent().getParent();
+
+    Outcome o = runWith(Map.of("FIELDFLOW_HOME", parent.toString()), "kill");
+
+    assertThat(o.exit(), equalTo(1));
+    assertThat(o.stderr().strip(), equalTo("manage.sh: kill: refusing to delete " + parent
+        + ": it holds the fieldflow checkout (" + SCRIPT.getParent() + ")"));
+  }
+
+  @Test
+  void stopLeavesAProcessOfAStalePidFileAlone() throws Exception {
+    Path fieldflowHome = markedHome();
+    Process stranger = new ProcessBuilder("sleep", "300").start();
+    try {
+      Files.writeString(fieldflowHome.resolve("run/visit.pid"), stranger.pid() + "\n");
+
+      Outcome o = runWith(Map.of("FIELDFLOW_HOME", fieldflowHome.toString()), "stop");
+
+      assertThat(o.stderr(), o.exit(), equalTo(0));
+      assertThat(o.stderr(), containsString("names pid " + stranger.pid()
+          + ", which is not the fieldflow visit pipeline (a stale pid file); leaving that"
+          + " process alone"));
+      assertThat(stranger.isAlive(), equalTo(true));
+      assertThat(Files.exists(fieldflowHome.resolve("run/visit.pid")), equalTo(false));
+    } finally {
+      stranger.destroyForcibly();
+    }
+  }
+
+  /** A stand-in whose command line is the background pipeline's: java -jar JAR visit .... */
+  @Test
+  void stopEndsTheVisitPipelineOfThePidFile() throws Exception {
+    Path fieldflowHome = markedHome();
+    Process pipeline = new ProcessBuilder("bash", "-c", "while :; do sleep 0.1; done",
+        SCRIPT.getParent().resolve("pipelines/target/fieldflow-bundled.jar").toString(),
+        "visit", "--visitsInput=/nowhere/").start();
+    try {
+      Files.writeString(fieldflowHome.resolve("run/visit.pid"), pipeline.pid() + "\n");
+
+      Outcome o = runWith(Map.of("FIELDFLOW_HOME", fieldflowHome.toString()), "stop");
+
+      assertThat(o.stderr(), o.exit(), equalTo(0));
+      assertThat(o.stdout(), containsString(
+          "stop: stopping the visit pipeline (pid " + pipeline.pid() + ")"));
+      assertThat(pipeline.waitFor(10, TimeUnit.SECONDS), equalTo(true));
+    } finally {
+      pipeline.destroyForcibly();
+    }
+  }
+
+  private Path markedHome() throws IOException {
+    Path fieldflowHome = Files.createDirectories(home.resolve("marked/run"));
+    Files.writeString(fieldflowHome.getParent().resolve(".fieldflow-home"), "");
+    return fieldflowHome.getParent();
   }
 }

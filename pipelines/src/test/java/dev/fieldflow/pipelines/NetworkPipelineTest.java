@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.DatabaseConfig;
@@ -148,6 +149,105 @@ class NetworkPipelineTest {
 
     assertThat(rows("SELECT node_id || '-' || adj_node_id FROM fieldflow.network_edges ORDER BY 1"),
         equalTo(List.of("7-8", "8-7")));
+  }
+
+  /** A chain NODE1 - NODE2 - ... - NODEn: n nodes, n - 1 edges. */
+  private Path chain(String name, int n) throws Exception {
+    StringBuilder lines = new StringBuilder();
+    for (int i = 1; i < n; i++) {
+      lines.append("NODE").append(i).append(" NODE").append(i + 1).append('\n');
+    }
+    return network(name, lines.toString());
+  }
+
+  @Test
+  void aLoadWithLessThanHalfTheNodesIsRefusedAndChangesNothing() throws Exception {
+    load(chain("full.adjlist", 10).toString());
+    List<String> edges = rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2");
+    Path truncated = chain("truncated.adjlist", 4);
+
+    Exception e = assertThrows(Exception.class, () -> load(truncated.toString()));
+
+    assertThat(UserMessages.of(e), startsWith(
+        "network load refused: it would shrink the network from 10 to 4 nodes (-60%) and from 9"
+            + " to 3 edges (-67%), more than --maxShrinkRatio=0.5 allows; the current snapshot is"
+            + " unchanged. If the smaller network is right, load it again with --force"
+            + " (./manage.sh network --force)"));
+    assertThat(rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2"), equalTo(edges));
+    assertThat(count("SELECT count(*) FROM fieldflow.network_snapshots"), equalTo(1L));
+    assertThat(count("SELECT count(*) FROM fieldflow.ingest_files WHERE path LIKE '%truncated%'"),
+        equalTo(0L));
+    assertThat(count("SELECT count(*) FROM fieldflow.network_staging"), equalTo(0L));
+  }
+
+  @Test
+  void aLoadThatKeepsTheNodesButLosesMostEdgesIsRefused() throws Exception {
+    load(network("dense.adjlist", "NODE1 NODE2 NODE3 NODE4\nNODE2 NODE3 NODE4\nNODE3 NODE4\n")
+        .toString());
+    Path sparse = network("sparse.adjlist", "NODE1 NODE2\nNODE3 NODE4\n");
+
+    Exception e = assertThrows(Exception.class, () -> load(sparse.toString()));
+
+    assertThat(UserMessages.of(e), containsString(
+        "from 4 to 4 nodes (0%) and from 6 to 2 edges (-67%)"));
+    assertThat(count("SELECT count(*) FROM fieldflow.network_edges"), equalTo(12L));
+  }
+
+  @Test
+  void aLoadWithExactlyHalfTheNodesAndEdgesIsAccepted() throws Exception {
+    load(chain("full.adjlist", 10).toString());
+
+    NetworkSnapshotSummary summary = load(network("half.adjlist",
+        "NODE1 NODE2 NODE3\nNODE3 NODE4\nNODE4 NODE5\nNODE5 NODE2\n").toString());
+
+    assertThat(summary.describe(), equalTo("5 nodes, 5 edges, 0 rejected lines, 0 dropped"));
+  }
+
+  @Test
+  void forceLoadsAShrinkingNetwork() throws Exception {
+    load(chain("full.adjlist", 10).toString());
+    NetworkPipelineOptions options =
+        options(chain("small.adjlist", 2).toString(), POSTGRES.writer());
+    options.setForce(true);
+
+    NetworkSnapshotSummary summary = NetworkPipeline.run(options, POSTGRES.writer());
+
+    assertThat(summary.describe(), equalTo("2 nodes, 1 edges, 0 rejected lines, 0 dropped"));
+    assertThat(rows("SELECT node_id || '-' || adj_node_id FROM fieldflow.network_edges ORDER BY 1"),
+        equalTo(List.of("1-2", "2-1")));
+  }
+
+  @Test
+  void theFirstLoadIsNeverRefused() throws Exception {
+    NetworkPipelineOptions options = options(chain("first.adjlist", 2).toString(), POSTGRES.writer());
+    options.setMaxShrinkRatio(0);
+
+    NetworkSnapshotSummary summary = NetworkPipeline.run(options, POSTGRES.writer());
+
+    assertThat(summary.describe(), equalTo("2 nodes, 1 edges, 0 rejected lines, 0 dropped"));
+  }
+
+  @Test
+  void theShrinkIsMeasuredAgainstTheLatestSnapshot() throws Exception {
+    load(chain("a.adjlist", 10).toString());
+    load(chain("b.adjlist", 6).toString());
+
+    NetworkSnapshotSummary summary = load(chain("c.adjlist", 4).toString());
+
+    assertThat(summary.nodes(), equalTo(4));
+  }
+
+  @Test
+  void aShrinkRatioOutsideZeroToOneIsRefusedBeforeAnyFileIsRead() throws Exception {
+    NetworkPipelineOptions options = options(chain("net.adjlist", 3).toString(), POSTGRES.writer());
+    options.setMaxShrinkRatio(1.5);
+
+    Exception e = assertThrows(IllegalArgumentException.class,
+        () -> NetworkPipeline.run(options, POSTGRES.writer()));
+
+    assertThat(e.getMessage(), equalTo("--maxShrinkRatio must be between 0 and 1 (0.5 = refuse a"
+        + " load with less than half the nodes or edges), but was 1.5"));
+    assertThat(count("SELECT count(*) FROM fieldflow.network_snapshots"), equalTo(0L));
   }
 
   @Test

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #resolve} applies the documented precedence (OPERATIONS.md): explicit values (pipeline
  * options) &gt; {@code FIELDFLOW_JDBC_URL}, {@code FIELDFLOW_DB_USER}, {@code FIELDFLOW_DB_PASSWORD}
  * &gt; {@code ~/.pgpass} (read by the driver itself) &gt; the local embedded database's writer
- * (from {@code .fieldflow/credentials.env}, see {@link LocalDatabase}).
+ * (from {@code .fieldflow/credentials.env}; any role from its own file, see {@link
+ * LocalCredentials}).
  */
 public final class DatabaseConfig implements Serializable {
   private static final long serialVersionUID = 1L;

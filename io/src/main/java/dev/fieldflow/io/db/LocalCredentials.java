@@ -21,12 +21,26 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The logins of a local PostgreSQL server that fieldflow started itself, and their file
- * {@code <FIELDFLOW_HOME>/credentials.env}: shell-sourceable {@code KEY=value} lines, mode 600,
- * written once when the server is initialized. The passwords are random and exist nowhere else.
+ * The logins of a local PostgreSQL server that fieldflow started itself, and their files under
+ * {@code <FIELDFLOW_HOME>}: one per role, so a consumer that needs one login is given (and reads)
+ * only that role's password. Each holds shell-sourceable {@code KEY=value} lines with the
+ * connection (URL, host, port, database) and the role's user and password, mode 600, written when
+ * the server is initialized. The passwords are random and exist nowhere else.
+ *
+ * <ul>
+ *   <li>{@code credentials.env}: the writer (the pipelines); its name and keys are those of the
+ *       single file older versions wrote, so scripts that source it for the writer still work;
+ *   <li>{@code credentials-analyst.env}: the analyst (queries, {@code db psql --analyst});
+ *   <li>{@code credentials-admin.env}: the superuser (migrations, administration).
+ * </ul>
+ *
+ * <p>An older home whose {@code credentials.env} holds every role is still read, and {@code db
+ * start} splits it.
  */
 final class LocalCredentials {
   static final String FILE_NAME = "credentials.env";
+  static final String ANALYST_FILE_NAME = "credentials-analyst.env";
+  static final String ADMIN_FILE_NAME = "credentials-admin.env";
   static final String HOST = "127.0.0.1";
   static final String DATABASE = "fieldflow";
   static final String ADMIN_USER = "postgres";
@@ -55,6 +69,8 @@ final class LocalCredentials {
   final String analystPassword;
   final String adminUser;
   final String adminPassword;
+  /** Read from a single file holding every role, as older versions wrote it. */
+  final boolean combinedFile;
 
   private LocalCredentials(
       int port,
@@ -63,7 +79,8 @@ final class LocalCredentials {
       String analystUser,
       String analystPassword,
       String adminUser,
-      String adminPassword) {
+      String adminPassword,
+      boolean combinedFile) {
     this.port = port;
     this.writerUser = writerUser;
     this.writerPassword = writerPassword;
@@ -71,6 +88,7 @@ final class LocalCredentials {
     this.analystPassword = analystPassword;
     this.adminUser = adminUser;
     this.adminPassword = adminPassword;
+    this.combinedFile = combinedFile;
   }
 
   /** Fresh random passwords for the default roles of the migrations. */
@@ -82,12 +100,14 @@ final class LocalCredentials {
         Migrations.DEFAULT_ANALYST_ROLE,
         randomPassword(),
         ADMIN_USER,
-        randomPassword());
+        randomPassword(),
+        false);
   }
 
   LocalCredentials withPort(int newPort) {
     return new LocalCredentials(
-        newPort, writerUser, writerPassword, analystUser, analystPassword, adminUser, adminPassword);
+        newPort, writerUser, writerPassword, analystUser, analystPassword, adminUser, adminPassword,
+        combinedFile);
   }
 
   String jdbcUrl() {
@@ -103,45 +123,105 @@ final class LocalCredentials {
   }
 
   DatabaseConfig writer() {
-    return DatabaseConfig.of(jdbcUrl(), writerUser, writerPassword);
+    return DatabaseConfig.of(jdbcUrl(), present(writerUser, FILE_NAME), writerPassword);
   }
 
   DatabaseConfig analyst() {
-    return DatabaseConfig.of(jdbcUrl(), analystUser, analystPassword);
+    return DatabaseConfig.of(jdbcUrl(), present(analystUser, ANALYST_FILE_NAME), analystPassword);
   }
 
   DatabaseConfig admin() {
-    return DatabaseConfig.of(jdbcUrl(), adminUser, adminPassword);
+    return DatabaseConfig.of(jdbcUrl(), present(adminUser, ADMIN_FILE_NAME), adminPassword);
   }
 
   /** The superuser on the {@code postgres} maintenance database, to create {@code fieldflow}. */
   DatabaseConfig adminOnMaintenanceDatabase() {
-    return DatabaseConfig.of(jdbcUrl("postgres"), adminUser, adminPassword);
+    return DatabaseConfig.of(jdbcUrl("postgres"), present(adminUser, ADMIN_FILE_NAME), adminPassword);
   }
 
+  /** Whether every role's login is known (the local server can be started and provisioned). */
+  boolean complete() {
+    return writerUser != null && analystUser != null && adminUser != null;
+  }
+
+  private static String present(String user, String fileName) {
+    if (user == null) {
+      throw new IllegalStateException(
+          "no " + fileName + " in the local database's directory: this login is not available"
+              + " here; copy the file from the machine that ran ./manage.sh db start");
+    }
+    return user;
+  }
+
+  /** The password of {@code user}, if it is one of the roles read. */
   Optional<String> passwordOf(String user) {
-    if (writerUser.equals(user)) {
+    if (user == null) {
+      return Optional.empty();
+    }
+    if (user.equals(writerUser)) {
       return Optional.of(writerPassword);
     }
-    if (analystUser.equals(user)) {
+    if (user.equals(analystUser)) {
       return Optional.of(analystPassword);
     }
-    if (adminUser.equals(user)) {
+    if (user.equals(adminUser)) {
       return Optional.of(adminPassword);
     }
     return Optional.empty();
   }
 
+  /** The writer's file, {@code credentials.env}. */
   static Path file(Path home) {
     return home.resolve(FILE_NAME);
   }
 
-  /** The credentials under {@code home}, or empty when there is no file. */
+  static Path analystFile(Path home) {
+    return home.resolve(ANALYST_FILE_NAME);
+  }
+
+  static Path adminFile(Path home) {
+    return home.resolve(ADMIN_FILE_NAME);
+  }
+
+  /**
+   * The credentials under {@code home}, from whichever of the three files exist (a role whose
+   * file is missing is not available), or empty when there is none.
+   */
   static Optional<LocalCredentials> read(Path home) {
-    Path file = file(home);
-    if (!Files.isRegularFile(file)) {
+    Map<String, String> values = new HashMap<>();
+    Path anyFile = null;
+    boolean combined = false;
+    for (Path file : List.of(analystFile(home), adminFile(home), file(home))) {
+      if (Files.isRegularFile(file)) {
+        Map<String, String> read = readFile(file);
+        values.putAll(read);
+        anyFile = file;
+        combined |= file.equals(file(home)) && read.containsKey(KEY_ADMIN_PASSWORD);
+      }
+    }
+    if (anyFile == null) {
       return Optional.empty();
     }
+    int port;
+    try {
+      port = Integer.parseInt(required(values, KEY_PORT, anyFile));
+    } catch (NumberFormatException e) {
+      throw new IllegalStateException(
+          anyFile + ": " + KEY_PORT + " is not a port number; " + RECOVERY_HINT, e);
+    }
+    return Optional.of(
+        new LocalCredentials(
+            port,
+            values.get(KEY_WRITER_USER),
+            role(values, KEY_WRITER_USER, KEY_WRITER_PASSWORD, file(home)),
+            values.get(KEY_ANALYST_USER),
+            role(values, KEY_ANALYST_USER, KEY_ANALYST_PASSWORD, analystFile(home)),
+            values.get(KEY_ADMIN_USER),
+            role(values, KEY_ADMIN_USER, KEY_ADMIN_PASSWORD, adminFile(home)),
+            combined));
+  }
+
+  private static Map<String, String> readFile(Path file) {
     List<String> lines;
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -162,22 +242,17 @@ final class LocalCredentials {
         values.put(trimmed.substring(0, eq), unquote(trimmed.substring(eq + 1)));
       }
     }
-    int port;
-    try {
-      port = Integer.parseInt(required(values, KEY_PORT, file));
-    } catch (NumberFormatException e) {
-      throw new IllegalStateException(
-          file + ": " + KEY_PORT + " is not a port number; " + RECOVERY_HINT, e);
+    return values;
+  }
+
+  /** A role's password when its user is there (a user without its password is a damaged file). */
+  private static String role(Map<String, String> values, String userKey, String passwordKey,
+      Path file) {
+    String user = values.get(userKey);
+    if (user == null || user.isEmpty()) {
+      return null;
     }
-    return Optional.of(
-        new LocalCredentials(
-            port,
-            required(values, KEY_WRITER_USER, file),
-            required(values, KEY_WRITER_PASSWORD, file),
-            required(values, KEY_ANALYST_USER, file),
-            required(values, KEY_ANALYST_PASSWORD, file),
-            required(values, KEY_ADMIN_USER, file),
-            required(values, KEY_ADMIN_PASSWORD, file)));
+    return required(values, passwordKey, file);
   }
 
   private static final String RECOVERY_HINT =
@@ -201,34 +276,55 @@ final class LocalCredentials {
     return value;
   }
 
-  /** Writes the file atomically, readable by its owner only from the first byte on. */
+  /**
+   * Writes the three files, each atomically and readable by its owner only from the first byte
+   * on. The writer's file comes last: it replaces an older combined file only once the other two
+   * are in place.
+   */
   void write(Path home) {
-    Path file = file(home);
+    if (!complete()) {
+      throw new IllegalStateException("cannot write partial credentials to " + home);
+    }
+    StringBuilder analyst = header(home, analystFile(home),
+        "# The analysts' read-only login (./manage.sh query, ./manage.sh db psql --analyst):\n");
+    line(analyst, KEY_ANALYST_USER, analystUser);
+    line(analyst, KEY_ANALYST_PASSWORD, analystPassword);
+    writePrivately(analystFile(home), analyst);
+
+    StringBuilder admin = header(home, adminFile(home),
+        "# The superuser, for migrations and administration only:\n");
+    line(admin, KEY_ADMIN_USER, adminUser);
+    line(admin, KEY_ADMIN_PASSWORD, adminPassword);
+    writePrivately(adminFile(home), admin);
+
+    StringBuilder writer = header(home, file(home), "# The pipelines log in as the writer:\n");
+    line(writer, KEY_WRITER_USER, writerUser);
+    line(writer, KEY_WRITER_PASSWORD, writerPassword);
+    writePrivately(file(home), writer);
+  }
+
+  private StringBuilder header(Path home, Path file, String role) {
     StringBuilder text = new StringBuilder();
     text.append("# fieldflow's local PostgreSQL, written by `manage.sh db start` on ")
         .append(Instant.now().truncatedTo(ChronoUnit.SECONDS))
         .append(".\n")
         .append("# Secret: keep it private (mode 600), never commit it. Load it into a shell with\n")
         .append("#   set -a; . ").append(file).append("; set +a\n")
-        .append("# The pipelines log in as the writer:\n");
+        .append("# One file per role; the others are in ").append(home).append(".\n");
     line(text, KEY_URL, jdbcUrl());
-    line(text, KEY_WRITER_USER, writerUser);
-    line(text, KEY_WRITER_PASSWORD, writerPassword);
-    text.append("# Analysts read the model (psql -h $FIELDFLOW_DB_HOST -p $FIELDFLOW_DB_PORT")
-        .append(" -U $FIELDFLOW_ANALYST_USER $FIELDFLOW_DB_NAME):\n");
     line(text, KEY_HOST, HOST);
     line(text, KEY_PORT, Integer.toString(port));
     line(text, KEY_NAME, DATABASE);
-    line(text, KEY_ANALYST_USER, analystUser);
-    line(text, KEY_ANALYST_PASSWORD, analystPassword);
-    text.append("# Superuser, for migrations and administration only:\n");
-    line(text, KEY_ADMIN_USER, adminUser);
-    line(text, KEY_ADMIN_PASSWORD, adminPassword);
+    text.append(role);
+    return text;
+  }
 
+  private static void writePrivately(Path file, CharSequence text) {
     try {
       Path temp =
           Files.createTempFile(
-              home, ".credentials-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+              file.getParent(), ".credentials-", ".tmp",
+              PosixFilePermissions.asFileAttribute(OWNER_ONLY));
       try {
         Files.writeString(temp, text, StandardCharsets.UTF_8);
         try {

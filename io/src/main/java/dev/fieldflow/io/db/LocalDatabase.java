@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -36,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * every login by SCRAM password. The server keeps running after the JVM that started it exits;
  * {@code stop} (or {@code manage.sh db stop}) stops it and keeps the data.
  *
- * <p>On the first start it creates the cluster, random passwords for the superuser, the writer
- * and the analyst, and {@code <FIELDFLOW_HOME>/credentials.env} (mode 600) holding them. Every
+ * <p>On the first start it creates {@code <FIELDFLOW_HOME>} (mode 700, with the marker {@value
+ * #HOME_MARKER} when it creates it), the cluster, random passwords for the superuser, the writer
+ * and the analyst, and one file per role holding them (mode 600, see {@link LocalCredentials}). Every
  * start applies the migrations. {@link DatabaseConfig#resolve} falls back to this server's writer
  * when nothing else is configured.
  *
@@ -56,6 +59,14 @@ public final class LocalDatabase {
   static final String LOG_FILE = "postgres.log";
   /** Our server settings, rewritten before every start, included last by postgresql.conf. */
   static final String SETTINGS_FILE = "fieldflow.conf";
+  /**
+   * In a FIELDFLOW_HOME that fieldflow created (here or in manage.sh): kill deletes only a
+   * directory that has it.
+   */
+  public static final String HOME_MARKER = ".fieldflow-home";
+
+  private static final Set<PosixFilePermission> PRIVATE_DIRECTORY =
+      PosixFilePermissions.fromString("rwx------");
 
   private final Path home;
 
@@ -83,7 +94,10 @@ public final class LocalDatabase {
     return home;
   }
 
-  /** {@code <home>/credentials.env}: see {@link LocalCredentials}. */
+  /**
+   * {@code <home>/credentials.env}, the writer's: each role has its own file ({@link
+   * LocalCredentials}).
+   */
   public Path credentialsFile() {
     return LocalCredentials.file(home);
   }
@@ -185,16 +199,24 @@ public final class LocalDatabase {
       if (isInitialized()) {
         credentials =
             LocalCredentials.read(home)
+                .filter(LocalCredentials::complete)
                 .orElseThrow(
                     () ->
                         new IllegalStateException(
                             dataDirectory()
-                                + " exists but "
-                                + credentialsFile()
-                                + " does not, so its passwords are lost; restore the file, or"
+                                + " exists but the credentials files ("
+                                + LocalCredentials.FILE_NAME + ", "
+                                + LocalCredentials.ANALYST_FILE_NAME + ", "
+                                + LocalCredentials.ADMIN_FILE_NAME
+                                + ") are not all there, so passwords are lost; restore them, or"
                                 + " delete "
                                 + home
                                 + " to start over (loses the local data)"));
+        if (credentials.combinedFile) {
+          // An older home kept every role in credentials.env: one file per role from now on.
+          credentials.write(home);
+          LOG.info("split {} into one credentials file per role", credentialsFile());
+        }
       } else {
         credentials = LocalCredentials.generate(requestedPort.orElse(DEFAULT_PORT));
         initialize(binaries, credentials);
@@ -435,11 +457,19 @@ public final class LocalDatabase {
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
+  /**
+   * Creates FIELDFLOW_HOME private (mode 700) from its first instant, with the marker that lets
+   * {@code manage.sh kill} delete it; a directory that already exists is left as it is (fieldflow
+   * did not create it, so kill must not delete it).
+   */
   private static void createPrivateDirectory(Path directory) {
     try {
       if (!Files.isDirectory(directory)) {
-        Files.createDirectories(directory);
-        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PRIVATE_DIRECTORY));
+        Files.setPosixFilePermissions(directory, PRIVATE_DIRECTORY);
+        Files.writeString(directory.resolve(HOME_MARKER),
+            "Created by fieldflow: ./manage.sh kill may delete this directory.\n",
+            StandardCharsets.UTF_8);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + directory + ": " + reason(e), e);
@@ -541,7 +571,9 @@ public final class LocalDatabase {
     out.println(
         "schema " + Migrations.SCHEMA + " up to date"
             + (started.migrationsApplied > 0 ? " (" + started.migrationsApplied + " migration(s) applied)" : ""));
-    out.println("credentials: " + db.credentialsFile());
+    out.println("credentials: " + db.credentialsFile() + " (writer), "
+        + LocalCredentials.analystFile(db.home()) + " (analyst), "
+        + LocalCredentials.adminFile(db.home()) + " (admin)");
     return 0;
   }
 

@@ -53,7 +53,7 @@ public final class Migrations {
               + writerRole
               + " ("
               + owner.describe()
-              + "); pass the admin login (FIELDFLOW_ADMIN_USER in .fieldflow/credentials.env"
+              + "); pass the admin login (FIELDFLOW_ADMIN_USER in .fieldflow/credentials-admin.env"
               + " for the local database)");
     }
     LOG.info("migrating schema {} at {}", SCHEMA, owner.describe());

@@ -8,7 +8,9 @@
  * <p>Roles: the migrations run as an owner or administrator; the pipelines log in as the writer
  * ({@code fieldflow_writer}: rows in, no DDL); analysts as {@code fieldflow_analyst} (reads the
  * model and {@code analytics}). Passwords come from the environment, {@code ~/.pgpass} or, for
- * the local server, {@code .fieldflow/credentials.env}; they never appear in logs or messages.
+ * the local server, one file per role under {@code .fieldflow/} ({@code credentials.env} for the
+ * writer, {@code credentials-analyst.env}, {@code credentials-admin.env}); they never appear in
+ * logs or messages.
  *
  * <p>Tests in any module get a real server from {@code EmbeddedPostgresExtension} in this
  * module's test-jar.

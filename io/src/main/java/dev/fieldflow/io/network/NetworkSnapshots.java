@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Commits a staged network load as the current snapshot, in one transaction: analysts see the
  * previous network or the new one, never a mix, and a failure anywhere leaves the previous
- * snapshot as it was.
+ * snapshot as it was. A load much smaller than the current snapshot is refused there too (see
+ * {@link ShrinkLimit}), under the same lock, so two loads cannot race past the check.
  */
 public final class NetworkSnapshots {
   private static final Logger LOG = LoggerFactory.getLogger(NetworkSnapshots.class);
@@ -23,9 +24,12 @@ public final class NetworkSnapshots {
    * Makes load {@code loadId} the current network. Idempotent: committing a load that is
    * already committed returns its summary and changes nothing (a retried commit must not
    * replace the network with an empty staging area).
+   *
+   * @throws NetworkShrinkRefusedException if the load has fewer nodes or edges than the current
+   *     snapshot by more than {@code limit} allows; nothing changes
    */
-  public static NetworkSnapshotSummary commit(DataSource dataSource, NetworkLoad load)
-      throws SQLException {
+  public static NetworkSnapshotSummary commit(
+      DataSource dataSource, NetworkLoad load, ShrinkLimit limit) throws SQLException {
     String loadId = load.loadId();
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
@@ -38,7 +42,7 @@ public final class NetworkSnapshots {
           return done.get();
         }
         stageFiles(c, load);
-        NetworkSnapshotSummary summary = swapIn(c, loadId);
+        NetworkSnapshotSummary summary = swapIn(c, loadId, limit);
         c.commit();
         LOG.info("network snapshot {} committed: {}", loadId, summary.describe());
         return summary;
@@ -89,7 +93,8 @@ public final class NetworkSnapshots {
     }
   }
 
-  private static NetworkSnapshotSummary swapIn(Connection c, String loadId) throws SQLException {
+  private static NetworkSnapshotSummary swapIn(Connection c, String loadId, ShrinkLimit limit)
+      throws SQLException {
     // Every neighbour written on a line is one mention. The first mention of an undirected
     // edge (in file, line, position order) loads it; later ones and self-loops are dropped.
     // Temp tables are created first and filled by parameterized INSERTs: PostgreSQL does
@@ -117,6 +122,7 @@ public final class NetworkSnapshots {
         UNION
         SELECT unnest(neighbours) FROM fieldflow.network_staging WHERE load_id = ?::uuid
         """, loadId, loadId);
+    checkShrink(c, limit);
     update(c, """
         INSERT INTO fieldflow.nodes (node_id) SELECT node_id FROM network_nodes
         ON CONFLICT (node_id) DO NOTHING
@@ -156,8 +162,11 @@ public final class NetworkSnapshots {
         """, loadId, loadId);
     update(c, """
         INSERT INTO fieldflow.network_snapshots
-          (snapshot_id, files, nodes, edges, rejected_lines, dropped_self_loops, dropped_duplicates)
-        SELECT ?::uuid,
+          (snapshot_id, committed_at, files, nodes, edges, rejected_lines, dropped_self_loops,
+           dropped_duplicates)
+        -- The clock, not the transaction's start: loads commit in lock order, and the newest
+        -- committed_at must be the snapshot network_edges holds.
+        SELECT ?::uuid, clock_timestamp(),
                (SELECT count(*) FROM fieldflow.network_staging_files WHERE load_id = ?::uuid),
                (SELECT count(*) FROM network_nodes),
                ?,
@@ -170,6 +179,26 @@ public final class NetworkSnapshots {
         """, loadId, loadId, directed / 2, loadId);
     deleteStaging(c, loadId);
     return find(c, loadId).orElseThrow();
+  }
+
+  /** Refuses the load when it is much smaller than the snapshot network_edges holds now. */
+  private static void checkShrink(Connection c, ShrinkLimit limit) throws SQLException {
+    try (var s = c.createStatement();
+        ResultSet rs = s.executeQuery("""
+            SELECT current.nodes, current.edges,
+                   (SELECT count(*) FROM network_nodes)::int,
+                   (SELECT count(*) FROM network_mentions WHERE kind = 'loaded')::int
+            FROM (SELECT nodes, edges FROM fieldflow.network_snapshots
+                  ORDER BY committed_at DESC LIMIT 1) current
+            """)) {
+      if (!rs.next()) {
+        return; // the first load: nothing to shrink from
+      }
+      String refusal = limit.refusal(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4));
+      if (refusal != null) {
+        throw new NetworkShrinkRefusedException(refusal);
+      }
+    }
   }
 
   /** Deletes this load's staging rows, and those of loads abandoned more than a day ago. */

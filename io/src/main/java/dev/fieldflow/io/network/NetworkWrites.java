@@ -25,22 +25,25 @@ public final class NetworkWrites {
   /**
    * Commits the load as the current network. In: the load id, once, after every staging write
    * has finished ({@link org.apache.beam.sdk.transforms.Wait#on}). Out: the committed
-   * snapshot's summary line.
+   * snapshot's summary line. A load that shrinks the network more than {@code limit} allows
+   * fails with {@link NetworkShrinkRefusedException}.
    */
   public static ParDo.SingleOutput<String, String> commit(
-      NetworkLoad load, JdbcIO.DataSourceConfiguration dataSource) {
-    return ParDo.of(new CommitFn(load, dataSource));
+      NetworkLoad load, JdbcIO.DataSourceConfiguration dataSource, ShrinkLimit limit) {
+    return ParDo.of(new CommitFn(load, dataSource, limit));
   }
 
   private static final class CommitFn extends DoFn<String, String> {
     private final NetworkLoad load;
     private final JdbcIO.DataSourceConfiguration config;
+    private final ShrinkLimit limit;
     private final Counter snapshots = Metrics.counter(NetworkWrites.class, "snapshots_committed");
     private transient DataSource dataSource;
 
-    CommitFn(NetworkLoad load, JdbcIO.DataSourceConfiguration config) {
+    CommitFn(NetworkLoad load, JdbcIO.DataSourceConfiguration config, ShrinkLimit limit) {
       this.load = load;
       this.config = config;
+      this.limit = limit;
     }
 
     @Setup
@@ -50,7 +53,7 @@ public final class NetworkWrites {
 
     @ProcessElement
     public void process(@Element String loadId, OutputReceiver<String> out) throws Exception {
-      NetworkSnapshotSummary summary = NetworkSnapshots.commit(dataSource, load);
+      NetworkSnapshotSummary summary = NetworkSnapshots.commit(dataSource, load, limit);
       snapshots.inc();
       out.output(summary.describe());
     }

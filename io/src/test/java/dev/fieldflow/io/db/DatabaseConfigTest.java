@@ -134,6 +134,62 @@ class DatabaseConfigTest {
   }
 
   @Test
+  void anAnalystOnlyHomeGivesTheAnalystsLoginAndNoOther() throws IOException {
+    LocalCredentials local = LocalCredentials.generate(54329);
+    local.write(home);
+    Files.delete(home.resolve("credentials.env"));
+    Files.delete(home.resolve("credentials-admin.env"));
+
+    DatabaseConfig config = DatabaseConfig.resolve(null, "fieldflow_analyst", null, env());
+
+    assertThat(config, is(local.analyst()));
+    assertThat(DatabaseConfig.resolve(null, "fieldflow_writer", null, env()).password(),
+        is(nullValue()));
+  }
+
+  @Test
+  void eachRolesFileHoldsOnlyThatRolesPassword() throws IOException {
+    LocalCredentials local = LocalCredentials.generate(54329);
+    local.write(home);
+
+    String writer = Files.readString(home.resolve("credentials.env"));
+    String analyst = Files.readString(home.resolve("credentials-analyst.env"));
+    String admin = Files.readString(home.resolve("credentials-admin.env"));
+
+    assertThat(writer, containsString(local.writerPassword));
+    assertThat(writer, not(containsString(local.analystPassword)));
+    assertThat(writer, not(containsString(local.adminPassword)));
+    assertThat(analyst, containsString(local.analystPassword));
+    assertThat(analyst, not(containsString(local.writerPassword)));
+    assertThat(analyst, not(containsString(local.adminPassword)));
+    assertThat(admin, containsString(local.adminPassword));
+    assertThat(admin, not(containsString(local.writerPassword)));
+    assertThat(admin, not(containsString(local.analystPassword)));
+  }
+
+  @Test
+  void aCombinedFileOfAnOlderVersionIsStillRead() throws IOException {
+    Files.writeString(home.resolve("credentials.env"), String.join("\n",
+        "FIELDFLOW_JDBC_URL=jdbc:postgresql://127.0.0.1:54329/fieldflow",
+        "FIELDFLOW_DB_USER=fieldflow_writer",
+        "FIELDFLOW_DB_PASSWORD=w-pw",
+        "FIELDFLOW_DB_HOST=127.0.0.1",
+        "FIELDFLOW_DB_PORT=54329",
+        "FIELDFLOW_DB_NAME=fieldflow",
+        "FIELDFLOW_ANALYST_USER=fieldflow_analyst",
+        "FIELDFLOW_ANALYST_PASSWORD=a-pw",
+        "FIELDFLOW_ADMIN_USER=postgres",
+        "FIELDFLOW_ADMIN_PASSWORD=s-pw", ""));
+
+    LocalCredentials read = LocalCredentials.read(home).orElseThrow();
+
+    assertThat(read.combinedFile, is(true));
+    assertThat(read.passwordOf("fieldflow_writer").orElseThrow(), is("w-pw"));
+    assertThat(read.passwordOf("fieldflow_analyst").orElseThrow(), is("a-pw"));
+    assertThat(read.passwordOf("postgres").orElseThrow(), is("s-pw"));
+  }
+
+  @Test
   void aLocalPasswordIsNeverSentToAnotherServer() {
     LocalCredentials.generate(54329).write(home);
 

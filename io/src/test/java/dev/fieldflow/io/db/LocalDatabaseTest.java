@@ -31,13 +31,16 @@ import org.junit.jupiter.api.io.TempDir;
  * FIELDFLOW_HOME and one free port for the class, each test starting from "running".
  */
 class LocalDatabaseTest {
-  @TempDir static Path home;
+  @TempDir static Path root;
+  /** Not there before the first start: the server creates it, as on a fresh machine. */
+  private static Path home;
 
   private static int port;
   private static String url;
 
   @BeforeAll
   static void startTheServer() throws IOException {
+    home = root.resolve("fieldflow-home");
     port = freePort();
     url = "jdbc:postgresql://127.0.0.1:" + port + "/fieldflow";
     Cli start = cli("start", "--port=" + port);
@@ -107,24 +110,69 @@ class LocalDatabaseTest {
   }
 
   @Test
-  void theCredentialsFileIsPrivateAndShellSourceable() throws Exception {
+  void eachRoleHasItsOwnPrivateShellSourceableFile() throws Exception {
     ensureRunning();
-    Path file = home.resolve("credentials.env");
 
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), is("rw-------"));
-    Process shell =
+    assertThat(sourced("credentials.env"), is(url + " " + port
+        + " writer=fieldflow_writer analyst= admin=\n"));
+    assertThat(sourced("credentials-analyst.env"), is(url + " " + port
+        + " writer= analyst=fieldflow_analyst admin=\n"));
+    assertThat(sourced("credentials-admin.env"), is(url + " " + port
+        + " writer= analyst= admin=postgres\n"));
+  }
+
+  /** Sources one file in a clean shell; what it defines, and checks it is mode 600. */
+  private static String sourced(String name) throws Exception {
+    Path file = home.resolve(name);
+    assertThat(name, PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+        is("rw-------"));
+    ProcessBuilder pb =
         new ProcessBuilder(
                 "sh",
                 "-c",
-                "set -a; . \"$1\"; set +a; echo \"$FIELDFLOW_JDBC_URL $FIELDFLOW_DB_USER"
-                    + " $FIELDFLOW_ANALYST_USER $FIELDFLOW_ADMIN_USER $FIELDFLOW_DB_PORT\"",
+                "set -a; . \"$1\"; set +a; echo \"$FIELDFLOW_JDBC_URL $FIELDFLOW_DB_PORT"
+                    + " writer=$FIELDFLOW_DB_USER analyst=$FIELDFLOW_ANALYST_USER"
+                    + " admin=$FIELDFLOW_ADMIN_USER\"",
                 "sh",
                 file.toString())
-            .redirectErrorStream(true)
-            .start();
-    String sourced = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            .redirectErrorStream(true);
+    pb.environment().keySet().removeIf(key -> key.startsWith("FIELDFLOW_"));
+    Process shell = pb.start();
+    String out = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(shell.waitFor(), is(0));
-    assertThat(sourced, is(url + " fieldflow_writer fieldflow_analyst postgres " + port + "\n"));
+    return out;
+  }
+
+  @Test
+  void theHomeIsPrivateAndMarkedAsFieldflows() throws Exception {
+    ensureRunning();
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home)),
+        is("rwx------"));
+    assertThat(Files.isRegularFile(home.resolve(LocalDatabase.HOME_MARKER)), is(true));
+  }
+
+  @Test
+  void startSplitsTheCombinedFileOfAnOlderVersionKeepingThePasswords() throws Exception {
+    ensureRunning();
+    LocalCredentials before = LocalCredentials.read(home).orElseThrow();
+    StringBuilder combined = new StringBuilder();
+    for (String name : List.of("credentials.env", "credentials-analyst.env",
+        "credentials-admin.env")) {
+      combined.append(Files.readString(home.resolve(name)));
+      Files.delete(home.resolve(name));
+    }
+    Files.writeString(home.resolve("credentials.env"), combined);
+
+    Cli start = cli("start");
+
+    assertThat(start.err, start.exit, is(0));
+    assertThat(Files.readString(home.resolve("credentials.env")),
+        not(containsString(before.adminPassword)));
+    LocalCredentials after = LocalCredentials.read(home).orElseThrow();
+    assertThat(after.combinedFile, is(false));
+    assertThat(count(LocalDatabase.at(home).analyst(), "SELECT 1"), is(1L));
+    assertThat(after.adminPassword, is(before.adminPassword));
   }
 
   @Test
