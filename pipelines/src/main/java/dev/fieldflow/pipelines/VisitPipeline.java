@@ -1,9 +1,12 @@
 package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.files.IngestibleFileNames;
 import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
+import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.io.visits.ClaimVisitFiles;
 import dev.fieldflow.io.visits.IngestVisitFiles;
+import dev.fieldflow.io.visits.LoadSettings;
 import dev.fieldflow.io.visits.VisitFile;
 import dev.fieldflow.io.visits.ReclaimVisitFiles;
 import dev.fieldflow.io.visits.VisitLedger;
@@ -195,6 +198,7 @@ public final class VisitPipeline {
     Duration outageTolerance = Duration.ofSeconds(options.getDbOutageToleranceSeconds());
     Duration lease = Duration.ofSeconds(Math.max(1, options.getClaimLeaseSeconds()));
     VisitPartitions partitions = partitions(options);
+    IngestibleFileNames names = IngestibleFileNames.ignoring(options.getIgnoreFileNames());
     PCollection<VisitFile> claimed;
     if (options.getOnce()) {
       WatchVisitFiles.keepModificationTimes(pipeline);
@@ -205,23 +209,32 @@ public final class VisitPipeline {
               .apply("MatchFiles", FileIO.matchAll()
                   .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW));
       claimed = matched
-          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true, lease));
+          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true, lease)
+              .withFileNames(names));
     } else {
       Duration poll = Duration.ofSeconds(Math.max(1, options.getPollIntervalSeconds()));
       PCollection<VisitFile> seen = pipeline
           .apply("DiscoverFiles", new WatchVisitFiles(partitions, poll,
               Duration.ofMinutes(options.getWatchGenerationMinutes()),
               Duration.ofMinutes(options.getWatchIdleMinutes())))
-          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, false, lease));
+          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, false, lease)
+              .withFileNames(names));
       PCollection<VisitFile> retried = pipeline
           .apply("CheckLedger", PeriodicImpulse.create().withInterval(
               org.joda.time.Duration.millis(poll.toMillis())))
           .apply("ReclaimFiles", new ReclaimVisitFiles(runId, db, outageTolerance, lease));
       claimed = PCollectionList.of(seen).and(retried).apply("AllClaimedFiles", Flatten.pCollections());
     }
-    claimed.apply("IngestVisitFiles",
-        new IngestVisitFiles(db, options.getMergeChunkRows(), outageTolerance,
-            Duration.ofSeconds(options.getRetryFailedAfterSeconds())));
+    claimed.apply("IngestVisitFiles", new IngestVisitFiles(db, loadSettings(options)));
+  }
+
+  /** How files are loaded, from the options; a bad value is refused with its option's name. */
+  static LoadSettings loadSettings(VisitPipelineOptions options) {
+    return new LoadSettings(options.getMergeChunkRows(),
+        new ReadLimits(options.getMaxLineBytes(), options.getMaxDecompressedBytes(),
+            options.getMaxCompressionRatio()),
+        Duration.ofSeconds(options.getDbOutageToleranceSeconds()),
+        Duration.ofSeconds(options.getRetryFailedAfterSeconds()));
   }
 
   /** What to discover: the partition template if given, else the input as one pattern. */

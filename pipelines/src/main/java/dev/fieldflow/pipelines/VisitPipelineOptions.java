@@ -1,6 +1,8 @@
 package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.files.IngestibleFileNames;
+import dev.fieldflow.io.files.ReadLimits;
+import dev.fieldflow.io.visits.LoadSettings;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;
@@ -75,10 +77,31 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
   @Description("Visit lines staged before they are merged into the model, within the file's one"
       + " transaction (the size flush rule of the visit writer; a file's end also merges). Larger"
       + " chunks mean fewer statements; the staged rows live in PostgreSQL, not in the pipeline.")
-  @Default.Integer(50_000)
+  @Default.Integer(LoadSettings.DEFAULT_CHUNK_ROWS)
   int getMergeChunkRows();
 
   void setMergeChunkRows(int value);
+
+  @Description("Longest line, in bytes, read as a visit: a longer one is quarantined as"
+      + " line_too_long (its first 64 KiB kept) and reading goes on after it.")
+  @Default.Integer(ReadLimits.DEFAULT_MAX_LINE_BYTES)
+  int getMaxLineBytes();
+
+  void setMaxLineBytes(int value);
+
+  @Description("Most bytes a compressed visit file may decompress to; past it the file is refused"
+      + " (decompression_limit) without being read to its end.")
+  @Default.Long(ReadLimits.DEFAULT_MAX_DECOMPRESSED_BYTES)
+  long getMaxDecompressedBytes();
+
+  void setMaxDecompressedBytes(long value);
+
+  @Description("Highest compression ratio (decompressed:compressed) of a visit file, checked once"
+      + " 8 MiB are decompressed; past it the file is refused as a likely gzip bomb (compression_ratio).")
+  @Default.Integer(ReadLimits.DEFAULT_MAX_COMPRESSION_RATIO)
+  int getMaxCompressionRatio();
+
+  void setMaxCompressionRatio(int value);
 
   @Description("Seconds a failed file (unreadable, or its commit refused) waits before it is tried"
       + " again; the wait doubles with each attempt, up to an hour.")

@@ -1,9 +1,9 @@
 package dev.fieldflow.io.visits;
 
 import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.files.FileRejectedException;
 import dev.fieldflow.io.write.DatabaseErrors;
 import java.sql.SQLException;
-import java.time.Duration;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -34,36 +34,22 @@ import org.slf4j.LoggerFactory;
  * at the end of each file, and so before every bundle ends (a checkpoint on Flink waits for the
  * bundle); a file never waits for others, so there is no buffering interval to wait out.
  *
+ * <p>A file the reader refuses as a whole (a gzip bomb, a JSON array, CSV: see {@link
+ * dev.fieldflow.io.files.ReadLines}) is recorded failed with its reason and not retried: only a
+ * new version of it is read. Any other unreadable file is retried later with a growing delay.
+ *
  * <p>Counters (namespace of this class): files_loaded, files_unreadable, files_done,
  * files_failed, files_careful (loaded again line by line after PostgreSQL refused a value),
  * rows_loaded, updates, duplicates, rejected; {@code db_retries} of {@link RetryingDatabase}.
  */
 public final class IngestVisitFiles
     extends PTransform<PCollection<VisitFile>, PCollection<VisitMerge.Summary>> {
-  /** Staged lines merged at once when no other size is given. */
-  public static final int DEFAULT_CHUNK_ROWS = 50_000;
-
   private final DatabaseConfig db;
-  private final int chunkRows;
-  private final Duration outageTolerance;
-  private final Duration retryDelay;
+  private final LoadSettings settings;
 
-  /**
-   * @param chunkRows staged lines merged at once (the size flush rule); memory on the database
-   *     side, not in the pipeline
-   * @param outageTolerance how long a file's load keeps retrying while PostgreSQL is unreachable
-   *     before the pipeline fails
-   * @param retryDelay how long a failed file waits before its first retry (doubling after)
-   */
-  public IngestVisitFiles(
-      DatabaseConfig db, int chunkRows, Duration outageTolerance, Duration retryDelay) {
-    if (chunkRows < 1) {
-      throw new IllegalArgumentException("chunkRows must be >= 1, but was " + chunkRows);
-    }
+  public IngestVisitFiles(DatabaseConfig db, LoadSettings settings) {
     this.db = db;
-    this.chunkRows = chunkRows;
-    this.outageTolerance = outageTolerance;
-    this.retryDelay = retryDelay;
+    this.settings = settings;
   }
 
   @Override
@@ -72,7 +58,7 @@ public final class IngestVisitFiles
         // A poll or a listing takes many files at once: spread them over the workers.
         .apply("SpreadFiles", Reshuffle.viaRandomKey())
         .apply("LoadVisitFiles",
-            ParDo.of(new LoadVisitFileFn(db, chunkRows, outageTolerance, retryDelay)));
+            ParDo.of(new LoadVisitFileFn(db, settings)));
   }
 
   /**
@@ -85,9 +71,7 @@ public final class IngestVisitFiles
     private static final Logger LOG = LoggerFactory.getLogger(IngestVisitFiles.class);
 
     private final DatabaseConfig db;
-    private final int chunkRows;
-    private final Duration outageTolerance;
-    private final long retryDelaySeconds;
+    private final LoadSettings settings;
     private final Counter filesLoaded = Metrics.counter(IngestVisitFiles.class, "files_loaded");
     private final Counter filesUnreadable = Metrics.counter(IngestVisitFiles.class, "files_unreadable");
     private final Counter filesCareful = Metrics.counter(IngestVisitFiles.class, "files_careful");
@@ -99,16 +83,14 @@ public final class IngestVisitFiles
     private final Counter rejected = Metrics.counter(IngestVisitFiles.class, "rejected");
     private transient RetryingDatabase database;
 
-    LoadVisitFileFn(DatabaseConfig db, int chunkRows, Duration outageTolerance, Duration retryDelay) {
+    LoadVisitFileFn(DatabaseConfig db, LoadSettings settings) {
       this.db = db;
-      this.chunkRows = chunkRows;
-      this.outageTolerance = outageTolerance;
-      this.retryDelaySeconds = Math.max(1, retryDelay.toSeconds());
+      this.settings = settings;
     }
 
     @Setup
     public void setup() {
-      database = new RetryingDatabase(db, outageTolerance);
+      database = new RetryingDatabase(db, settings.outageTolerance());
     }
 
     @ProcessElement
@@ -123,7 +105,11 @@ public final class IngestVisitFiles
         }
       } catch (VisitFileLoad.UnreadableFileException e) {
         filesUnreadable.inc();
-        fail(file, e.getMessage());
+        if (e.getCause() instanceof FileRejectedException refused) {
+          refuse(file, refused);
+        } else {
+          fail(file, e.getMessage());
+        }
         return;
       } catch (SQLException e) {
         if (RetryingDatabase.isGivingUp(e)) {
@@ -169,7 +155,7 @@ public final class IngestVisitFiles
         throws SQLException {
       filesLoaded.inc();
       VisitMerge.Summary summary = database.inTransaction("ingesting " + file.describe(),
-          c -> VisitFileLoad.run(c, file, chunkRows, mode, profile));
+          c -> VisitFileLoad.run(c, file, settings.chunkRows(), settings.limits(), mode, profile));
       if (summary == null) {
         LOG.info("{}: taken over by another attempt; left to it", file.describe());
       }
@@ -178,10 +164,21 @@ public final class IngestVisitFiles
 
     private void fail(VisitFile file, String error) throws SQLException {
       boolean marked = database.inTransaction("marking " + file.describe() + " failed",
-          c -> VisitLedger.markFailed(c, file, error, retryDelaySeconds));
+          c -> VisitLedger.markFailed(c, file, error, settings.retryDelay().toSeconds()));
       if (marked) {
         filesFailed.inc();
         LOG.warn("{}: failed: {}; it is tried again on a later poll", file.describe(), error);
+      }
+    }
+
+    /** A file refused as a whole reads the same way every time: failed, not retried. */
+    private void refuse(VisitFile file, FileRejectedException refused) throws SQLException {
+      boolean marked = database.inTransaction("marking " + file.describe() + " refused",
+          c -> VisitLedger.markRefused(c, file, refused.getMessage()));
+      if (marked) {
+        filesFailed.inc();
+        LOG.warn("{}: refused: {}; not retried (a new version of the file is ingested)",
+            file.describe(), refused.getMessage());
       }
     }
 

@@ -1,5 +1,7 @@
 package dev.fieldflow.io.visits;
 
+import dev.fieldflow.io.files.FileRejectedException;
+import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.io.files.ReadLines;
 import dev.fieldflow.io.write.BinaryCopyRows;
 import dev.fieldflow.io.write.DatabaseErrors;
@@ -12,7 +14,6 @@ import dev.fieldflow.transforms.Visit;
 import dev.fieldflow.transforms.VisitParser;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,8 +21,6 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.io.Compression;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.values.KV;
 
 /**
@@ -70,6 +69,7 @@ public final class VisitFileLoad {
   private final Connection c;
   private final VisitFile file;
   private final int chunkRows;
+  private final ReadLimits limits;
   private final Mode mode;
   private final BinaryCopyRows stage;
   private final List<KV<String, RejectedLine>> rejects = new ArrayList<>();
@@ -81,19 +81,24 @@ public final class VisitFileLoad {
   private long rejected;
   private final LoadProfile profile;
 
-  private VisitFileLoad(Connection c, VisitFile file, int chunkRows, Mode mode, LoadProfile profile) {
+  private VisitFileLoad(Connection c, VisitFile file, int chunkRows, ReadLimits limits, Mode mode,
+      LoadProfile profile) {
     if (chunkRows < 1) {
       throw new IllegalArgumentException("chunkRows must be >= 1, but was " + chunkRows);
     }
     this.c = c;
     this.file = file;
     this.chunkRows = chunkRows;
+    this.limits = limits;
     this.mode = mode;
     this.profile = profile;
     this.stage = VisitMerge.stageWriter(c);
   }
 
-  /** The file cannot be read to its end (corrupt gzip, gone, permission denied). */
+  /**
+   * The file cannot be read to its end (corrupt gzip, gone, permission denied), or the reader
+   * refused it as a whole (its cause is then a {@link FileRejectedException}).
+   */
   static final class UnreadableFileException extends RuntimeException {
     UnreadableFileException(String message, Throwable cause) {
       super(message, cause);
@@ -109,21 +114,21 @@ public final class VisitFileLoad {
    * @throws SQLException a database failure; in {@link Mode#FAST}, a data error (see {@link
    *     DatabaseErrors#isDataError}) means: roll back and try again in {@link Mode#CAREFUL}
    */
-  public static VisitMerge.Summary run(Connection c, VisitFile file, int chunkRows, Mode mode)
-      throws SQLException {
-    return run(c, file, chunkRows, mode, new LoadProfile());
+  public static VisitMerge.Summary run(Connection c, VisitFile file, int chunkRows,
+      ReadLimits limits, Mode mode) throws SQLException {
+    return run(c, file, chunkRows, limits, mode, new LoadProfile());
   }
 
-  /** As {@link #run(Connection, VisitFile, int, Mode)}, adding where the time went to {@code profile}. */
-  static VisitMerge.Summary run(Connection c, VisitFile file, int chunkRows, Mode mode,
-      LoadProfile profile) throws SQLException {
+  /** As {@link #run(Connection, VisitFile, int, ReadLimits, Mode)}, adding where the time went. */
+  static VisitMerge.Summary run(Connection c, VisitFile file, int chunkRows, ReadLimits limits,
+      Mode mode, LoadProfile profile) throws SQLException {
     long start = System.nanoTime();
     VisitMerge.Summary before = lockLedgerRow(c, file);
     if (before != null) {
       return before.file() == null ? null : before;
     }
     VisitMerge.createStage(c);
-    VisitFileLoad load = new VisitFileLoad(c, file, chunkRows, mode, profile);
+    VisitFileLoad load = new VisitFileLoad(c, file, chunkRows, limits, mode, profile);
     try {
       VisitMerge.Summary summary = load.readAndMerge();
       profile.totalNanos += System.nanoTime() - start;
@@ -184,10 +189,12 @@ public final class VisitFileLoad {
         }
       }
     };
-    try (InputStream in = open(file.path())) {
-      ReadLines.read(in, file.path(), receiver);
+    try (InputStream in = ReadLines.open(file.path(), limits)) {
+      ReadLines.read(in, file.path(), receiver, limits);
     } catch (UncheckedSqlException e) {
       throw e.getCause();
+    } catch (FileRejectedException e) {
+      throw new UnreadableFileException(e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
       throw new UnreadableFileException("cannot read " + file.path() + ": "
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
@@ -305,13 +312,6 @@ public final class VisitFileLoad {
     }
     return new VisitMerge.Summary(file, lines, counts.loaded(), counts.updates(),
         counts.duplicates(), rejected, false);
-  }
-
-  /** The file's content, decompressed by its extension ({@code .gz} and the others Beam knows). */
-  private static InputStream open(String path) throws IOException {
-    Compression compression = Compression.detect(path);
-    return Channels.newInputStream(
-        compression.readDecompressed(FileSystems.open(FileSystems.matchNewResource(path, false))));
   }
 
   /** Carries a database failure out of the line callbacks, which cannot throw it. */

@@ -244,6 +244,27 @@ public final class VisitLedger {
     return changed > 0;
   }
 
+  /**
+   * Records that {@code file}'s attempt found the file refused as a whole (a gzip bomb, not JSON
+   * lines): failed with {@code error}, and never retried by time, since the same bytes give the
+   * same answer; a new version of the path is a new ledger row and is read. {@code --once}, which
+   * retries failed files at once, reads it again and refuses it again.
+   *
+   * @return whether the ledger row was changed (not if a later attempt took it over)
+   */
+  public static boolean markRefused(Connection c, VisitFile file, String error) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE fieldflow.ingest_files SET status = 'failed', error = ?, finished_at = now(),"
+                + " retry_after = 'infinity'"
+                + " WHERE file_id = ? AND attempts = ? AND status = 'running'")) {
+      ps.setString(1, truncate(error, 4000));
+      ps.setLong(2, file.fileId());
+      ps.setInt(3, file.attempt());
+      return ps.executeUpdate() > 0;
+    }
+  }
+
   /** What one run did, from the ledger: the files it finished and the ones it left failed. */
   public record RunSummary(
       long filesDone,

@@ -16,6 +16,7 @@ import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.visits.VisitFile;
 import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.io.visits.VisitFileLoad;
 import dev.fieldflow.io.visits.VisitMerge;
 import dev.fieldflow.pipelines.VisitPipeline;
@@ -121,7 +122,7 @@ class ClaimLeaseTest {
     try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
       c.setAutoCommit(false);
       assertThat("attempt 1 is taken over: it loads nothing",
-          VisitFileLoad.run(c, attempt1, 1_000, VisitFileLoad.Mode.FAST), nullValue());
+          VisitFileLoad.run(c, attempt1, 1_000, ReadLimits.defaults(), VisitFileLoad.Mode.FAST), nullValue());
       c.rollback();
       assertThat(VisitLedger.markFailed(c, attempt1, "late failure of attempt 1", 60), is(false));
       c.commit();
@@ -145,7 +146,8 @@ class ClaimLeaseTest {
     try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
       c.setAutoCommit(false);
       VisitMerge.Summary again =
-          VisitFileLoad.run(c, takenOver.get(0), 1_000, VisitFileLoad.Mode.FAST);
+          VisitFileLoad.run(c, takenOver.get(0), 1_000, ReadLimits.defaults(),
+              VisitFileLoad.Mode.FAST);
       c.commit();
       assertThat(again.alreadyDone(), is(true));
       assertThat(again.loaded(), is(1L));
