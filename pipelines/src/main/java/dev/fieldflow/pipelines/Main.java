@@ -33,7 +33,7 @@ public final class Main {
     COMMANDS.put("status", dev.fieldflow.pipelines.status.Status::main);
     COMMANDS.put("generate", dev.fieldflow.testdata.Generate::main);
     COMMANDS.put("db", dev.fieldflow.io.db.LocalDatabase::main);
-    COMMANDS.put("query", dev.fieldflow.io.analytics.QueryCommand::main);
+    COMMANDS.put("query", dev.fieldflow.analytics.QueryCommand::main);
   }
 
   private Main() {}

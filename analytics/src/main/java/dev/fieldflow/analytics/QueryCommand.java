@@ -1,4 +1,4 @@
-package dev.fieldflow.io.analytics;
+package dev.fieldflow.analytics;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.Migrations;
