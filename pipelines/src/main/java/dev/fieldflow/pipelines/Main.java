@@ -34,6 +34,7 @@ public final class Main {
     COMMANDS.put("generate", dev.fieldflow.testdata.Generate::main);
     COMMANDS.put("db", dev.fieldflow.io.db.LocalDatabase::main);
     COMMANDS.put("query", dev.fieldflow.analytics.QueryCommand::main);
+    COMMANDS.put("ui", dev.fieldflow.analytics.console.Console::main);
   }
 
   private Main() {}
