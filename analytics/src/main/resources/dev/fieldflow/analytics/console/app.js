@@ -74,9 +74,8 @@ async function loadIngestion() {
   }
   $('operator-role').textContent = report.operator;
   $('read-at').textContent = report.readAt;
-  $('pipelines').replaceChildren(...report.pipelines.map(p => el('div', {class: 'card', id: 'pipeline-' + p.pipeline},
-    el('h3', {}, p.pipeline),
-    el('dl', {},
+  $('pipelines').replaceChildren(...report.pipelines.map(p => {
+    const fields = [
       ['files done', number(p.filesDone)], ['files failed', number(p.filesFailed)],
       ['files running', number(p.filesRunning)], ['backlog', number(p.backlog)],
       ['rows loaded', number(p.rowsLoaded)], ['rows updated', number(p.rowsUpdated)],
@@ -84,7 +83,11 @@ async function loadIngestion() {
       ['in quarantine', number(p.quarantined)],
       ['last commit', p.lastCommit || 'none yet'], ['last file', p.lastFile || '—'],
       ['ingest lag', duration(p.lastFileLagSeconds)], ['freshness', duration(p.freshnessSeconds)],
-    ).map(([k, v]) => [el('dt', {}, k), el('dd', {'data-field': k}, v)]).flat()))));
+    ];
+    return el('div', {class: 'card', id: 'pipeline-' + p.pipeline},
+      el('h3', {}, p.pipeline),
+      el('dl', {}, fields.map(([k, v]) => [el('dt', {}, k), el('dd', {'data-field': k}, v)]).flat()));
+  }));
 
   const hours = [...new Set(report.hours.map(h => h.hour))];
   const pipelines = [...new Set(report.hours.map(h => h.pipeline))];
@@ -239,7 +242,23 @@ async function runSql(event) {
   $('sql-table').replaceChildren(table(result.columns, result.rows));
 }
 
+/** #ingestion, #questions or #sql shows that part alone; no fragment shows all three. */
+function showSection() {
+  const chosen = location.hash.substring(1);
+  const known = ['ingestion', 'questions', 'sql'].includes(chosen);
+  document.querySelectorAll('main > section').forEach(s => { s.hidden = known && s.id !== chosen; });
+  if (known) window.scrollTo(0, 0); // the part alone, under the header, not scrolled to
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+  showSection();
+  window.addEventListener('hashchange', showSection);
   $('sql-form').addEventListener('submit', runSql);
+  // A link can carry a query (?sql=...): it is shown and run, for sharing an answer.
+  const shared = new URLSearchParams(location.search).get('sql');
+  if (shared !== null) {
+    $('sql-text').value = shared;
+    $('sql-form').requestSubmit($('sql-run'));
+  }
   Promise.all([loadIngestion(), loadQuestions()]).then(() => document.body.setAttribute('data-loaded', 'true'));
 });
