@@ -38,6 +38,9 @@ usage: ./manage.sh MODE [options]
                              load the network snapshot, then exit
   query q1..q5|all [--NAME=VALUE ...] [--format=table|csv] [--limit=ROWS]
                              an analysts' answer, asked as the analyst role (query --help)
+  ui [--port=8090] [--jdbcUrl=URL]
+                             the web console on 127.0.0.1 in the background: ingestion, the five
+                             questions, a read-only SQL box, /metrics (docs/CONSOLE.md)
   visit [--input=PATTERN] [--once] [--runner=direct|flink-...] [-- beam options]
                              ingest visit files: continuously in the background (log and pid
                              under .fieldflow/), or with --once the files present now, then exit
@@ -49,7 +52,7 @@ usage: ./manage.sh MODE [options]
   test [--fast]              the full test suite, exactly what CI runs (--fast skips slow suites)
   bench [--quick]            the benchmarks (fieldflow against COPY and a JDBC loader, latency,
                              memory); writes docs/BENCHMARKS.md, or bench/target/report/ with --quick
-  stop                       stop running pipelines and the local database; keep data
+  stop                       stop running pipelines, the console and the local database; keep data
   kill                       stop everything and delete local state (.fieldflow/)
   help                       this text
 
@@ -147,8 +150,10 @@ mode_install() {
   fi
   command -v mvn >/dev/null || packages+=(maven)
   command -v psql >/dev/null || packages+=(postgresql-client)
+  # The console's page tests run in a real headless browser.
+  command -v chromium >/dev/null || packages+=(chromium)
   if [[ ${#packages[@]} -eq 0 ]]; then
-    say "install: nothing to do: JDK 17+, Maven and psql are present"
+    say "install: nothing to do: JDK 17+, Maven, psql and chromium are present"
     return
   fi
   command -v apt-get >/dev/null || die "install: apt-get not found; install ${packages[*]} with your package manager"
@@ -331,6 +336,79 @@ stop_visit() {
   rm -f -- "$VISIT_PID"
 }
 
+UI_PID="$RUN_DIR/ui.pid"
+UI_LOG="$LOG_DIR/ui.log"
+# The console serves a few people from a small heap.
+UI_JAVA_OPTS="${FIELDFLOW_UI_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}"
+
+# Prints the pid of the background console when it runs; forgets a stale pid file.
+ui_pid() {
+  [[ -f "$UI_PID" ]] || return 1
+  local pid
+  pid=$(<"$UI_PID")
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    printf '%s' "$pid"
+    return 0
+  fi
+  rm -f -- "$UI_PID"
+  return 1
+}
+
+mode_ui() {
+  local port=8090 args=()
+  for arg in "$@"; do
+    case "$arg" in
+      --port=*) port=${arg#--port=} ;;
+      --jdbcUrl=*) args+=("$arg") ;;
+      *) die "ui: unknown option '$arg'; usage: ./manage.sh ui [--port=8090] [--jdbcUrl=URL]" ;;
+    esac
+  done
+  [[ $port =~ ^[0-9]+$ ]] && ((port >= 1 && port <= 65535)) \
+    || die "ui: --port must be a number 1..65535, but was '$port'"
+  local pid
+  if pid=$(ui_pid); then
+    say "ui: already running (pid $pid): $(grep -o 'http://127.0.0.1:[0-9]*/' "$UI_LOG" | tail -n 1); ./manage.sh stop ends it"
+    return
+  fi
+  ensure_built
+  require_java
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  local offset=0
+  [[ -f "$UI_LOG" ]] && offset=$(stat -c %s "$UI_LOG")
+  # shellcheck disable=SC2086 # the options are a word list on purpose
+  nohup java $UI_JAVA_OPTS -jar "$JAR" ui "--port=$port" "${args[@]}" >>"$UI_LOG" 2>&1 </dev/null &
+  pid=$!
+  printf '%s\n' "$pid" >"$UI_PID"
+  # Ready when the console says it listens; a failure at startup (port taken) ends the process.
+  local waited=0
+  until tail -c "+$((offset + 1))" "$UI_LOG" | grep -q 'console: listening on'; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f -- "$UI_PID"
+      tail -c "+$((offset + 1))" "$UI_LOG" | tail -n 5 >&2
+      die "ui: the console stopped at startup; see $UI_LOG"
+    fi
+    ((waited++ < 300)) || die "ui: no startup line after 60 s; see $UI_LOG"
+    sleep 0.2
+  done
+  say "ui: http://127.0.0.1:$port/ (pid $pid); log $UI_LOG; ./manage.sh stop ends it"
+}
+
+stop_ui() {
+  local pid
+  pid=$(ui_pid) || return 0
+  say "stop: stopping the console (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((waited++ >= 50)); then
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f -- "$UI_PID"
+}
+
 mode_status() {
   ensure_built
   fieldflow_java status "$@"
@@ -417,6 +495,7 @@ mode_bench() {
 
 mode_stop() {
   stop_visit
+  stop_ui
   if [[ -d "$FIELDFLOW_HOME/flink/run" ]]; then
     bash "$FLINK_CLUSTER" stop
   fi
@@ -444,6 +523,7 @@ main() {
     generate) mode_generate "$@" ;;
     network) mode_network "$@" ;;
     query) mode_query "$@" ;;
+    ui) mode_ui "$@" ;;
     visit) mode_visit "$@" ;;
     status) mode_status "$@" ;;
     cluster) mode_cluster "$@" ;;
