@@ -242,12 +242,14 @@ async function runSql(event) {
   $('sql-table').replaceChildren(table(result.columns, result.rows));
 }
 
-/** #ingestion, #questions or #sql shows that part alone; no fragment shows all three. */
+/**
+ * #ingestion, #questions or #sql shows that part alone; no fragment shows all three. The
+ * sections' ids differ from the fragments, so the browser does not scroll past the header.
+ */
 function showSection() {
   const chosen = location.hash.substring(1);
   const known = ['ingestion', 'questions', 'sql'].includes(chosen);
-  document.querySelectorAll('main > section').forEach(s => { s.hidden = known && s.id !== chosen; });
-  if (known) window.scrollTo(0, 0); // the part alone, under the header, not scrolled to
+  document.querySelectorAll('main > section').forEach(s => { s.hidden = known && s.id !== 'part-' + chosen; });
 }
 
 document.addEventListener('DOMContentLoaded', () => {
