@@ -34,6 +34,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -184,6 +185,13 @@ public final class Console implements AutoCloseable {
     String path = exchange.getRequestURI().getPath();
     try {
       try {
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        if (!isLoopbackName(host)) {
+          // A page elsewhere that rebinds its own name to 127.0.0.1 must not read the console.
+          error(exchange, 403, "the console answers requests addressed to 127.0.0.1 or localhost,"
+              + " not '" + host + "'");
+          return;
+        }
         route(exchange, path);
       } catch (BadRequest | IllegalArgumentException e) {
         error(exchange, 400, e.getMessage());
@@ -193,8 +201,9 @@ public final class Console implements AutoCloseable {
         if (path.startsWith("/api/sql")) {
           error(exchange, 400, e.getMessage());
         } else {
+          DatabaseConfig login = path.startsWith("/api/ingestion") ? operator : analyst;
           LOG.warn("{}: {}", path, e.getMessage());
-          error(exchange, 503, "cannot read PostgreSQL at " + analyst.describe() + ": "
+          error(exchange, 503, "cannot read PostgreSQL at " + login.describe() + ": "
               + e.getMessage() + "; is it running? ./manage.sh db start starts the local one");
         }
       } catch (RuntimeException e) {
@@ -205,6 +214,19 @@ public final class Console implements AutoCloseable {
     } finally {
       exchange.close();
     }
+  }
+
+  /** {@code 127.0.0.1}, {@code localhost} or {@code [::1]}, with any port (an SSH tunnel's). */
+  static boolean isLoopbackName(String host) {
+    if (host == null) {
+      return false;
+    }
+    String name = host.strip().toLowerCase(Locale.ROOT);
+    int colon = name.startsWith("[") ? name.indexOf(']') + 1 : name.indexOf(':');
+    if (colon > 0 && colon < name.length() && name.charAt(colon) == ':') {
+      name = name.substring(0, colon);
+    }
+    return name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
   }
 
   private void route(HttpExchange exchange, String path) throws IOException, SQLException {
@@ -245,8 +267,10 @@ public final class Console implements AutoCloseable {
   private void metrics(HttpExchange exchange) throws IOException {
     String text;
     try (Connection c = operator.dataSource().getConnection()) {
+      c.setAutoCommit(false);
       c.setReadOnly(true);
       text = Metrics.render(Ingestion.pipelines(c), clock.instant());
+      c.rollback();
     } catch (SQLException e) {
       LOG.warn("/metrics: cannot read the ledger: {}", e.getMessage());
       text = Metrics.databaseDown();

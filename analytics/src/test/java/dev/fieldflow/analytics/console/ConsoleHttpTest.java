@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -242,6 +243,28 @@ class ConsoleHttpTest {
     assertThat(chart.statusCode(), is(200));
     assertThat(chart.body(), containsString("Chart.js v4."));
     assertThat(get("/assets/app.js").statusCode(), is(200));
+  }
+
+  @Test
+  void aRequestAddressedToAnotherNameIsRefused() throws Exception {
+    // A raw request: Java's HTTP client will not send a Host of our choosing.
+    try (Socket socket = new Socket("127.0.0.1", console.url().getPort())) {
+      socket.getOutputStream().write(("GET /api/questions/q3 HTTP/1.1\r\nHost: evil.example\r\n"
+          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(response, startsWith("HTTP/1.1 403 "));
+      assertThat(response, containsString("{\"error\":\"the console answers requests addressed"
+          + " to 127.0.0.1 or localhost, not 'evil.example'\"}"));
+    }
+  }
+
+  @Test
+  void localhostAndAnyPortAreLoopbackNames() {
+    assertThat(Console.isLoopbackName("localhost:9000"), is(true));
+    assertThat(Console.isLoopbackName("127.0.0.1:8090"), is(true));
+    assertThat(Console.isLoopbackName("[::1]:8090"), is(true));
+    assertThat(Console.isLoopbackName("127.0.0.1.evil.example"), is(false));
+    assertThat(Console.isLoopbackName(null), is(false));
   }
 
   @Test
