@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -109,7 +110,13 @@ public final class Console implements AutoCloseable {
                     .addSerializer(LocalDate.class, ToStringSerializer.instance));
     this.chartJs =
         "/META-INF/resources/webjars/chart.js/" + property("chartjs.version") + "/dist/chart.umd.js";
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+    try {
+      this.server =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+    } catch (BindException e) {
+      throw new IllegalArgumentException("--port=" + port + ": 127.0.0.1:" + port
+          + " is in use by another program (" + e.getMessage() + "); give another --port", e);
+    }
     this.workers = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "console-http");
       t.setDaemon(true);

@@ -2,9 +2,11 @@ package dev.fieldflow.analytics.console;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -265,6 +267,17 @@ class ConsoleHttpTest {
     assertThat(Console.isLoopbackName("[::1]:8090"), is(true));
     assertThat(Console.isLoopbackName("127.0.0.1.evil.example"), is(false));
     assertThat(Console.isLoopbackName(null), is(false));
+  }
+
+  @Test
+  void aTakenPortIsRefusedNamingIt() {
+    int taken = console.url().getPort();
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> Console.start(db.analyst(), db.writer(), taken, Duration.ofSeconds(1),
+            Clock.fixed(NOW, ZoneOffset.UTC)));
+    assertThat(refused.getMessage(), startsWith("--port=" + taken + ": 127.0.0.1:" + taken
+        + " is in use by another program ("));
+    assertThat(refused.getMessage(), endsWith("); give another --port"));
   }
 
   @Test
