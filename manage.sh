@@ -44,6 +44,9 @@ usage: ./manage.sh MODE [options]
                              (-- --maxShrinkRatio=R changes the half)
   query q1..q5|all [--NAME=VALUE ...] [--format=table|csv] [--limit=ROWS]
                              an analysts' answer, asked as the analyst role (query --help)
+  ui [--port=8090] [--jdbcUrl=URL]
+                             the web console on 127.0.0.1 in the background: ingestion, the five
+                             questions, a read-only SQL box, /metrics (docs/CONSOLE.md)
   visit [--input=PATTERN] [--once] [--runner=direct|flink-...] [-- beam options]
                              ingest visit files: continuously in the background (log and pid
                              under .fieldflow/), or with --once the files present now, then exit
@@ -59,7 +62,7 @@ usage: ./manage.sh MODE [options]
   test [--fast]              the full test suite, exactly what CI runs (--fast skips slow suites)
   bench [--quick]            the benchmarks (fieldflow against COPY and a JDBC loader, latency,
                              memory); writes docs/BENCHMARKS.md, or bench/target/report/ with --quick
-  stop                       stop running pipelines and the local database; keep data
+  stop                       stop running pipelines, the console and the local database; keep data
   kill                       stop everything and delete local state (FIELDFLOW_HOME, default
                              .fieldflow/): only a directory fieldflow created, never /, $HOME or
                              the checkout
@@ -99,7 +102,7 @@ require_maven() {
 # True when the jar is missing or older than any source, pom or migration.
 jar_is_stale() {
   [[ ! -f "$JAR" ]] && return 0
-  [[ -n "$(find pom.xml transforms io pipelines test-data -newer "$JAR" \
+  [[ -n "$(find pom.xml transforms io analytics pipelines test-data -newer "$JAR" \
       \( -name '*.java' -o -name 'pom.xml' -o -name '*.sql' -o -name '*.properties' \) \
       -not -path '*/target/*' -print -quit)" ]]
 }
@@ -169,8 +172,10 @@ mode_install() {
   fi
   command -v mvn >/dev/null || packages+=(maven)
   command -v psql >/dev/null || packages+=(postgresql-client)
+  # The console's page tests run in a real headless browser.
+  command -v chromium >/dev/null || packages+=(chromium)
   if [[ ${#packages[@]} -eq 0 ]]; then
-    say "install: nothing to do: JDK 17+, Maven and psql are present"
+    say "install: nothing to do: JDK 17+, Maven, psql and chromium are present"
     return
   fi
   command -v apt-get >/dev/null || die "install: apt-get not found; install ${packages[*]} with your package manager"
@@ -280,13 +285,18 @@ VISIT_LOG="$LOG_DIR/visit.log"
 # True when pid runs fieldflow's jar as the visit pipeline. A pid file outlives its process (a
 # crash, a reboot), and the pid may since belong to another program: that one is never signalled.
 is_fieldflow_visit() {
-  local pid=$1 cmdline
+  is_fieldflow_command "$1" visit
+}
+
+# True when pid $1 is fieldflow's jar running command $2 (visit, ui).
+is_fieldflow_command() {
+  local pid=$1 command=$2 cmdline
   if [[ -r "/proc/$pid/cmdline" ]]; then
     cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
   else
     cmdline=$(ps -o command= -p "$pid" 2>/dev/null) || return 1
   fi
-  [[ "$cmdline" == *"/pipelines/target/fieldflow"*"bundled.jar visit "* ]]
+  [[ "$cmdline" == *"/pipelines/target/fieldflow"*"bundled.jar $command "* ]]
 }
 
 # Prints the pid of the background visit pipeline when it runs; forgets a stale pid file.
@@ -373,6 +383,83 @@ stop_visit() {
     sleep 0.2
   done
   rm -f -- "$VISIT_PID"
+}
+
+UI_PID="$RUN_DIR/ui.pid"
+UI_LOG="$LOG_DIR/ui.log"
+# The console serves a few people from a small heap.
+UI_JAVA_OPTS="${FIELDFLOW_UI_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}"
+
+# Prints the pid of the background console when it runs; forgets a stale pid file.
+ui_pid() {
+  [[ -f "$UI_PID" ]] || return 1
+  local pid
+  pid=$(<"$UI_PID")
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    if is_fieldflow_command "$pid" ui; then
+      printf '%s' "$pid"
+      return 0
+    fi
+    printf 'manage.sh: %s names pid %s, which is not the fieldflow console (a stale pid file); leaving that process alone\n' \
+      "$UI_PID" "$pid" >&2
+  fi
+  rm -f -- "$UI_PID"
+  return 1
+}
+
+mode_ui() {
+  local port=8090 args=()
+  for arg in "$@"; do
+    case "$arg" in
+      --port=*) port=${arg#--port=} ;;
+      --jdbcUrl=*) args+=("$arg") ;;
+      *) die "ui: unknown option '$arg'; usage: ./manage.sh ui [--port=8090] [--jdbcUrl=URL]" ;;
+    esac
+  done
+  [[ $port =~ ^[0-9]+$ ]] && ((port >= 1 && port <= 65535)) \
+    || die "ui: --port must be a number 1..65535, but was '$port'"
+  local pid
+  if pid=$(ui_pid); then
+    say "ui: already running (pid $pid): $(grep -o 'http://127.0.0.1:[0-9]*/' "$UI_LOG" | tail -n 1); ./manage.sh stop ends it"
+    return
+  fi
+  ensure_built
+  require_java
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  local offset=0
+  [[ -f "$UI_LOG" ]] && offset=$(stat -c %s "$UI_LOG")
+  # shellcheck disable=SC2086 # the options are a word list on purpose
+  nohup java $UI_JAVA_OPTS -jar "$JAR" ui "--port=$port" "${args[@]}" >>"$UI_LOG" 2>&1 </dev/null &
+  pid=$!
+  printf '%s\n' "$pid" >"$UI_PID"
+  # Ready when the console says it listens; a failure at startup (port taken) ends the process.
+  local waited=0
+  until tail -c "+$((offset + 1))" "$UI_LOG" | grep -q 'console: listening on'; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f -- "$UI_PID"
+      tail -c "+$((offset + 1))" "$UI_LOG" | tail -n 5 >&2
+      die "ui: the console stopped at startup; see $UI_LOG"
+    fi
+    ((waited++ < 300)) || die "ui: no startup line after 60 s; see $UI_LOG"
+    sleep 0.2
+  done
+  say "ui: http://127.0.0.1:$port/ (pid $pid); log $UI_LOG; ./manage.sh stop ends it"
+}
+
+stop_ui() {
+  local pid
+  pid=$(ui_pid) || return 0
+  say "stop: stopping the console (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((waited++ >= 50)); then
+      is_fieldflow_command "$pid" ui && kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f -- "$UI_PID"
 }
 
 mode_status() {
@@ -476,6 +563,7 @@ mode_bench() {
 
 mode_stop() {
   stop_visit
+  stop_ui
   if [[ -d "$FIELDFLOW_HOME/flink/run" ]]; then
     bash "$FLINK_CLUSTER" stop
   fi
@@ -537,6 +625,7 @@ main() {
     generate) ensure_home; mode_generate "$@" ;;
     network) ensure_home; mode_network "$@" ;;
     query) mode_query "$@" ;;
+    ui) mode_ui "$@" ;;
     visit) mode_visit "$@" ;;
     status) mode_status "$@" ;;
     prune) mode_prune "$@" ;;

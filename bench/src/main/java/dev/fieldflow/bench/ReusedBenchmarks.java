@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * prints a Markdown table, taken from Maven's output.
  */
 final class ReusedBenchmarks {
-  static final String ANALYST = "pipelines/src/test/java/dev/fieldflow/pipelines/analytics/AnalystQuestionsBenchmark.java";
+  static final String ANALYST = "analytics/src/test/java/dev/fieldflow/analytics/AnalystQuestionsBenchmark.java";
   static final String WATCH = "pipelines/src/test/java/dev/fieldflow/pipelines/visits/WatchStateBenchmark.java";
 
   /** What came back; empty parts did not run (the log says why). */
@@ -31,7 +31,7 @@ final class ReusedBenchmarks {
     boolean watch = Files.isRegularFile(root.resolve(WATCH));
     String tests = (analyst ? "AnalystQuestionsBenchmark" : "")
         + (analyst && watch ? "," : "") + (watch ? "WatchStateBenchmark" : "");
-    List<String> command = List.of("mvn", "-B", "-pl", "pipelines", "-am", "test",
+    List<String> command = List.of("mvn", "-B", "-pl", "pipelines,analytics", "-am", "test",
         "-Dtest=" + tests, "-Dsurefire.failIfNoSpecifiedTests=false",
         "-Dfieldflow.bench.visits=" + analystVisits, "-Dfieldflow.bench.runs=" + analystRuns,
         "-Dfieldflow.bench.out=" + analystOut, "-Dfieldflow.bench.files=" + trackedFiles);

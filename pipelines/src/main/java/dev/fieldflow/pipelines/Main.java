@@ -34,7 +34,8 @@ public final class Main {
     COMMANDS.put("prune", dev.fieldflow.pipelines.retention.Prune::main);
     COMMANDS.put("generate", dev.fieldflow.testdata.Generate::main);
     COMMANDS.put("db", dev.fieldflow.io.db.LocalDatabase::main);
-    COMMANDS.put("query", dev.fieldflow.io.analytics.QueryCommand::main);
+    COMMANDS.put("query", dev.fieldflow.analytics.QueryCommand::main);
+    COMMANDS.put("ui", dev.fieldflow.analytics.console.Console::main);
   }
 
   private Main() {}

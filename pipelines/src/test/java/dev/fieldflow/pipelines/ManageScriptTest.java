@@ -107,6 +107,15 @@ class ManageScriptTest {
   }
 
   @Test
+  void uiRefusesAPortThatIsNotAPortNumber() throws Exception {
+    Outcome o = run("ui", "--port=80a");
+
+    assertThat(o.exit(), equalTo(1));
+    assertThat(o.stderr().strip(),
+        equalTo("manage.sh: ui: --port must be a number 1..65535, but was '80a'"));
+  }
+
+  @Test
   void anUnknownOptionIsRefusedNotIgnored() throws Exception {
     Outcome o = run("install", "--bogus");
 

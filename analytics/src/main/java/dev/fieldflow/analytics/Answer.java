@@ -1,4 +1,4 @@
-package dev.fieldflow.io.analytics;
+package dev.fieldflow.analytics;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.fieldflow.io.analytics;
+package dev.fieldflow.analytics;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,19 +73,27 @@ public enum AnswerFormat {
   CSV {
     @Override
     public String render(Answer answer) {
-      StringBuilder out = new StringBuilder();
-      out.append(String.join(",", answer.columns().stream().map(AnswerFormat::csvField).toList()))
-          .append('\n');
-      for (List<Object> row : answer.rows()) {
-        out.append(
-                row.stream()
-                    .map(value -> csvField(String.valueOf(value)))
-                    .collect(Collectors.joining(",")))
-            .append('\n');
-      }
-      return out.toString();
+      return csv(answer.columns(), answer.rows());
     }
   };
+
+  /**
+   * Any rows as {@link #CSV} prints an answer: the console's SQL box downloads its results
+   * through this too. A null value is an empty field.
+   */
+  public static String csv(List<String> columns, List<List<Object>> rows) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.join(",", columns.stream().map(AnswerFormat::csvField).toList()))
+        .append('\n');
+    for (List<Object> row : rows) {
+      out.append(
+              row.stream()
+                  .map(value -> value == null ? "" : csvField(String.valueOf(value)))
+                  .collect(Collectors.joining(",")))
+          .append('\n');
+    }
+    return out.toString();
+  }
 
   /** The whole answer as text, ending in a newline. */
   public abstract String render(Answer answer);

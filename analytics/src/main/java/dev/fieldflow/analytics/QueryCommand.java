@@ -1,4 +1,4 @@
-package dev.fieldflow.io.analytics;
+package dev.fieldflow.analytics;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.Migrations;
@@ -92,7 +92,7 @@ public final class QueryCommand {
    * {@code FIELDFLOW_ANALYST_PASSWORD}, else what {@link DatabaseConfig#resolve} finds for that
    * user (~/.pgpass, the local database's credentials).
    */
-  static DatabaseConfig analystLogin(String jdbcUrl, Map<String, String> env) {
+  public static DatabaseConfig analystLogin(String jdbcUrl, Map<String, String> env) {
     String user = env.getOrDefault(ENV_ANALYST_USER, "");
     if (user.isBlank()) {
       user = Migrations.DEFAULT_ANALYST_ROLE;

@@ -1,4 +1,4 @@
-package dev.fieldflow.pipelines.analytics;
+package dev.fieldflow.analytics;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.testdata.GeneratedNetwork;

@@ -1,4 +1,4 @@
-package dev.fieldflow.io.analytics;
+package dev.fieldflow.analytics;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -153,6 +153,23 @@ public enum Question {
             .mapToObj(Integer::toString)
             .collect(Collectors.joining(", ")));
     return call.toString();
+  }
+
+  /**
+   * The statement {@link #ask} runs for these arguments, with each value written in as a SQL
+   * literal: what the console shows an analyst, to copy into psql.
+   */
+  public String statement(Map<Parameter, Object> arguments) {
+    String sql = sql(arguments.keySet(), columns());
+    StringBuilder shown = new StringBuilder();
+    int from = 0;
+    for (Object value : arguments.values()) {
+      int mark = sql.indexOf('?', from);
+      shown.append(sql, from, mark)
+          .append(value instanceof LocalDate ? "DATE '" + value + "'" : String.valueOf(value));
+      from = mark + 1;
+    }
+    return shown.append(sql.substring(from)).toString();
   }
 
   /** How many columns the answer has; the ORDER BY names each by position. */

@@ -1,4 +1,4 @@
-package dev.fieldflow.pipelines.analytics;
+package dev.fieldflow.analytics;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.hasItems;
@@ -6,8 +6,6 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.fieldflow.io.analytics.Answer;
-import dev.fieldflow.io.analytics.Question;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.testdata.Dataset;
 import dev.fieldflow.testdata.HardCase;

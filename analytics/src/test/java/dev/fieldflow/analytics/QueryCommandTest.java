@@ -1,4 +1,4 @@
-package dev.fieldflow.pipelines.analytics;
+package dev.fieldflow.analytics;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -6,9 +6,6 @@ import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.fieldflow.io.analytics.Parameter;
-import dev.fieldflow.io.analytics.QueryCommand;
-import dev.fieldflow.io.analytics.Question;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import java.io.ByteArrayOutputStream;

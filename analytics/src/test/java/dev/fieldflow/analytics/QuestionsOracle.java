@@ -1,4 +1,4 @@
-package dev.fieldflow.pipelines.analytics;
+package dev.fieldflow.analytics;
 
 import dev.fieldflow.testdata.GeneratedNetwork;
 import dev.fieldflow.testdata.GeneratedVisit;

@@ -1,7 +1,5 @@
-package dev.fieldflow.pipelines.analytics;
+package dev.fieldflow.analytics;
 
-import dev.fieldflow.io.analytics.Answer;
-import dev.fieldflow.io.analytics.Question;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.testdata.Dataset;
 import dev.fieldflow.testdata.HardCases;
@@ -27,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * surefire's default includes skip it; run it with
  *
  * <pre>
- * mvn -B -pl pipelines test -Dtest=AnalystQuestionsBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B -pl analytics -am test -Dtest=AnalystQuestionsBenchmark -Dsurefire.failIfNoSpecifiedTests=false
  *     [-Dfieldflow.bench.visits=1000000] [-Dfieldflow.bench.runs=9]
  *     [-Dfieldflow.bench.out=target/bench/analyst-questions.md]
  * </pre>

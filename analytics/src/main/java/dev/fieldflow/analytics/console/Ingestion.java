@@ -1,0 +1,242 @@
+package dev.fieldflow.analytics.console;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the pipelines have ingested, read from the ledger ({@code ingest_files}) and the
+ * quarantine ({@code rejected_records}): the numbers of the console's Ingestion page and of
+ * {@code /metrics}. Read on the operator's login (the writer role, as {@code manage.sh status}):
+ * the analyst role may not read the ledger or the quarantine's raw lines (docs/CONSOLE.md says
+ * why).
+ */
+public final class Ingestion {
+  /** The pipelines of the ledger, in the order they are shown. */
+  public static final List<String> PIPELINES = List.of("visit", "network");
+
+  /** Sample lines shown per reject reason. */
+  static final int SAMPLES_PER_REASON = 3;
+  /** A sample line is cut to this many characters on the page. */
+  static final int SAMPLE_CHARS = 300;
+  /** Failed files listed per pipeline, those due for a retry first. */
+  static final int FAILED_FILES = 50;
+  /** The hourly chart covers this many hours up to the last commit. */
+  static final int CHART_HOURS = 48;
+
+  private Ingestion() {}
+
+  /** The ledger's numbers for one pipeline. */
+  public record Pipeline(
+      String pipeline,
+      long filesDone,
+      long filesFailed,
+      long filesRunning,
+      long rowsLoaded,
+      long rowsUpdated,
+      long duplicates,
+      long rejected,
+      long quarantined,
+      Instant lastCommit,
+      String lastFile,
+      Double lastFileLagSeconds) {
+    /** Files the ledger has seen and not finished: running or failed (and due for a retry). */
+    public long backlog() {
+      return filesFailed + filesRunning;
+    }
+
+    /** Seconds from the last commit to {@code now}, or null before the first commit. */
+    public Double freshnessSeconds(Instant now) {
+      return lastCommit == null ? null : (now.toEpochMilli() - lastCommit.toEpochMilli()) / 1000.0;
+    }
+  }
+
+  /** A reject reason with its count and a few of its most recent lines. */
+  public record RejectReason(String pipeline, String reason, long count, List<Sample> samples) {}
+
+  /** One quarantined line: where it was and what was wrong with it. */
+  public record Sample(String file, long line, String rawText, int originalLength, String message) {}
+
+  /** A file whose last attempt failed, and when the next poll may try it again. */
+  public record FailedFile(
+      String pipeline, String path, int attempts, String error, Instant lastTried,
+      Instant retryAfter) {}
+
+  /** Rows and files committed in one hour (UTC) by one pipeline. */
+  public record Hour(String pipeline, Instant hour, long files, long rows) {}
+
+  /** Everything the Ingestion page shows. */
+  public record Report(
+      Instant readAt,
+      List<Pipeline> pipelines,
+      List<RejectReason> rejects,
+      List<FailedFile> failedFiles,
+      List<Hour> hours) {}
+
+  /** The per-pipeline numbers only: what {@code /metrics} needs, in one query. */
+  public static List<Pipeline> pipelines(Connection c) throws SQLException {
+    List<Pipeline> out = new ArrayList<>();
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT p.pipeline,"
+                    + " count(f.file_id) FILTER (WHERE f.status = 'done'),"
+                    + " count(f.file_id) FILTER (WHERE f.status = 'failed'),"
+                    + " count(f.file_id) FILTER (WHERE f.status = 'running'),"
+                    + " coalesce(sum(f.rows_loaded) FILTER (WHERE f.status = 'done'), 0),"
+                    + " coalesce(sum(f.updates) FILTER (WHERE f.status = 'done'), 0),"
+                    + " coalesce(sum(f.duplicates) FILTER (WHERE f.status = 'done'), 0),"
+                    + " coalesce(sum(f.rejected) FILTER (WHERE f.status = 'done'), 0),"
+                    + " (SELECT count(*) FROM fieldflow.rejected_records r"
+                    + "  WHERE r.pipeline = p.pipeline),"
+                    + " last.finished_at, last.path, last.lag"
+                    + " FROM unnest(?::text[]) WITH ORDINALITY AS p (pipeline, position)"
+                    + " LEFT JOIN fieldflow.ingest_files f ON f.pipeline = p.pipeline"
+                    + " LEFT JOIN LATERAL ("
+                    // The lag of a file: from its arrival (last-modified time, else when the
+                    // ledger first saw it) to its rows committed, as manage.sh status.
+                    + "  SELECT d.finished_at, d.path, extract(epoch FROM d.finished_at"
+                    + "   - coalesce(d.last_modified, d.discovered_at))::float8 AS lag"
+                    + "  FROM fieldflow.ingest_files d"
+                    + "  WHERE d.pipeline = p.pipeline AND d.status = 'done'"
+                    + "  ORDER BY d.finished_at DESC NULLS LAST, d.file_id DESC LIMIT 1) last"
+                    + " ON true"
+                    + " GROUP BY p.pipeline, p.position, last.finished_at, last.path, last.lag"
+                    + " ORDER BY p.position")) {
+      ps.setArray(1, c.createArrayOf("text", PIPELINES.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          double lag = rs.getDouble(12);
+          boolean noLag = rs.wasNull();
+          out.add(
+              new Pipeline(
+                  rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                  rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9),
+                  instant(rs.getTimestamp(10)), rs.getString(11), noLag ? null : lag));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The whole report, read in one snapshot so that its numbers agree with each other. */
+  public static Report read(Connection c, Instant now) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      try (Statement s = c.createStatement()) {
+        s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        // Hours are cut in UTC, whatever the server's zone.
+        s.execute("SET LOCAL TIME ZONE 'UTC'");
+      }
+      Report report =
+          new Report(now, pipelines(c), rejects(c), failedFiles(c), hours(c));
+      c.commit();
+      return report;
+    } finally {
+      if (c.getAutoCommit() != autoCommit) {
+        c.rollback();
+        c.setAutoCommit(autoCommit);
+      }
+    }
+  }
+
+  private static List<RejectReason> rejects(Connection c) throws SQLException {
+    Map<List<String>, RejectReason> reasons = new LinkedHashMap<>();
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT pipeline, reason_code, count(*) FROM fieldflow.rejected_records"
+                    + " GROUP BY pipeline, reason_code"
+                    + " ORDER BY array_position(?::text[], pipeline), count(*) DESC, reason_code")) {
+      ps.setArray(1, c.createArrayOf("text", PIPELINES.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          reasons.put(
+              List.of(rs.getString(1), rs.getString(2)),
+              new RejectReason(rs.getString(1), rs.getString(2), rs.getLong(3), new ArrayList<>()));
+        }
+      }
+    }
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT pipeline, reason_code, file, line_number, left(raw_text, ?),"
+                    + " original_length, message FROM ("
+                    + "  SELECT r.*, row_number() OVER (PARTITION BY pipeline, reason_code"
+                    + "   ORDER BY reject_id DESC) AS recent FROM fieldflow.rejected_records r) s"
+                    + " WHERE recent <= ? ORDER BY pipeline, reason_code, recent")) {
+      ps.setInt(1, SAMPLE_CHARS);
+      ps.setInt(2, SAMPLES_PER_REASON);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          reasons
+              .get(List.of(rs.getString(1), rs.getString(2)))
+              .samples()
+              .add(
+                  new Sample(
+                      rs.getString(3), rs.getLong(4), rs.getString(5), rs.getInt(6),
+                      rs.getString(7)));
+        }
+      }
+    }
+    return reasons.values().stream()
+        .map(r -> new RejectReason(r.pipeline(), r.reason(), r.count(), List.copyOf(r.samples())))
+        .toList();
+  }
+
+  private static List<FailedFile> failedFiles(Connection c) throws SQLException {
+    List<FailedFile> out = new ArrayList<>();
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT pipeline, path, attempts, error, coalesce(finished_at, started_at),"
+                    + " retry_after FROM fieldflow.ingest_files WHERE status = 'failed'"
+                    + " ORDER BY array_position(?::text[], pipeline), retry_after NULLS FIRST,"
+                    + " path LIMIT ?")) {
+      ps.setArray(1, c.createArrayOf("text", PIPELINES.toArray()));
+      ps.setInt(2, FAILED_FILES);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new FailedFile(
+                  rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4),
+                  instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6))));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<Hour> hours(Connection c) throws SQLException {
+    List<Hour> out = new ArrayList<>();
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT pipeline, date_trunc('hour', finished_at) AS hour, count(*),"
+                    + " sum(rows_loaded + updates)"
+                    + " FROM fieldflow.ingest_files"
+                    + " WHERE status = 'done' AND finished_at > (SELECT max(finished_at)"
+                    + "  FROM fieldflow.ingest_files WHERE status = 'done')"
+                    + "  - make_interval(hours => ?)"
+                    + " GROUP BY pipeline, hour ORDER BY hour, array_position(?::text[], pipeline)")) {
+      ps.setInt(1, CHART_HOURS);
+      ps.setArray(2, c.createArrayOf("text", PIPELINES.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new Hour(
+                  rs.getString(1), instant(rs.getTimestamp(2)), rs.getLong(3), rs.getLong(4)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Instant instant(Timestamp t) {
+    return t == null ? null : t.toInstant();
+  }
+}

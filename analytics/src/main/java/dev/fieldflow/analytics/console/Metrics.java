@@ -1,0 +1,102 @@
+package dev.fieldflow.analytics.console;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * {@code GET /metrics}: the ledger's numbers in the Prometheus text exposition format (version
+ * 0.0.4), one sample per pipeline. A pipeline that has committed nothing yet has no lag,
+ * freshness or last-commit sample: an absent series, not a made-up zero. When the database
+ * cannot be read, only {@code fieldflow_console_database_up 0} is exported, so an alert can say
+ * so instead of a failed scrape.
+ */
+final class Metrics {
+  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private Metrics() {}
+
+  /** The exposition of {@code pipelines} as read at {@code now}. */
+  static String render(List<Ingestion.Pipeline> pipelines, Instant now) {
+    StringBuilder out = new StringBuilder();
+    up(out, true);
+    out.append("# HELP fieldflow_files Files of the ingestion ledger by status.\n")
+        .append("# TYPE fieldflow_files gauge\n");
+    for (Ingestion.Pipeline p : pipelines) {
+      sample(out, "fieldflow_files", p.pipeline(), "status=\"done\"", p.filesDone());
+      sample(out, "fieldflow_files", p.pipeline(), "status=\"failed\"", p.filesFailed());
+      sample(out, "fieldflow_files", p.pipeline(), "status=\"running\"", p.filesRunning());
+    }
+    family(out, pipelines, "fieldflow_backlog_files", "gauge",
+        "Files the ledger has seen and not finished (running or failed).",
+        Ingestion.Pipeline::backlog);
+    family(out, pipelines, "fieldflow_rows_loaded_total", "counter",
+        "Rows the finished files inserted.", Ingestion.Pipeline::rowsLoaded);
+    family(out, pipelines, "fieldflow_rows_updated_total", "counter",
+        "Rows the finished files replaced with a changed version.",
+        Ingestion.Pipeline::rowsUpdated);
+    family(out, pipelines, "fieldflow_rows_duplicate_total", "counter",
+        "Records of the finished files identical to a stored row.",
+        Ingestion.Pipeline::duplicates);
+    family(out, pipelines, "fieldflow_lines_rejected_total", "counter",
+        "Lines of the finished files that could not be loaded (kept in the quarantine).",
+        Ingestion.Pipeline::rejected);
+    family(out, pipelines, "fieldflow_ingest_lag_seconds", "gauge",
+        "From the last committed file's arrival (last-modified time) to its rows committed.",
+        Ingestion.Pipeline::lastFileLagSeconds);
+    family(out, pipelines, "fieldflow_freshness_seconds", "gauge",
+        "Seconds since the pipeline last committed a file.", p -> p.freshnessSeconds(now));
+    family(out, pipelines, "fieldflow_last_commit_timestamp_seconds", "gauge",
+        "When the pipeline last committed a file (Unix time).",
+        p -> p.lastCommit() == null ? null : p.lastCommit().toEpochMilli() / 1000.0);
+    return out.toString();
+  }
+
+  /** The exposition when the ledger could not be read. */
+  static String databaseDown() {
+    StringBuilder out = new StringBuilder();
+    up(out, false);
+    return out.toString();
+  }
+
+  private static void up(StringBuilder out, boolean up) {
+    out.append("# HELP fieldflow_console_database_up Whether the console could read the ledger.\n")
+        .append("# TYPE fieldflow_console_database_up gauge\n")
+        .append("fieldflow_console_database_up ").append(up ? 1 : 0).append('\n');
+  }
+
+  private static void family(
+      StringBuilder out, List<Ingestion.Pipeline> pipelines, String name, String type,
+      String help, Function<Ingestion.Pipeline, Number> value) {
+    out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+        .append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    for (Ingestion.Pipeline p : pipelines) {
+      Number v = value.apply(p);
+      if (v != null) {
+        sample(out, name, p.pipeline(), null, v);
+      }
+    }
+  }
+
+  private static void sample(
+      StringBuilder out, String name, String pipeline, String moreLabels, Number value) {
+    out.append(name).append("{pipeline=\"").append(pipeline).append('"');
+    if (moreLabels != null) {
+      out.append(',').append(moreLabels);
+    }
+    out.append("} ").append(format(value)).append('\n');
+  }
+
+  /** Integers as integers; other numbers with at most three decimals (milliseconds). */
+  static String format(Number value) {
+    if (value instanceof Long || value instanceof Integer) {
+      return value.toString();
+    }
+    double d = value.doubleValue();
+    if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+      return Long.toString((long) d);
+    }
+    return String.format(Locale.ROOT, "%.3f", d).replaceAll("0+$", "");
+  }
+}

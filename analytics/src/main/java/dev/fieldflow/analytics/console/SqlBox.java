@@ -1,0 +1,98 @@
+package dev.fieldflow.analytics.console;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The console's read-only SQL box: runs one analyst's query on the analyst's login, in a
+ * read-only transaction that is rolled back, under a statement timeout, and keeps at most a row
+ * limit of its rows. The analyst role's privileges are what keep the data safe (it may write
+ * nothing); the read-only transaction says so early. The driver runs a text of several
+ * statements too, so a query could {@code SET} the server's timeout away: the driver's own
+ * query timeout then cancels it a second later. The connection is the request's alone, so
+ * nothing a query sets outlives it.
+ */
+final class SqlBox {
+  /** The query's rows, as the page and the CSV show them. */
+  record Result(List<String> columns, List<List<Object>> rows, boolean truncated, int limit) {}
+
+  private final Duration timeout;
+
+  SqlBox(Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("SQL box timeout must be > 0, but was " + timeout);
+    }
+    this.timeout = timeout;
+  }
+
+  Duration timeout() {
+    return timeout;
+  }
+
+  /**
+   * Runs {@code sql} and keeps its first {@code limit} rows. Numbers and booleans stay what they
+   * are; every other value (dates, arrays, text) is PostgreSQL's text for it.
+   *
+   * @throws BadRequest for an empty query or one that returns no rows
+   * @throws SQLException from PostgreSQL: the analyst's mistake (syntax, permission, timeout)
+   */
+  Result run(Connection c, String sql, int limit) throws SQLException {
+    String query = sql == null ? "" : sql.strip();
+    while (query.endsWith(";")) {
+      query = query.substring(0, query.length() - 1).stripTrailing();
+    }
+    if (query.isEmpty()) {
+      throw new BadRequest("write a query in the SQL box, e.g. SELECT * FROM analytics.status");
+    }
+    c.setAutoCommit(false);
+    try {
+      try (Statement s = c.createStatement()) {
+        s.execute("SET TRANSACTION READ ONLY");
+        s.execute("SET LOCAL statement_timeout = " + timeout.toMillis());
+      }
+      try (PreparedStatement ps = c.prepareStatement(query)) {
+        ps.setMaxRows(limit + 1);
+        // The server's timeout ends the query; the driver's cancels one that set it away.
+        ps.setQueryTimeout((int) Math.ceil(timeout.toMillis() / 1000.0) + 1);
+        if (!ps.execute()) {
+          throw new BadRequest(
+              "the SQL box shows the rows of a query (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN);"
+                  + " this statement returns none");
+        }
+        try (ResultSet rs = ps.getResultSet()) {
+          ResultSetMetaData meta = rs.getMetaData();
+          List<String> columns = new ArrayList<>();
+          for (int i = 1; i <= meta.getColumnCount(); i++) {
+            columns.add(meta.getColumnLabel(i));
+          }
+          List<List<Object>> rows = new ArrayList<>();
+          boolean truncated = false;
+          while (rs.next()) {
+            if (rows.size() == limit) {
+              truncated = true;
+              break;
+            }
+            List<Object> row = new ArrayList<>(columns.size());
+            for (int i = 1; i <= columns.size(); i++) {
+              Object value = rs.getObject(i);
+              row.add(value == null || value instanceof Number || value instanceof Boolean
+                  ? value
+                  : rs.getString(i));
+            }
+            rows.add(row);
+          }
+          return new Result(columns, rows, truncated, limit);
+        }
+      }
+    } finally {
+      c.rollback();
+    }
+  }
+}

@@ -1,0 +1,312 @@
+package dev.fieldflow.analytics.console;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The console's HTTP endpoints against a real PostgreSQL and a real server on 127.0.0.1: the
+ * JSON, CSV and Prometheus text exactly as they follow from the rows inserted here, and the
+ * refusals an analyst sees.
+ */
+class ConsoleHttpTest {
+  @RegisterExtension static final EmbeddedPostgresExtension db = new EmbeddedPostgresExtension();
+
+  /** The console's "now": 2026-01-01T12:00:00Z. */
+  static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static Console console;
+
+  @BeforeAll
+  static void aLedgerAQuarantineAndASmallNetwork() throws IOException {
+    ConsoleFixture.insert(db);
+    console = Console.start(db.analyst(), db.writer(), 0, Duration.ofSeconds(1),
+        Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
+  @AfterAll
+  static void stopConsole() {
+    if (console != null) {
+      console.close();
+    }
+  }
+
+  @Test
+  void metricsAreThePrometheusTextOfTheLedger() throws Exception {
+    HttpResponse<String> response = get("/metrics");
+    assertThat(response.statusCode(), is(200));
+    assertThat(response.headers().firstValue("Content-Type").orElseThrow(),
+        is("text/plain; version=0.0.4; charset=utf-8"));
+    assertThat(response.body(), is(ConsoleFixture.METRICS));
+  }
+
+  @Test
+  void metricsSayTheDatabaseIsDownInsteadOfFailingTheScrape() throws Exception {
+    DatabaseConfig nowhere = DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/fieldflow",
+        "fieldflow_writer", "placeholder-password");
+    try (Console down = Console.start(nowhere, nowhere, 0, Duration.ofSeconds(1),
+        Clock.fixed(NOW, ZoneOffset.UTC))) {
+      HttpResponse<String> response =
+          HTTP.send(HttpRequest.newBuilder(down.url().resolve("/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode(), is(200));
+      assertThat(response.body(),
+          is("# HELP fieldflow_console_database_up Whether the console could read the ledger.\n"
+              + "# TYPE fieldflow_console_database_up gauge\n"
+              + "fieldflow_console_database_up 0\n"));
+    }
+  }
+
+  @Test
+  void ingestionGivesEachPipelinesNumbersLagAndFreshness() throws Exception {
+    JsonNode report = json(get("/api/ingestion"));
+    assertThat(report.get("readAt").asText(), is("2026-01-01T12:00:00Z"));
+    assertThat(report.get("operator").asText(), is("fieldflow_writer"));
+    assertThat(report.get("pipelines").toString(), is(
+        "[{\"pipeline\":\"visit\",\"filesDone\":2,\"filesFailed\":1,\"filesRunning\":1,"
+            + "\"rowsLoaded\":11,\"rowsUpdated\":1,\"duplicates\":1,\"rejected\":2,"
+            + "\"quarantined\":2,\"lastCommit\":\"2026-01-01T11:10:02.500Z\","
+            + "\"lastFile\":\"visits/b.jsonl\",\"lastFileLagSeconds\":2.5,\"backlog\":2,"
+            + "\"freshnessSeconds\":2997.5},"
+            + "{\"pipeline\":\"network\",\"filesDone\":1,\"filesFailed\":0,\"filesRunning\":0,"
+            + "\"rowsLoaded\":3,\"rowsUpdated\":0,\"duplicates\":0,\"rejected\":0,"
+            + "\"quarantined\":0,\"lastCommit\":\"2026-01-01T09:00:00Z\","
+            + "\"lastFile\":\"network/edges.txt\",\"lastFileLagSeconds\":60.0,\"backlog\":0,"
+            + "\"freshnessSeconds\":10800.0}]"));
+  }
+
+  @Test
+  void ingestionGivesRejectsByReasonWithSampleLines() throws Exception {
+    assertThat(json(get("/api/ingestion")).get("rejects").toString(), is(
+        "[{\"pipeline\":\"visit\",\"reason\":\"bad_date\",\"count\":1,\"samples\":["
+            + "{\"file\":\"visits/a.jsonl\",\"line\":4,"
+            + "\"rawText\":\"{\\\"visit_date\\\":\\\"2020-13-45\\\"}\",\"originalLength\":27,"
+            + "\"message\":\"visit_date '2020-13-45' is not a calendar date\"}]},"
+            + "{\"pipeline\":\"visit\",\"reason\":\"bad_json\",\"count\":1,\"samples\":["
+            + "{\"file\":\"visits/a.jsonl\",\"line\":7,\"rawText\":\"not json\","
+            + "\"originalLength\":8,\"message\":\"not a JSON object\"}]}]"));
+  }
+
+  @Test
+  void ingestionGivesFailedFilesWithTheirErrorAndNextRetry() throws Exception {
+    assertThat(json(get("/api/ingestion")).get("failedFiles").toString(), is(
+        "[{\"pipeline\":\"visit\",\"path\":\"visits/c.jsonl.gz\",\"attempts\":3,"
+            + "\"error\":\"visits/c.jsonl.gz: unexpected end of gzip stream\","
+            + "\"lastTried\":\"2026-01-01T11:30:00Z\",\"retryAfter\":\"2026-01-01T12:30:00Z\"}]"));
+  }
+
+  @Test
+  void ingestionGivesRowsAndFilesCommittedPerHour() throws Exception {
+    assertThat(json(get("/api/ingestion")).get("hours").toString(), is(
+        "[{\"pipeline\":\"network\",\"hour\":\"2026-01-01T09:00:00Z\",\"files\":1,\"rows\":3},"
+            + "{\"pipeline\":\"visit\",\"hour\":\"2026-01-01T10:00:00Z\",\"files\":1,\"rows\":7},"
+            + "{\"pipeline\":\"visit\",\"hour\":\"2026-01-01T11:00:00Z\",\"files\":1,\"rows\":5}]"));
+  }
+
+  @Test
+  void aQuestionAnswersOnePageWithItsSql() throws Exception {
+    JsonNode answer = json(get("/api/questions/q3?H=3&page=2&pageSize=2"));
+    assertThat(answer.get("columns").toString(), is("[\"node_id\",\"hops\"]"));
+    assertThat(answer.get("rows").toString(), is("[[3,3]]"));
+    assertThat(answer.get("total").asInt(), is(3));
+    assertThat(answer.get("page").asInt(), is(2));
+    assertThat(answer.get("arguments").toString(), is("{\"max_hops\":3}"));
+    assertThat(answer.get("statement").asText(),
+        is("SELECT * FROM analytics.q3(max_hops => 3) AS answer ORDER BY 1, 2"));
+    assertThat(answer.get("definition").asText(), startsWith("CREATE OR REPLACE FUNCTION analytics.q3("));
+    assertThat(answer.get("series").toString(), is("[[1,1],[2,2],[3,3]]"));
+  }
+
+  @Test
+  void aQuestionWithADateShowsTheDateInItsSql() throws Exception {
+    JsonNode answer = json(get("/api/questions/q5?from=2020-03-02&T=126"));
+    assertThat(answer.get("statement").asText(), is("SELECT * FROM analytics.q5("
+        + "date_from => DATE '2020-03-02', token => 126) AS answer ORDER BY 1"));
+    assertThat(answer.get("rows").toString(), is("[[1]]"));
+    assertThat(answer.get("chart").isNull(), is(true));
+  }
+
+  @Test
+  void aQuestionDownloadsAsCsv() throws Exception {
+    HttpResponse<String> response = get("/api/questions/q3.csv?N=94&max_hops=2");
+    assertThat(response.statusCode(), is(200));
+    assertThat(response.headers().firstValue("Content-Disposition").orElseThrow(),
+        is("attachment; filename=\"q3.csv\""));
+    assertThat(response.body(), is("node_id,hops\n1,1\n2,2\n"));
+  }
+
+  @Test
+  void aBadParameterIsRefusedWithAClearMessage() throws Exception {
+    HttpResponse<String> response = get("/api/questions/q3?H=two");
+    assertThat(response.statusCode(), is(400));
+    assertThat(response.body(),
+        is("{\"error\":\"--max_hops (H) must be an integer, got 'two'\"}"));
+  }
+
+  @Test
+  void anUnknownParameterIsRefusedNamingTheRightOnes() throws Exception {
+    HttpResponse<String> response = get("/api/questions/q3?Z=1");
+    assertThat(response.statusCode(), is(400));
+    assertThat(json(response).get("error").asText(),
+        is("q3 has no parameter 'Z'; its parameters: --origin (N), --max_hops (H)"));
+  }
+
+  @Test
+  void theSqlBoxKeepsTheRowLimitAndSaysItCut() throws Exception {
+    JsonNode result = json(post("/api/sql", "sql=" + encode("SELECT node_id, node_type"
+        + " FROM fieldflow.nodes ORDER BY node_id") + "&limit=2"));
+    assertThat(result.get("columns").toString(), is("[\"node_id\",\"node_type\"]"));
+    assertThat(result.get("rows").toString(), is("[[1,2],[2,null]]"));
+    assertThat(result.get("truncated").asBoolean(), is(true));
+    assertThat(result.get("role").asText(), is("fieldflow_analyst"));
+  }
+
+  @Test
+  void theSqlBoxDownloadsCsv() throws Exception {
+    HttpResponse<String> response = post("/api/sql.csv",
+        "sql=" + encode("SELECT task_id, note_tokens, 'a,b' AS text FROM fieldflow.visits"
+            + " ORDER BY visit_id"));
+    assertThat(response.statusCode(), is(200));
+    assertThat(response.body(),
+        is("task_id,note_tokens,text\n7,\"{126,1,2}\",\"a,b\"\n7,\"{1,2,126}\",\"a,b\"\n"));
+  }
+
+  @Test
+  void theSqlBoxCannotReadTheQuarantine() throws Exception {
+    HttpResponse<String> response =
+        post("/api/sql", "sql=" + encode("SELECT raw_text FROM fieldflow.rejected_records"));
+    assertThat(response.statusCode(), is(400));
+    assertThat(json(response).get("error").asText(),
+        containsString("permission denied for table rejected_records"));
+  }
+
+  @Test
+  void theSqlBoxCannotWrite() throws Exception {
+    HttpResponse<String> response =
+        post("/api/sql", "sql=" + encode("DELETE FROM fieldflow.visits RETURNING task_id"));
+    assertThat(response.statusCode(), is(400));
+    assertThat(json(response).get("error").asText(),
+        containsString("cannot execute DELETE in a read-only transaction"));
+    assertThat(db.count("SELECT count(*) FROM fieldflow.visits"), is(2L));
+  }
+
+  @Test
+  void theSqlBoxEndsAQueryAtItsTimeout() throws Exception {
+    HttpResponse<String> response = post("/api/sql", "sql=" + encode("SELECT pg_sleep(5)"));
+    assertThat(response.statusCode(), is(400));
+    assertThat(json(response).get("error").asText(),
+        containsString("canceling statement due to statement timeout"));
+  }
+
+  @Test
+  void aQueryThatSetsItsTimeoutAwayIsStillCancelled() throws Exception {
+    long started = System.nanoTime();
+    HttpResponse<String> response = post("/api/sql",
+        "sql=" + encode("SET statement_timeout = 0; SELECT pg_sleep(30)"));
+    assertThat(response.statusCode(), is(400));
+    assertThat(json(response).get("error").asText(),
+        containsString("canceling statement due to user request"));
+    assertThat(Duration.ofNanos(System.nanoTime() - started).toSeconds() < 10, is(true));
+  }
+
+  @Test
+  void thePageAndItsScriptsAreServedByTheConsole() throws Exception {
+    HttpResponse<String> page = get("/");
+    assertThat(page.statusCode(), is(200));
+    assertThat(page.body(), containsString("<script src=\"/assets/chart.umd.js\""));
+    assertThat(page.body(), not(containsString("http")));
+    HttpResponse<String> chart = get("/assets/chart.umd.js");
+    assertThat(chart.statusCode(), is(200));
+    assertThat(chart.body(), containsString("Chart.js v4."));
+    assertThat(get("/assets/app.js").statusCode(), is(200));
+  }
+
+  @Test
+  void aRequestAddressedToAnotherNameIsRefused() throws Exception {
+    // A raw request: Java's HTTP client will not send a Host of our choosing.
+    try (Socket socket = new Socket("127.0.0.1", console.url().getPort())) {
+      socket.getOutputStream().write(("GET /api/questions/q3 HTTP/1.1\r\nHost: evil.example\r\n"
+          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(response, startsWith("HTTP/1.1 403 "));
+      assertThat(response, containsString("{\"error\":\"the console answers requests addressed"
+          + " to 127.0.0.1 or localhost, not 'evil.example'\"}"));
+    }
+  }
+
+  @Test
+  void localhostAndAnyPortAreLoopbackNames() {
+    assertThat(Console.isLoopbackName("localhost:9000"), is(true));
+    assertThat(Console.isLoopbackName("127.0.0.1:8090"), is(true));
+    assertThat(Console.isLoopbackName("[::1]:8090"), is(true));
+    assertThat(Console.isLoopbackName("127.0.0.1.evil.example"), is(false));
+    assertThat(Console.isLoopbackName(null), is(false));
+  }
+
+  @Test
+  void aTakenPortIsRefusedNamingIt() {
+    int taken = console.url().getPort();
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> Console.start(db.analyst(), db.writer(), taken, Duration.ofSeconds(1),
+            Clock.fixed(NOW, ZoneOffset.UTC)));
+    assertThat(refused.getMessage(), startsWith("--port=" + taken + ": 127.0.0.1:" + taken
+        + " is in use by another program ("));
+    assertThat(refused.getMessage(), endsWith("); give another --port"));
+  }
+
+  @Test
+  void anUnknownPageIsA404WithAMessage() throws Exception {
+    HttpResponse<String> response = get("/nowhere");
+    assertThat(response.statusCode(), is(404));
+    assertThat(response.body(), is("{\"error\":\"no page /nowhere; the console is at /\"}"));
+  }
+
+  private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(console.url().resolve(path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> post(String path, String form)
+      throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(console.url().resolve(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws IOException {
+    return JSON.readTree(response.body());
+  }
+
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8);
+  }
+}
