@@ -18,13 +18,15 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * {@code ./manage.sh bench [--quick]}: runs every measurement of issue 6 on generated data in
+ * {@code ./manage.sh bench [--quick]}: runs every measurement of issues 6 and 10 on generated data in
  * the raw formats, each at least three times with baselines and fieldflow interleaved, and
  * writes {@code BENCHMARKS.md} and {@code benchmarks.png}.
  *
  * <pre>
  * java -cp bench/target/fieldflow-bench-*.jar:pipelines/target/fieldflow-bundled.jar \
  *     dev.fieldflow.bench.Bench [--quick] [--out=DIR] [--root=DIR]
+ *     dev.fieldflow.bench.Bench --throughput-only [--visits=N] [--trials=N]
+ *         [--runners=direct,flink-local-p1,flink-local,flink-cluster]
  * </pre>
  *
  * Full runs write to {@code docs/}, quick runs to {@code bench/target/report/} (so a quick
@@ -68,11 +70,19 @@ public final class Bench {
         trials = Integer.parseInt(arg.substring(9));
       } else if (arg.startsWith("--runners=")) {
         runners = arg.substring(10);
+        for (String name : runners.split(",")) {
+          if (!PipelineRunner.NAMES.contains(name)) {
+            System.err.println("bench: unknown runner '" + name + "' in --runners; use a comma-separated list of "
+                + String.join(", ", PipelineRunner.NAMES));
+            System.exit(2);
+          }
+        }
       } else if (arg.startsWith("--root=")) {
         root = Path.of(arg.substring(7)).toAbsolutePath();
       } else {
         System.err.println("bench: unknown option '" + arg + "'; use [--quick] [--out=DIR] [--root=DIR]"
-            + " [--throughput-only [--visits=N] [--trials=N] [--runners=direct,flink-local,flink-cluster]]");
+            + " [--throughput-only [--visits=N] [--trials=N] [--runners=" + String.join(",", PipelineRunner.NAMES)
+            + "]]");
         System.exit(2);
       }
     }
@@ -174,20 +184,16 @@ public final class Bench {
         }
       }
       this.jars = jars;
-      List<PipelineRunner> runners = new ArrayList<>(List.of(
-          PipelineRunner.direct(root, jars), PipelineRunner.flinkEmbedded(root, jars)));
-      if (runnerNames != null) {
-        List<String> wanted = List.of(runnerNames.split(","));
-        runners.removeIf(r -> !wanted.contains(r.name()));
-        if (wanted.contains("flink-cluster") && runners.stream().noneMatch(r -> r.name().equals("flink-cluster"))) {
-          runners.add(PipelineRunner.flinkCluster(root, jars));
-        }
-      } else if (plan.quick()) {
-        report.notMeasured.put("fieldflow FlinkRunner local cluster", "not part of --quick (a cluster start"
+      List<String> wanted = runnerNames != null ? List.of(runnerNames.split(","))
+          : plan.quick() ? PipelineRunner.NAMES.stream().filter(n -> !n.equals("flink-cluster")).toList()
+          : PipelineRunner.NAMES;
+      if (runnerNames == null && plan.quick()) {
+        report.notMeasured.put(PipelineRunner.FLINK_CLUSTER, "not part of --quick (a cluster start"
             + " and job submission per run); the full run measures it");
-      } else {
-        runners.add(PipelineRunner.flinkCluster(root, jars));
       }
+      // In NAMES' order, whatever the order of --runners.
+      List<PipelineRunner> runners = new ArrayList<>(PipelineRunner.NAMES.stream().filter(wanted::contains)
+          .map(n -> PipelineRunner.named(n, root, jars)).toList());
       List<PipelineRunner> usable = new ArrayList<>();
       for (PipelineRunner runner : runners) {
         report.runners.add(runner);
@@ -209,8 +215,7 @@ public final class Bench {
             ? r.withBeamOption("--flinkMaster=127.0.0.1:" + flinkRestPort) : r);
       }
       try {
-        List<String> methods = new ArrayList<>(List.of(
-            IngestThroughput.COPY, IngestThroughput.COPY_INDEXED, IngestThroughput.JDBC));
+        List<String> methods = new ArrayList<>(IngestThroughput.BASELINES);
         usable.forEach(r -> methods.add(r.label()));
         for (int trial = 1; trial <= plan.trials(); trial++) {
           // Rotate the order so no method always runs first (cold) or last (after the others' garbage).
@@ -222,6 +227,8 @@ public final class Bench {
             IngestThroughput.Trial result = switch (method) {
               case IngestThroughput.COPY -> bench.copy(trial, method, "bench.visits_copy");
               case IngestThroughput.COPY_INDEXED -> bench.copy(trial, method, "bench.visits_copy_indexed");
+              case IngestThroughput.COPY_NO_GIN -> bench.copy(trial, method, "bench.visits_copy_no_gin");
+              case IngestThroughput.COPY_NO_PARTIAL -> bench.copy(trial, method, "bench.visits_copy_no_partial");
               case IngestThroughput.JDBC -> bench.jdbc(trial);
               default -> {
                 PipelineRunner runner = usable.stream().filter(r -> r.label().equals(method)).findFirst().orElseThrow();
@@ -233,8 +240,9 @@ public final class Bench {
               methods.remove(method);
             } else {
               report.trials.add(result);
-              say(String.format("throughput trial %d/%d %-36s %,10.0f rows/s (%.1f s)", trial, plan.trials(),
-                  method, result.rowsPerSecond(), result.seconds()));
+              say(String.format("throughput trial %d/%d %-50s %,10.0f rows/s (%.1f s)%s", trial, plan.trials(),
+                  method, result.rowsPerSecond(), result.seconds(), result.profile().present()
+                      ? "; " + result.profile().describe() : ""));
             }
           }
         }
@@ -255,17 +263,53 @@ public final class Bench {
 
     private IngestThroughput.Trial runFieldflow(IngestThroughput bench, int trial, PipelineRunner runner) {
       Map<String, Supplier<OptionalLong>> extra = new LinkedHashMap<>();
-      if (runner.name().equals("flink-cluster")) {
+      boolean cluster = runner.name().equals("flink-cluster");
+      if (cluster) {
         String conf = flinkHome().resolve("flink/conf").toString();
         extra.put("Flink JobManager", () -> peakOf("StandaloneSessionClusterEntrypoint", conf));
         extra.put("Flink TaskManager", () -> peakOf("TaskManagerRunner", conf));
       }
       try {
-        return bench.fieldflow(trial, runner, extra);
+        // On the cluster the files load in the TaskManagers: their logs, not the client's, hold the profiles.
+        Map<Path, Long> before = cluster ? taskManagerLogSizes() : Map.of();
+        IngestThroughput.Trial result = bench.fieldflow(trial, runner, extra);
+        if (cluster) {
+          Path tmLog = work.resolve("logs/throughput-" + runner.name() + "-" + trial + "-taskmanagers.log");
+          appendedSince(before, tmLog);
+          result = result.withProfile(FileProfiles.ofLogs(List.of(tmLog)));
+        }
+        return result;
       } catch (Exception e) {
         report.notMeasured.put(runner.label() + " (trial " + trial + ")", e.getMessage());
         say(runner.label() + " trial " + trial + " failed: " + e.getMessage());
         return null;
+      }
+    }
+
+    private Map<Path, Long> taskManagerLogSizes() throws IOException {
+      Map<Path, Long> sizes = new LinkedHashMap<>();
+      Path logs = flinkHome().resolve("flink/log");
+      if (Files.isDirectory(logs)) {
+        try (Stream<Path> files = Files.list(logs)) {
+          for (Path log : (Iterable<Path>) files.filter(p -> p.getFileName().toString().matches("taskmanager-\\d+\\.log"))
+              .sorted()::iterator) {
+            sizes.put(log, Files.size(log));
+          }
+        }
+      }
+      return sizes;
+    }
+
+    /** Copies what the TaskManagers logged since {@code before} into {@code copy}. */
+    private void appendedSince(Map<Path, Long> before, Path copy) throws IOException {
+      Files.createDirectories(copy.getParent());
+      try (java.io.OutputStream out = Files.newOutputStream(copy)) {
+        for (Path log : taskManagerLogSizes().keySet()) {
+          try (java.io.InputStream in = Files.newInputStream(log)) {
+            in.skipNBytes(Math.min(before.getOrDefault(log, 0L), Files.size(log)));
+            in.transferTo(out);
+          }
+        }
       }
     }
 
@@ -278,21 +322,24 @@ public final class Bench {
 
     private boolean startCluster() throws IOException, InterruptedException {
       if (!Files.readString(root.resolve("manage.sh")).contains("mode_cluster")) {
-        report.notMeasured.put("fieldflow FlinkRunner local cluster", "manage.sh has no cluster mode yet");
+        report.notMeasured.put(PipelineRunner.FLINK_CLUSTER, "manage.sh has no cluster mode yet");
         return false;
       }
       flinkRestPort = freePort();
       flinkRpcPort = freePort();
-      if (!manage("cluster", "start")) {
-        report.notMeasured.put("fieldflow FlinkRunner local cluster",
-            "./manage.sh cluster start failed; see bench/target/run/logs/manage-cluster-start.log");
+      // Two TaskManagers (2 slots each): the job's parallelism 2 may run on both.
+      if (!manage("cluster", "start", "--taskmanagers=" + CLUSTER_TASKMANAGERS)) {
+        report.notMeasured.put(PipelineRunner.FLINK_CLUSTER, "./manage.sh cluster start --taskmanagers="
+            + CLUSTER_TASKMANAGERS + " failed; see bench/target/run/logs/manage-cluster-start.log");
         return false;
       }
       return true;
     }
 
     private boolean manage(String... arguments) throws IOException, InterruptedException {
-      Path log = work.resolve("logs/manage-" + String.join("-", arguments) + ".log");
+      // Named by the action (manage-cluster-start.log), not its options.
+      Path log = work.resolve("logs/manage-" + String.join("-", List.of(arguments).subList(0, Math.min(2,
+          arguments.length))) + ".log");
       Files.createDirectories(log.getParent());
       List<String> command = new ArrayList<>(List.of(root.resolve("manage.sh").toString()));
       command.addAll(List.of(arguments));
@@ -345,6 +392,9 @@ public final class Bench {
       report.reusedCommand = results.command();
     }
   }
+
+  /** TaskManagers of the bench's local cluster. */
+  static final int CLUSTER_TASKMANAGERS = 2;
 
   static int freePort() throws IOException {
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {

@@ -57,7 +57,7 @@ final class Chart {
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
     g.setColor(INK);
     g.drawString("Ingest throughput, rows/s (median, min–max whisker)", x, y);
-    int labelWidth = 250;
+    int labelWidth = 300;
     int plotX = x + labelWidth;
     int plotW = w - labelWidth - 20;
     double max = bars.stream().filter(b -> b.value().present()).mapToDouble(b -> b.value().max()).max().orElse(1);
@@ -78,7 +78,12 @@ final class Chart {
       Bar bar = bars.get(i);
       int by = top + i * rowH + 6;
       int bh = rowH - 16;
-      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+      // A long label (the index-cost baselines) gets a smaller font rather than running off the image.
+      int size = 13;
+      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, size));
+      while (size > 8 && g.getFontMetrics().stringWidth(bar.label()) > labelWidth - 14) {
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, --size));
+      }
       g.setColor(INK);
       FontMetrics fm = g.getFontMetrics();
       g.drawString(bar.label(), plotX - 10 - fm.stringWidth(bar.label()), by + bh / 2 + 5);

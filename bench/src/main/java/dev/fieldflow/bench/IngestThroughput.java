@@ -31,27 +31,56 @@ import org.postgresql.PGConnection;
 
 /**
  * Measurement 1: rows per second from raw visit files to committed rows, for fieldflow on each
- * runner and for two baselines on the same rows: PostgreSQL's {@code COPY} of the rows already
- * transformed (the physical limit) and a plain single-threaded JDBC batch-insert loader (what
- * the origin's sink did). Methods run interleaved within each trial, in a rotated order, so
- * that every ratio compares runs made seconds apart.
+ * runner and for baselines on the same rows: PostgreSQL's {@code COPY} of the rows already
+ * transformed (the physical limit) into a table with the primary key only, with every index of
+ * {@code fieldflow.visits}, and with every index but one class (the GIN on {@code note_tokens},
+ * the partial analyst indexes; found in the catalog), which shows what each class costs; and a
+ * plain single-threaded JDBC batch-insert loader (what the origin's sink did). Methods run
+ * interleaved within each trial, in a rotated order, so that every ratio compares runs made
+ * seconds apart. For fieldflow, the per-file load profiles of the child's log are summed
+ * ({@link FileProfiles}).
  */
 final class IngestThroughput {
   static final String COPY = "COPY (PK only)";
   static final String COPY_INDEXED = "COPY (all indexes of visits)";
+  static final String COPY_NO_GIN = "COPY (all indexes but the GIN on note_tokens)";
+  static final String COPY_NO_PARTIAL = "COPY (all indexes but the partial analyst ones)";
   static final String JDBC = "JDBC batch insert, 1 thread";
+
+  /** The baselines, in the order each trial starts from (rotated per trial). */
+  static final List<String> BASELINES = List.of(COPY, COPY_INDEXED, COPY_NO_GIN, COPY_NO_PARTIAL, JDBC);
 
   private static final String VISIT_COLUMNS =
       "task_id, visit_id, node_id, visit_date, node_age, engineer_skill_level, outcome, note_tokens,"
           + " source_file, source_line";
 
-  /** One timed run of one method. */
+  /**
+   * One timed run of one method; for fieldflow, its files' load profiles summed from its log
+   * ({@link FileProfiles.Sum#NONE} for a baseline).
+   */
   record Trial(int trial, String method, long rows, double seconds, double busySeconds,
-      Map<String, Long> peakBytes) {
+      Map<String, Long> peakBytes, FileProfiles.Sum profile) {
+    Trial(int trial, String method, long rows, double seconds, double busySeconds, Map<String, Long> peakBytes) {
+      this(trial, method, rows, seconds, busySeconds, peakBytes, FileProfiles.Sum.NONE);
+    }
+
     double rowsPerSecond() {
       return rows / seconds;
     }
+
+    Trial withProfile(FileProfiles.Sum newProfile) {
+      return new Trial(trial, method, rows, seconds, busySeconds, peakBytes, newProfile);
+    }
   }
+
+  /** An index of a table: its name, definition, and whether it is partial or a GIN on note_tokens. */
+  record Index(String name, String definition, boolean primary, boolean partial, boolean ginOnNoteTokens) {}
+
+  private static final String INDEXES_OF = "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisprimary,"
+      + " i.indpred IS NOT NULL, a.amname = 'gin' AND EXISTS (SELECT 1 FROM pg_attribute t"
+      + " WHERE t.attrelid = i.indrelid AND t.attnum = ANY (i.indkey) AND t.attname = 'note_tokens')"
+      + " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+      + " WHERE i.indrelid = ?::regclass ORDER BY c.relname";
 
   private final BenchDatabase db;
   private final Path work;
@@ -60,6 +89,7 @@ final class IngestThroughput {
   private Path visitsDir;
   private Path csv;
   private long expectedRows;
+  private final Map<String, List<Index>> indexes = new LinkedHashMap<>();
 
   IngestThroughput(BenchDatabase db, Path work, int visits, int linesPerFile) {
     this.db = db;
@@ -105,13 +135,57 @@ final class IngestThroughput {
       }
     }
     db.execute(
-        "DROP TABLE IF EXISTS bench.visits_copy, bench.visits_copy_indexed, bench.visits_jdbc",
+        "DROP TABLE IF EXISTS bench.visits_copy, bench.visits_copy_indexed, bench.visits_copy_no_gin,"
+            + " bench.visits_copy_no_partial, bench.visits_jdbc",
         // Same columns, types, defaults and checks as fieldflow.visits, with its primary key.
         "CREATE TABLE bench.visits_copy (LIKE fieldflow.visits INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
         "ALTER TABLE bench.visits_copy ADD PRIMARY KEY (task_id, visit_id)",
-        // ...and with every index fieldflow.visits has (two b-trees and a GIN on note_tokens).
+        // ...and with every index fieldflow.visits has (as its catalog says; listed in the report).
         "CREATE TABLE bench.visits_copy_indexed (LIKE fieldflow.visits INCLUDING ALL)",
+        // What an index class costs: all of them but that class, found in the catalog, not by name.
+        "CREATE TABLE bench.visits_copy_no_gin (LIKE fieldflow.visits INCLUDING ALL)",
+        "CREATE TABLE bench.visits_copy_no_partial (LIKE fieldflow.visits INCLUDING ALL)",
         "CREATE TABLE bench.visits_jdbc (LIKE bench.visits_copy INCLUDING ALL)");
+    dropIndexes("bench.visits_copy_no_gin", Index::ginOnNoteTokens);
+    dropIndexes("bench.visits_copy_no_partial", Index::partial);
+    indexes.put("fieldflow.visits", indexesOf("fieldflow.visits"));
+    indexes.put(COPY, indexesOf("bench.visits_copy"));
+    indexes.put(COPY_INDEXED, indexesOf("bench.visits_copy_indexed"));
+    indexes.put(COPY_NO_GIN, indexesOf("bench.visits_copy_no_gin"));
+    indexes.put(COPY_NO_PARTIAL, indexesOf("bench.visits_copy_no_partial"));
+    indexes.put(JDBC, indexesOf("bench.visits_jdbc"));
+  }
+
+  /** The indexes of fieldflow.visits ("fieldflow.visits") and of each baseline's table (by method). */
+  Map<String, List<Index>> indexes() {
+    return indexes;
+  }
+
+  private void dropIndexes(String table, java.util.function.Predicate<Index> which) {
+    for (Index index : indexesOf(table)) {
+      if (which.test(index) && !index.primary()) {
+        db.execute("DROP INDEX bench." + quoteIdentifier(index.name()));
+      }
+    }
+  }
+
+  private static String quoteIdentifier(String name) {
+    return "\"" + name.replace("\"", "\"\"") + "\"";
+  }
+
+  private List<Index> indexesOf(String table) {
+    try (Connection c = db.adminConnection(); PreparedStatement q = c.prepareStatement(INDEXES_OF)) {
+      q.setString(1, table);
+      List<Index> found = new ArrayList<>();
+      try (java.sql.ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          found.add(new Index(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5)));
+        }
+      }
+      return List.copyOf(found);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot list the indexes of " + table + ": " + e.getMessage(), e);
+    }
   }
 
   Path visitsDir() {
@@ -260,7 +334,8 @@ final class IngestThroughput {
       if (done != db.count("SELECT count(*) FROM fieldflow.ingest_files")) {
         throw new IllegalStateException(runner.label() + ": not every file is done; see " + log);
       }
-      return new Trial(trial, runner.label(), rows, took.toNanos() / 1e9, busy, sampler.peaks());
+      return new Trial(trial, runner.label(), rows, took.toNanos() / 1e9, busy, sampler.peaks(),
+          FileProfiles.ofLogs(List.of(log)));
     }
   }
 

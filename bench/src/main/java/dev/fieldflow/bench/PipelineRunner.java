@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * How one runner runs the visit pipeline: the runnable jar, the JVM options (the heap settings
@@ -22,18 +23,44 @@ record PipelineRunner(
   static final List<String> PIPELINE_JAVA_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC");
 
   static final String DIRECT = "fieldflow DirectRunner";
+  static final String FLINK_EMBEDDED_P1 = "fieldflow FlinkRunner embedded, parallelism 1";
+  static final String FLINK_EMBEDDED = "fieldflow FlinkRunner embedded, parallelism 2";
+  static final String FLINK_CLUSTER = "fieldflow FlinkRunner local cluster";
+
+  /** The names {@code --runners=} accepts, in the order the bench runs them. */
+  static final List<String> NAMES = List.of("direct", "flink-local-p1", "flink-local", "flink-cluster");
+
+  /** The runner of one of {@link #NAMES}. */
+  static PipelineRunner named(String name, Path root, Path jars) {
+    return switch (name) {
+      case "direct" -> direct(root, jars);
+      case "flink-local-p1" -> flinkEmbeddedParallelism1(root, jars);
+      case "flink-local" -> flinkEmbedded(root, jars);
+      case "flink-cluster" -> flinkCluster(root, jars);
+      default -> throw new IllegalArgumentException("no runner '" + name + "'; use one of " + String.join(", ", NAMES));
+    };
+  }
 
   /** The runners, running the jars copied into {@code jars} from {@code pipelines/target}. */
   static PipelineRunner direct(Path root, Path jars) {
     return of(root, "direct", DIRECT, jars.resolve("fieldflow-bundled.jar"));
   }
 
+  /** The flink-local profile as it is: parallelism 2. */
   static PipelineRunner flinkEmbedded(Path root, Path jars) {
-    return of(root, "flink-local", "fieldflow FlinkRunner embedded", jars.resolve("fieldflow-flink-bundled.jar"));
+    return of(root, "flink-local", FLINK_EMBEDDED, jars.resolve("fieldflow-flink-bundled.jar"))
+        .withBeamOption("--parallelism=2");
   }
 
+  /** The flink-local profile at parallelism 1: the base of the scaling from 1 to 2. */
+  static PipelineRunner flinkEmbeddedParallelism1(Path root, Path jars) {
+    return of(root, "flink-local", FLINK_EMBEDDED_P1, jars.resolve("fieldflow-flink-bundled.jar"))
+        .withBeamOption("--parallelism=1").renamed("flink-local-p1", FLINK_EMBEDDED_P1);
+  }
+
+  /** The flink-cluster profile (parallelism 2), on the bench's own cluster of 2 TaskManagers. */
   static PipelineRunner flinkCluster(Path root, Path jars) {
-    return of(root, "flink-cluster", "fieldflow FlinkRunner local cluster", jars.resolve("fieldflow-flink-bundled.jar"));
+    return of(root, "flink-cluster", FLINK_CLUSTER, jars.resolve("fieldflow-flink-bundled.jar"));
   }
 
   private static PipelineRunner of(Path root, String name, String label, Path jar) {
@@ -86,6 +113,30 @@ record PipelineRunner(
     List<String> beam = new ArrayList<>(beamOptions.stream().filter(o -> !o.startsWith(name)).toList());
     beam.add(option);
     return new PipelineRunner(this.name, label, jar, javaOptions, List.copyOf(beam), unavailable);
+  }
+
+  /** This runner under another name and label (its profile and options unchanged). */
+  PipelineRunner renamed(String newName, String newLabel) {
+    return new PipelineRunner(newName, newLabel, jar, javaOptions, beamOptions, unavailable);
+  }
+
+  /**
+   * How many files it loads at once: {@code --parallelism} (Flink) or {@code --targetParallelism}
+   * (DirectRunner) of its options; empty when its options do not say.
+   */
+  OptionalInt parallelism() {
+    for (String option : beamOptions) {
+      for (String prefix : List.of("--parallelism=", "--targetParallelism=")) {
+        if (option.startsWith(prefix)) {
+          try {
+            return OptionalInt.of(Integer.parseInt(option.substring(prefix.length()).strip()));
+          } catch (NumberFormatException e) {
+            return OptionalInt.empty();
+          }
+        }
+      }
+    }
+    return OptionalInt.empty();
   }
 
   /** The child's command line: {@code java OPTIONS -jar JAR visit ARGS PROFILE}. */

@@ -1,0 +1,107 @@
+package dev.fieldflow.bench;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportTest {
+  @BeforeAll
+  static void headless() {
+    System.setProperty("java.awt.headless", "true");
+  }
+
+  private static PipelineRunner runner(String name, String label, String parallelism) {
+    return new PipelineRunner(name, label, Path.of("x.jar"), List.of(), List.of(parallelism), Optional.empty());
+  }
+
+  private static IngestThroughput.Trial trial(int trial, String method, double rowsPerSecond) {
+    return new IngestThroughput.Trial(trial, method, 1000, 1000 / rowsPerSecond, 1000 / rowsPerSecond, Map.of());
+  }
+
+  /** Two trials of every method but the cluster, which failed to start. */
+  private static Report report(Path root) {
+    Report report = new Report(Bench.Plan.of(true), root);
+    report.machine = new Machine(2, "test CPU", 4L << 30, "Java 17", "Linux", "0.1");
+    report.started = Instant.parse("2026-11-29T06:00:00Z");
+    report.finished = Instant.parse("2026-11-29T06:10:00Z");
+    report.loadBefore = "1.0";
+    report.loadAfter = "1.5";
+    report.throughput = new IngestThroughput(null, root, 1000, 100);
+    report.throughput.indexes().put("fieldflow.visits", List.of(
+        new IngestThroughput.Index("visits_pkey", "CREATE UNIQUE INDEX ...", true, false, false),
+        new IngestThroughput.Index("visits_note_tokens_idx", "CREATE INDEX ... USING gin", false, false, true),
+        new IngestThroughput.Index("visits_failed_task_visit_idx", "CREATE INDEX ... WHERE", false, true, false)));
+    report.runners.add(runner("direct", PipelineRunner.DIRECT, "--targetParallelism=2"));
+    report.runners.add(runner("flink-local-p1", PipelineRunner.FLINK_EMBEDDED_P1, "--parallelism=1"));
+    report.runners.add(runner("flink-local", PipelineRunner.FLINK_EMBEDDED, "--parallelism=2"));
+    report.runners.add(runner("flink-cluster", PipelineRunner.FLINK_CLUSTER, "--parallelism=2"));
+    report.notMeasured.put(PipelineRunner.FLINK_CLUSTER, "./manage.sh cluster start --taskmanagers=2 failed");
+    FileProfiles.Sum profile = new FileProfiles.Sum(10, 40_000, List.of(20_000L, 1_000L, 4_000L, 14_000L, 1_000L));
+    for (int t = 1; t <= 2; t++) {
+      report.trials.add(trial(t, IngestThroughput.COPY, 100_000));
+      report.trials.add(trial(t, IngestThroughput.COPY_INDEXED, 50_000));
+      report.trials.add(trial(t, IngestThroughput.COPY_NO_GIN, 80_000));
+      report.trials.add(trial(t, IngestThroughput.COPY_NO_PARTIAL, 62_500));
+      report.trials.add(trial(t, IngestThroughput.JDBC, 20_000));
+      report.trials.add(trial(t, PipelineRunner.DIRECT, 45_000).withProfile(profile));
+      report.trials.add(trial(t, PipelineRunner.FLINK_EMBEDDED_P1, 30_000).withProfile(profile));
+      report.trials.add(trial(t, PipelineRunner.FLINK_EMBEDDED, 48_000));
+    }
+    return report;
+  }
+
+  @Test
+  void ratiosArePairedPerTrial(@TempDir Path root) {
+    Report report = report(root);
+    assertThat(report.ratio(PipelineRunner.DIRECT, IngestThroughput.COPY_INDEXED).median(), closeTo(0.9, 1e-9));
+    assertThat(report.ratio(PipelineRunner.FLINK_EMBEDDED, PipelineRunner.FLINK_EMBEDDED_P1).median(),
+        closeTo(1.6, 1e-9));
+    assertThat(report.ratio(PipelineRunner.FLINK_CLUSTER, IngestThroughput.COPY_INDEXED).present(), is(false));
+  }
+
+  @Test
+  void rendersTargetsProfileAndIndexCostsWithARunnerNotMeasured(@TempDir Path root) throws IOException {
+    Path out = root.resolve("out");
+    report(root).write(out);
+    String md = Files.readString(out.resolve("BENCHMARKS.md"), StandardCharsets.UTF_8);
+    assertThat(Files.size(out.resolve(Report.CHART)) > 0, is(true));
+
+    assertThat(md, containsString("| end to end ≥ 0.8 × COPY (all indexes of visits), fieldflow DirectRunner"
+        + " (never below 0.5 ×) | 0.90 (0.90–0.90) × COPY; at or above the 0.5 × floor | 0.89 (met) |"));
+    assertThat(md, containsString("| end to end ≥ 2.0 × JDBC batch insert, 1 thread, "
+        + PipelineRunner.FLINK_EMBEDDED + " | 2.40 (2.40–2.40) × JDBC | 0.83 (met) |"));
+    assertThat(md, containsString("fieldflow FlinkRunner local cluster (never below 0.5 ×) | not measured in this run"
+        + " (./manage.sh cluster start --taskmanagers=2 failed) | – |"));
+    assertThat(md, containsString("scaling from parallelism 1 to 2"));
+    assertThat(md, containsString("| 1.60 (1.60–1.60) × | reported (no threshold) |"));
+
+    assertThat(md, containsString("## 1b. Where the time goes"));
+    // 10 files, 40 s summed over parallelism 2 in a 0.022 s run: the estimate says it plainly.
+    assertThat(md, containsString("| " + PipelineRunner.DIRECT + " | 2 | 10 (10–10) | 0.0 (0.0–0.0) | 40.0 (40.0–40.0) | 20.0 (50 %)"
+        + " | 1.0 (3 %) | 4.0 (10 %) | 14.0 (35 %) | 1.0 (3 %) | -20.0 (-20.0–-20.0) |"));
+    assertThat(md, containsString("| " + PipelineRunner.FLINK_EMBEDDED + " | 2 | no profile lines in its logs |"));
+    assertThat(md, containsString("| " + PipelineRunner.FLINK_CLUSTER + " | 2 | not measured in this run |"));
+
+    assertThat(md, containsString("| COPY (all indexes but the GIN on note_tokens) | none | 80,000 (80,000–80,000) | 1.60 (1.60–1.60) × | 38 % |"));
+    assertThat(md, containsString("`visits_note_tokens_idx` (GIN on note_tokens)"));
+    assertThat(md, containsString("## 2. Latency: file dropped → rows committed\n\nNot measured in this run."));
+
+    for (String old : List.of("visit_staging", "unnest", "advisory", "stages every row")) {
+      assertThat(md, not(containsString(old)));
+    }
+  }
+}
