@@ -5,6 +5,7 @@ import dev.fieldflow.io.files.IngestibleFileNames;
 import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
 import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.io.visits.ClaimVisitFiles;
+import dev.fieldflow.io.visits.ContinuousInputLock;
 import dev.fieldflow.io.visits.IngestVisitFiles;
 import dev.fieldflow.io.visits.LoadSettings;
 import dev.fieldflow.io.visits.VisitFile;
@@ -29,6 +30,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
@@ -68,6 +70,9 @@ public final class VisitPipeline {
             + summary.failures().get(0) + "; ./manage.sh status lists them, a later run retries them");
       }
     } else {
+      // Held until the JVM ends: a second continuous pipeline on this input is refused.
+      @SuppressWarnings({"resource", "unused"})
+      ContinuousInputLock lock = ContinuousInputLock.take(db, partitions(options).describe());
       RestartOnDatabaseFailure runs = restarts(options, db);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         LOG.info("stopping the visit pipeline; files in flight are read again by the next run");
@@ -82,20 +87,24 @@ public final class VisitPipeline {
   }
 
   /**
-   * Ingests the files present now and returns what this run did, from the ledger. A wave that
-   * fails because PostgreSQL went away is started again once it is back.
+   * Ingests the files present now and returns what this run did, from the ledger. The input is
+   * listed once; on the DirectRunner the listing is cut into waves ({@link #waves}), each run as
+   * a pipeline of its own. A wave that fails because PostgreSQL went away is started again once
+   * it is back.
    */
   public static VisitLedger.RunSummary runOnce(VisitPipelineOptions options, DatabaseConfig db)
       throws IOException, SQLException, InterruptedException {
     options.setOnce(true);
     RestartOnDatabaseFailure restarts = restarts(options, db);
     List<UUID> runIds = new ArrayList<>();
-    List<List<String>> waves = waves(options);
+    List<List<MatchResult.Metadata>> waves = inWaves(options)
+        ? waves(list(options), options.getOnceWaveFiles(), (long) options.getOnceWaveMegabytes() << 20)
+        : List.of(List.of());
     for (int i = 0; i < waves.size(); i++) {
       if (waves.size() > 1) {
         LOG.info("wave {} of {}: {} file(s)", i + 1, waves.size(), waves.get(i).size());
       }
-      List<String> wave = waves.get(i);
+      List<MatchResult.Metadata> wave = waves.get(i);
       runIds.addAll(restarts.run(runId -> start(options, db, runId, wave)));
     }
     try (Connection c = db.dataSource().getConnection()) {
@@ -108,36 +117,48 @@ public final class VisitPipeline {
   }
 
   /**
-   * The files present now, in path order, cut into waves of at most --onceWaveFiles files and
-   * --onceWaveMegabytes bytes. A bounded pipeline on the DirectRunner, which has no
-   * back-pressure, can hold every line of its input at once (1,000,000 visits in 100 files ran
-   * out of a 512 MB heap before the first commit); one wave at a time bounds that. Other
-   * runners get one wave.
-   * An empty list stands for "match the pattern in the pipeline" (one wave).
+   * Whether a --once run is cut into waves: only on the DirectRunner, and only when asked for
+   * ({@code --onceWaveFiles} &gt; 0). Flink streams a bounded job with back-pressure, and each
+   * wave there would be a job. Files are loaded straight from the reader into PostgreSQL, so a
+   * pipeline holds no rows whatever the number of files; waves remain useful to commit a
+   * backfill in path order.
    */
-  public static List<List<String>> waves(VisitPipelineOptions options) throws IOException {
-    // Flink streams a bounded job with back-pressure, and each wave there would be a job.
-    boolean directRunner = options.getRunner().getSimpleName().equals("DirectRunner");
-    if (options.getOnceWaveFiles() <= 0 || !directRunner) {
-      return List.of(List.of());
-    }
+  static boolean inWaves(VisitPipelineOptions options) {
+    return options.getOnceWaveFiles() > 0
+        && options.getRunner().getSimpleName().equals("DirectRunner");
+  }
+
+  /** The files of the input now (directories left out), in path order: one listing. */
+  public static List<MatchResult.Metadata> list(VisitPipelineOptions options) throws IOException {
     String everything = partitions(options).everything();
     checkS3(options, everything);
     FileSystems.setDefaultPipelineOptions(options);
     List<MatchResult.Metadata> files = new ArrayList<>(listOrFail(everything));
     files.sort(Comparator.comparing(m -> m.resourceId().toString()));
-    long maxBytes = (long) options.getOnceWaveMegabytes() << 20;
-    List<List<String>> waves = new ArrayList<>();
-    List<String> wave = new ArrayList<>();
+    return files;
+  }
+
+  /**
+   * {@code listing} cut, in its order, into waves of at most {@code maxFiles} files and {@code
+   * maxBytes} bytes (a larger file is a wave of its own). A pure function: no listing, no I/O.
+   * An empty listing is one empty wave.
+   */
+  public static List<List<MatchResult.Metadata>> waves(
+      List<MatchResult.Metadata> listing, int maxFiles, long maxBytes) {
+    if (maxFiles < 1 || maxBytes < 1) {
+      throw new IllegalArgumentException("waves need maxFiles >= 1 and maxBytes >= 1, but were "
+          + maxFiles + " and " + maxBytes);
+    }
+    List<List<MatchResult.Metadata>> waves = new ArrayList<>();
+    List<MatchResult.Metadata> wave = new ArrayList<>();
     long bytes = 0;
-    for (MatchResult.Metadata file : files) {
-      if (!wave.isEmpty()
-          && (wave.size() >= options.getOnceWaveFiles() || bytes + file.sizeBytes() > maxBytes)) {
+    for (MatchResult.Metadata file : listing) {
+      if (!wave.isEmpty() && (wave.size() >= maxFiles || bytes + file.sizeBytes() > maxBytes)) {
         waves.add(wave);
         wave = new ArrayList<>();
         bytes = 0;
       }
-      wave.add(file.resourceId().toString());
+      wave.add(file);
       bytes += file.sizeBytes();
     }
     if (!wave.isEmpty() || waves.isEmpty()) {
@@ -156,23 +177,31 @@ public final class VisitPipeline {
     return start(options, db, runId, List.of());
   }
 
-  /** As {@link #start(VisitPipelineOptions, DatabaseConfig, UUID)}, with --once over {@code wave}. */
+  /**
+   * As {@link #start(VisitPipelineOptions, DatabaseConfig, UUID)}; with --once and a non-empty
+   * {@code wave}, the pipeline takes exactly the wave's files, as listed, instead of listing.
+   */
   static PipelineResult start(
-      VisitPipelineOptions options, DatabaseConfig db, UUID runId, List<String> wave)
+      VisitPipelineOptions options, DatabaseConfig db, UUID runId, List<MatchResult.Metadata> wave)
       throws IOException {
     VisitPartitions partitions = partitions(options);
-    options.setVisitsInput(partitions.everything());
     checkS3(options, partitions.everything());
     FileSystems.setDefaultPipelineOptions(options);
-    List<String> patterns = options.getOnce()
-        ? List.of(partitions.everything()) : partitions.patternsOn(LocalDate.now(ZoneOffset.UTC));
-    int listed = 0;
-    for (String pattern : patterns) {
-      listed += listOrFail(pattern).size();
+    String there;
+    if (wave.isEmpty()) {
+      List<String> patterns = options.getOnce()
+          ? List.of(partitions.everything()) : partitions.patternsOn(LocalDate.now(ZoneOffset.UTC));
+      int listed = 0;
+      for (String pattern : patterns) {
+        listed += listOrFail(pattern).size();
+      }
+      there = listed + " file(s) there now";
+    } else {
+      there = "a wave of " + wave.size() + " file(s)";
     }
     db.checkReachable(Duration.ofSeconds(options.getDbConnectTimeoutSeconds()));
-    LOG.info("ingesting visits from {} ({} file(s) there now, {}) into {} as run {}",
-        options.getOnce() ? partitions.everything() : partitions.describe(), listed,
+    LOG.info("ingesting visits from {} ({}, {}) into {} as run {}",
+        options.getOnce() ? partitions.everything() : partitions.describe(), there,
         options.getOnce() ? "once" : "watching with a poll every " + options.getPollIntervalSeconds()
             + " s, a new watch every " + options.getWatchGenerationMinutes() + " min",
         db.describe(), runId);
@@ -191,10 +220,10 @@ public final class VisitPipeline {
     build(pipeline, options, db, runId, List.of());
   }
 
-  /** With --once and a non-empty {@code wave}, only the wave's files are matched. */
+  /** With --once and a non-empty {@code wave}, exactly the wave's listed files are taken. */
   static void build(
       Pipeline pipeline, VisitPipelineOptions options, DatabaseConfig db, UUID runId,
-      List<String> wave) {
+      List<MatchResult.Metadata> wave) {
     Duration outageTolerance = Duration.ofSeconds(options.getDbOutageToleranceSeconds());
     Duration lease = Duration.ofSeconds(Math.max(1, options.getClaimLeaseSeconds()));
     VisitPartitions partitions = partitions(options);
@@ -205,9 +234,7 @@ public final class VisitPipeline {
       PCollection<MatchResult.Metadata> matched = wave.isEmpty()
           ? pipeline.apply("MatchFiles", FileIO.match().filepattern(partitions.everything())
               .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-          : pipeline.apply("ListWave", Create.of(wave))
-              .apply("MatchFiles", FileIO.matchAll()
-                  .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW));
+          : pipeline.apply("ListedWave", Create.of(wave).withCoder(MetadataCoderV2.of()));
       claimed = matched
           .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true, lease)
               .withFileNames(names));
@@ -225,7 +252,7 @@ public final class VisitPipeline {
           .apply("ReclaimFiles", new ReclaimVisitFiles(runId, db, outageTolerance, lease));
       claimed = PCollectionList.of(seen).and(retried).apply("AllClaimedFiles", Flatten.pCollections());
     }
-    claimed.apply("IngestVisitFiles", new IngestVisitFiles(db, loadSettings(options)));
+    claimed.apply("IngestVisitFiles", new IngestVisitFiles(db, runId, loadSettings(options)));
   }
 
   /** How files are loaded, from the options; a bad value is refused with its option's name. */

@@ -30,9 +30,10 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
   void setOnce(boolean value);
 
   @Description("With --once on the DirectRunner: most files one pipeline run reads; a backfill"
-      + " runs in waves of this many files in path order, so memory is bounded by a wave, not by"
-      + " the backlog. 0: one wave. Other runners (Flink streams with back-pressure) run one wave.")
-  @Default.Integer(10)
+      + " then runs in waves of this many files in path order, each committed before the next"
+      + " starts. 0 (the default): one wave; memory does not grow with the files, whose rows go"
+      + " from the reader straight to PostgreSQL. Other runners always run one wave.")
+  @Default.Integer(0)
   int getOnceWaveFiles();
 
   void setOnceWaveFiles(int value);

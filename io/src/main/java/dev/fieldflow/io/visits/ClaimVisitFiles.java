@@ -128,7 +128,7 @@ public final class ClaimVisitFiles
 
     @Setup
     public void setup() {
-      database = new RetryingDatabase(db, outageTolerance);
+      database = RetryingDatabase.forRun(db, outageTolerance, runId);
     }
 
     @StartBundle

@@ -4,6 +4,7 @@ import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileRejectedException;
 import dev.fieldflow.io.write.DatabaseErrors;
 import java.sql.SQLException;
+import java.util.UUID;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -45,10 +46,13 @@ import org.slf4j.LoggerFactory;
 public final class IngestVisitFiles
     extends PTransform<PCollection<VisitFile>, PCollection<VisitMerge.Summary>> {
   private final DatabaseConfig db;
+  private final UUID runId;
   private final LoadSettings settings;
 
-  public IngestVisitFiles(DatabaseConfig db, LoadSettings settings) {
+  /** @param runId the run the files were claimed by: its sessions keep it alive (V8) */
+  public IngestVisitFiles(DatabaseConfig db, UUID runId, LoadSettings settings) {
     this.db = db;
+    this.runId = runId;
     this.settings = settings;
   }
 
@@ -58,7 +62,7 @@ public final class IngestVisitFiles
         // A poll or a listing takes many files at once: spread them over the workers.
         .apply("SpreadFiles", Reshuffle.viaRandomKey())
         .apply("LoadVisitFiles",
-            ParDo.of(new LoadVisitFileFn(db, settings)));
+            ParDo.of(new LoadVisitFileFn(db, runId, settings)));
   }
 
   /**
@@ -71,6 +75,7 @@ public final class IngestVisitFiles
     private static final Logger LOG = LoggerFactory.getLogger(IngestVisitFiles.class);
 
     private final DatabaseConfig db;
+    private final UUID runId;
     private final LoadSettings settings;
     private final Counter filesLoaded = Metrics.counter(IngestVisitFiles.class, "files_loaded");
     private final Counter filesUnreadable = Metrics.counter(IngestVisitFiles.class, "files_unreadable");
@@ -83,14 +88,15 @@ public final class IngestVisitFiles
     private final Counter rejected = Metrics.counter(IngestVisitFiles.class, "rejected");
     private transient RetryingDatabase database;
 
-    LoadVisitFileFn(DatabaseConfig db, LoadSettings settings) {
+    LoadVisitFileFn(DatabaseConfig db, UUID runId, LoadSettings settings) {
       this.db = db;
+      this.runId = runId;
       this.settings = settings;
     }
 
     @Setup
     public void setup() {
-      database = new RetryingDatabase(db, settings.outageTolerance());
+      database = RetryingDatabase.forRun(db, settings.outageTolerance(), runId);
     }
 
     @ProcessElement

@@ -78,7 +78,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
 
     @Setup
     public void setup() {
-      database = new RetryingDatabase(db, outageTolerance);
+      database = RetryingDatabase.forRun(db, outageTolerance, runId);
     }
 
     @ProcessElement

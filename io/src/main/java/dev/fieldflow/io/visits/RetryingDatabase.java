@@ -3,8 +3,10 @@ package dev.fieldflow.io.visits;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.write.DatabaseErrors;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -41,12 +43,32 @@ public final class RetryingDatabase implements AutoCloseable {
   private final DataSource dataSource;
   private final Duration outageTolerance;
   private final Counter retries = Metrics.counter(RetryingDatabase.class, "db_retries");
+  private final UUID runId;
   private Connection connection;
 
   public RetryingDatabase(DatabaseConfig config, Duration outageTolerance) {
+    this(config, outageTolerance, null);
+  }
+
+  private RetryingDatabase(DatabaseConfig config, Duration outageTolerance, UUID runId) {
     this.config = config;
     this.dataSource = config.dataSource();
     this.outageTolerance = outageTolerance;
+    this.runId = runId;
+  }
+
+  /**
+   * A database whose every session holds pipeline run {@code runId}'s shared advisory lock for
+   * as long as it is connected: the run is alive while one of its sessions is ({@code
+   * fieldflow.run_is_alive}, V8), and its running files are not taken as orphans meanwhile.
+   */
+  public static RetryingDatabase forRun(DatabaseConfig config, Duration outageTolerance, UUID runId) {
+    return new RetryingDatabase(config, outageTolerance, runId);
+  }
+
+  /** The advisory lock key of run {@code runId}, as {@code fieldflow.run_lock_key} computes it. */
+  public static long runLockKey(UUID runId) {
+    return runId.getMostSignificantBits();
   }
 
   /**
@@ -108,6 +130,12 @@ public final class RetryingDatabase implements AutoCloseable {
   private Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
       connection = dataSource.getConnection();
+      if (runId != null) {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_advisory_lock_shared(?)")) {
+          ps.setLong(1, runLockKey(runId));
+          ps.execute();
+        }
+      }
       connection.setAutoCommit(false);
     }
     return connection;

@@ -71,7 +71,8 @@ public final class VisitLedger {
     return "((" + t + ".status = 'running' AND " + t + ".claim_id IS NOT DISTINCT FROM " + claim + ")"
         + " OR (" + t + ".status = 'failed' AND (? OR " + t + ".retry_after IS NULL"
         + "      OR " + t + ".retry_after <= now()))"
-        + " OR (" + t + ".status = 'running' AND " + t + ".run_id IS DISTINCT FROM " + run + ")"
+        + " OR (" + t + ".status = 'running' AND " + t + ".run_id IS DISTINCT FROM " + run
+        + "     AND NOT fieldflow.run_is_alive(" + t + ".run_id))"
         + " OR " + leaseExpired(t) + ")";
   }
 
@@ -173,7 +174,8 @@ public final class VisitLedger {
             "SELECT file_id, path, version FROM fieldflow.ingest_files"
                 + " WHERE pipeline = '" + PIPELINE + "' AND status <> 'done'"
                 + " AND ((status = 'failed' AND (retry_after IS NULL OR retry_after <= now()))"
-                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid)"
+                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid"
+                + "       AND NOT fieldflow.run_is_alive(run_id))"
                 + "   OR " + leaseExpired("ingest_files") + ")"
                 + " ORDER BY file_id LIMIT ?")) {
       ps.setString(1, runId.toString());
@@ -209,7 +211,8 @@ public final class VisitLedger {
             "UPDATE fieldflow.ingest_files SET status = 'failed', error = ?, finished_at = now(),"
                 + " retry_after = now() + interval '1 day'"
                 + " WHERE file_id = ANY (?) AND (status = 'failed'"
-                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid)"
+                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid"
+                + "       AND NOT fieldflow.run_is_alive(run_id))"
                 + "   OR " + leaseExpired("ingest_files") + ")")) {
       ps.setString(1, truncate(error, 4000));
       ps.setArray(2, c.createArrayOf("bigint", fileIds.toArray(new Long[0])));

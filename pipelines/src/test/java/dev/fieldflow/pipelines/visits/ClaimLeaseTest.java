@@ -47,7 +47,7 @@ class ClaimLeaseTest {
   @TempDir Path dir;
 
   /** The ledger's view of a local file: its path and version as the claim records them. */
-  private static VisitLedger.Listed listed(Path file) throws Exception {
+  static VisitLedger.Listed listed(Path file) throws Exception {
     MatchResult.Metadata m = FileSystems.matchSingleFileSpec(file.toString());
     return new VisitLedger.Listed(FileVersion.path(m), FileVersion.of(m), m.sizeBytes(),
         m.lastModifiedMillis());

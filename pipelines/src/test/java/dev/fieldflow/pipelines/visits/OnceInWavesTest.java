@@ -44,7 +44,8 @@ class OnceInWavesTest {
     VisitPipelineOptions options = VisitPipelineTest.options(dir.toString());
     options.setOnceWaveFiles(2);
 
-    List<List<String>> waves = VisitPipeline.waves(options);
+    List<List<String>> waves = VisitPipeline.waves(VisitPipeline.list(options), 2, Long.MAX_VALUE)
+        .stream().map(w -> w.stream().map(m -> m.resourceId().toString()).toList()).toList();
 
     assertThat(waves, equalTo(List.of(
         List.of(path("a.jsonl"), path("b.jsonl")),

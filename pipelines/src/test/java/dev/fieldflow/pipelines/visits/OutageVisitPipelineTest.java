@@ -37,7 +37,7 @@ class OutageVisitPipelineTest {
   static final String LOG = "outage-visit-pipeline";
   /** A file's merge into visits waiting for the table the test holds. */
   static final String BLOCKED_WRITE = "wait_event_type = 'Lock'"
-      + " AND query LIKE 'WITH s AS MATERIALIZED%INSERT INTO fieldflow.visits%'";
+      + " AND query LIKE '%INSERT INTO fieldflow.visits%'";
 
   @TempDir Path dir;
 
@@ -46,7 +46,7 @@ class OutageVisitPipelineTest {
     for (int f = 0; f < FILES; f++) {
       write(dir.resolve("in").resolve(String.format("visits-%03d.jsonl", f)), visits(f * 100_000L, LINES));
     }
-    Process pipeline;
+    Process pipeline = null;
     // Hold the visits table so that a file's load is in flight when PostgreSQL stops: the
     // outage then hits a load mid-transaction, not only the ledger steps.
     try (Connection lock = POSTGRES.admin().dataSource().getConnection()) {
@@ -55,6 +55,12 @@ class OutageVisitPipelineTest {
       pipeline = VisitProcess.launch(POSTGRES, dir, LOG);
       awaitBlockedBatchWrite(pipeline);
       POSTGRES.stop();
+    } catch (Throwable e) {
+      if (pipeline != null) {
+        pipeline.destroyForcibly(); // never leave a pipeline running against the next test
+        pipeline.waitFor(30, TimeUnit.SECONDS);
+      }
+      throw e;
     }
     try {
       Thread.sleep(20_000);
@@ -115,7 +121,7 @@ class OutageVisitPipelineTest {
     while (POSTGRES.count("SELECT count(*) FROM pg_stat_activity WHERE " + BLOCKED_WRITE) == 0) {
       assertThat("pipeline still running", ended.getAsBoolean(), is(false));
       if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("no batch write waited for the staging table within 120 s");
+        throw new AssertionError("no load waited for the visits table within 120 s");
       }
       Thread.sleep(50);
     }

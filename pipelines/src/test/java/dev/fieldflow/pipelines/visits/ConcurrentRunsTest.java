@@ -1,0 +1,136 @@
+package dev.fieldflow.pipelines.visits;
+
+import static dev.fieldflow.pipelines.visits.VisitLines.visits;
+import static dev.fieldflow.pipelines.visits.VisitLines.write;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.io.visits.RetryingDatabase;
+import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.pipelines.VisitPipeline;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs on the same database never steal each other's live files: a run is alive while one of
+ * its sessions holds its advisory lock; only a dead run's files are orphans. A second continuous
+ * pipeline on the same input is refused; advisory locks are the writer's alone.
+ */
+class ConcurrentRunsTest {
+  @RegisterExtension static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void emptyModel() {
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files,"
+        + " fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
+  }
+
+  @Test
+  void aBackfillLeavesTheQueuedFilesOfALiveRunAloneAndTakesThemOnceThatRunIsGone() throws Exception {
+    write(dir.resolve("queued.jsonl"), visits(1, 40));
+    write(dir.resolve("free.jsonl"), visits(1_000, 60));
+    UUID liveRun = UUID.randomUUID();
+    // A live run (one of its sessions connected) that has claimed queued.jsonl, not loaded it yet.
+    RetryingDatabase live = RetryingDatabase.forRun(POSTGRES.writer(), Duration.ofSeconds(5), liveRun);
+    VisitLedger.Claim claim = new VisitLedger.Claim(listed("queued.jsonl"), UUID.randomUUID());
+    live.inTransaction("claiming as the live run",
+        c -> VisitLedger.claim(c, liveRun, List.of(claim), false));
+    try {
+      VisitLedger.RunSummary backfill = once();
+
+      assertThat(backfill.describe(), backfill.filesDone(), is(1L));
+      assertThat(POSTGRES.rows("SELECT status, attempts, run_id::text FROM fieldflow.ingest_files"
+              + " WHERE path LIKE '%queued.jsonl'"),
+          equalTo(List.of(List.of("running", 1, liveRun.toString()))));
+    } finally {
+      live.close(); // the run dies: its session, and with it its lock, is gone
+    }
+
+    VisitLedger.RunSummary after = once();
+
+    assertThat(after.describe(), after.filesDone(), is(1L));
+    assertThat(POSTGRES.rows("SELECT status, attempts, rows_loaded FROM fieldflow.ingest_files"
+        + " WHERE path LIKE '%queued.jsonl'"), equalTo(List.of(List.of("done", 2, 40L))));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(100L));
+  }
+
+  @Test
+  void aSecondContinuousPipelineOnTheSameInputIsRefusedWithWhatToDo() throws Exception {
+    write(dir.resolve("in").resolve("a.jsonl"), visits(1, 10));
+    Process first = VisitProcess.launch(POSTGRES, dir, "concurrent-runs-first");
+    try {
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'done'") < 1) {
+        assertThat("first pipeline alive", first.isAlive(), is(true));
+        assertThat("first file done within 60 s", System.currentTimeMillis() < deadline, is(true));
+        Thread.sleep(100);
+      }
+      Process second = VisitProcess.launch(POSTGRES, dir, "concurrent-runs-second");
+      assertThat("the second pipeline ends by itself", second.waitFor(60, TimeUnit.SECONDS), is(true));
+      assertThat(second.exitValue(), is(1));
+      assertThat(VisitProcess.logText("concurrent-runs-second"),
+          containsString("another continuous visit pipeline is already ingesting"));
+      assertThat("the first one goes on", first.isAlive(), is(true));
+    } finally {
+      first.destroy();
+      first.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void theAnalystCannotTakeAnAdvisoryLock() throws Exception {
+    try (Connection c = POSTGRES.analyst().dataSource().getConnection()) {
+      SQLException refused = assertThrows(SQLException.class,
+          () -> c.createStatement().execute("SELECT pg_advisory_lock(1)"));
+      assertThat(refused.getSQLState(), is("42501"));
+      SQLException shared = assertThrows(SQLException.class,
+          () -> c.createStatement().execute("SELECT pg_try_advisory_lock_shared(1)"));
+      assertThat(shared.getSQLState(), is("42501"));
+    }
+  }
+
+  @Test
+  void anAnalystHoldingEveryLockItMayTakeDoesNotStopALoad() throws Exception {
+    write(dir.resolve("a.jsonl"), visits(1, 50));
+    try (Connection analyst = POSTGRES.analyst().dataSource().getConnection()) {
+      analyst.setAutoCommit(false);
+      // The strongest table lock SELECT allows, held in an open transaction through the load.
+      analyst.createStatement().execute("LOCK TABLE fieldflow.visits, fieldflow.tasks,"
+          + " fieldflow.nodes IN ACCESS SHARE MODE");
+      SQLException rowLock = assertThrows(SQLException.class,
+          () -> analyst.createStatement().execute("SELECT 1 FROM fieldflow.nodes FOR SHARE"));
+      assertThat(rowLock.getSQLState(), is("42501"));
+      analyst.rollback();
+      analyst.createStatement().execute("LOCK TABLE fieldflow.visits, fieldflow.tasks,"
+          + " fieldflow.nodes IN ACCESS SHARE MODE");
+
+      VisitLedger.RunSummary run = once();
+
+      assertThat(run.describe(), run.loaded(), is(50L));
+      analyst.rollback();
+    }
+  }
+
+  private VisitLedger.RunSummary once() throws Exception {
+    return VisitPipeline.runOnce(VisitPipelineTest.options(dir.toString()), POSTGRES.writer());
+  }
+
+  private VisitLedger.Listed listed(String name) throws Exception {
+    return ClaimLeaseTest.listed(dir.resolve(name));
+  }
+}
