@@ -102,7 +102,7 @@ require_maven() {
 # True when the jar is missing or older than any source, pom or migration.
 jar_is_stale() {
   [[ ! -f "$JAR" ]] && return 0
-  [[ -n "$(find pom.xml transforms io analytics pipelines test-data -newer "$JAR" \
+  [[ -n "$(find pom.xml transforms io ingest analytics pipelines test-data -newer "$JAR" \
       \( -name '*.java' -o -name 'pom.xml' -o -name '*.sql' -o -name '*.properties' \) \
       -not -path '*/target/*' -print -quit)" ]]
 }

@@ -1,4 +1,4 @@
--- Ingest core v2 (io/visits/VisitFileLoad): a visit file is read, staged, merged and recorded
+-- Ingest core v2 (ingest/, visits/VisitFileLoad): a visit file is read, staged, merged and recorded
 -- done in ONE transaction of the loading session.
 
 -- 1. The stage is a temporary table of that session (pg_temp.visit_stage, made by the

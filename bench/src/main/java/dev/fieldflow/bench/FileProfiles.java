@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 
 /**
  * Where a run's file loads spent their time: the profile each loaded file's log line ends with
- * ({@code dev.fieldflow.io.visits.LoadProfile#describe}, logged by {@code IngestVisitFiles}),
+ * ({@code dev.fieldflow.ingest.visits.LoadProfile#describe}, logged by {@code IngestVisitFiles}),
  * summed over the files of one run. The figures are wall-clock milliseconds of the loading
  * thread; with files loaded in parallel they overlap, so a sum can exceed the run's wall time.
  */

@@ -383,7 +383,7 @@ final class Report {
 
   private void profileSection(StringBuilder md) {
     md.append("## 1b. Where the time goes\n\n")
-        .append("Each file is loaded in one transaction, and its log line (INFO, `dev.fieldflow.io.visits.")
+        .append("Each file is loaded in one transaction, and its log line (INFO, `dev.fieldflow.ingest.visits.")
         .append("IngestVisitFiles`) ends with its profile (`LoadProfile`): wall-clock milliseconds measured in ")
         .append("the thread that loads the file, split into *nodes*, *tasks* and *visits* (the set-based merge ")
         .append("of the stage into each table; visits includes counting and emptying the stage and maintaining ")

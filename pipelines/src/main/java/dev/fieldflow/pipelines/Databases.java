@@ -1,7 +1,7 @@
 package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.db.DatabaseConfig;
-import dev.fieldflow.io.write.BatchSettings;
+import dev.fieldflow.ingest.write.BatchSettings;
 import org.joda.time.Duration;
 
 /** Turns the shared options into the io module's database and batching settings. */

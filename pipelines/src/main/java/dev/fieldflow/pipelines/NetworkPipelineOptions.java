@@ -1,6 +1,6 @@
 package dev.fieldflow.pipelines;
 
-import dev.fieldflow.io.network.ShrinkLimit;
+import dev.fieldflow.ingest.network.ShrinkLimit;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;
 import org.apache.beam.sdk.options.Description;

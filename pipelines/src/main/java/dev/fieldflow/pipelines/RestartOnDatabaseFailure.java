@@ -2,7 +2,7 @@ package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.DatabaseUnavailableException;
-import dev.fieldflow.io.write.DatabaseErrors;
+import dev.fieldflow.ingest.write.DatabaseErrors;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

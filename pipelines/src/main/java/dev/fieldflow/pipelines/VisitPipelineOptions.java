@@ -2,7 +2,7 @@ package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.files.IngestibleFileNames;
 import dev.fieldflow.io.files.ReadLimits;
-import dev.fieldflow.io.visits.LoadSettings;
+import dev.fieldflow.ingest.visits.LoadSettings;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;

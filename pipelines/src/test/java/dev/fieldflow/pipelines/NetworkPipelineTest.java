@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
-import dev.fieldflow.io.network.NetworkSnapshotSummary;
+import dev.fieldflow.ingest.network.NetworkSnapshotSummary;
 import dev.fieldflow.testdata.Dataset;
 import dev.fieldflow.testdata.GeneratedNetwork;
 import dev.fieldflow.testdata.Manifest;

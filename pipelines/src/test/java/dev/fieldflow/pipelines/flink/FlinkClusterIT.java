@@ -9,8 +9,8 @@ import static org.hamcrest.Matchers.not;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
-import dev.fieldflow.io.network.NetworkSnapshotSummary;
-import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.ingest.network.NetworkSnapshotSummary;
+import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.pipelines.NetworkPipeline;
 import dev.fieldflow.pipelines.NetworkPipelineOptions;
 import dev.fieldflow.pipelines.VisitPipeline;

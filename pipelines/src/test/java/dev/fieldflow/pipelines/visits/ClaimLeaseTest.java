@@ -14,11 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.io.files.FileVersion;
-import dev.fieldflow.io.visits.VisitFile;
-import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.ingest.visits.VisitFile;
+import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.io.files.ReadLimits;
-import dev.fieldflow.io.visits.VisitFileLoad;
-import dev.fieldflow.io.visits.VisitMerge;
+import dev.fieldflow.ingest.visits.VisitFileLoad;
+import dev.fieldflow.ingest.visits.VisitMerge;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.nio.file.Path;

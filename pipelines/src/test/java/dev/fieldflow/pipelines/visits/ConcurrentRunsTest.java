@@ -9,8 +9,8 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
-import dev.fieldflow.io.visits.RetryingDatabase;
-import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.ingest.visits.RetryingDatabase;
+import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.pipelines.VisitPipeline;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
-import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.nio.file.Path;

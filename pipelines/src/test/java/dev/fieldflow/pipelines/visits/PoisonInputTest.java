@@ -9,7 +9,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
-import dev.fieldflow.io.visits.VisitLedger;
+import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.pipelines.VisitPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
-import dev.fieldflow.io.visits.VisitFile;
-import dev.fieldflow.io.visits.VisitMerge;
+import dev.fieldflow.ingest.visits.VisitFile;
+import dev.fieldflow.ingest.visits.VisitMerge;
 import java.util.Arrays;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;

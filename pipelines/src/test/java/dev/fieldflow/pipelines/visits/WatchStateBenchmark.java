@@ -1,7 +1,7 @@
 package dev.fieldflow.pipelines.visits;
 
-import dev.fieldflow.io.visits.VisitPartitions;
-import dev.fieldflow.io.visits.WatchVisitFiles;
+import dev.fieldflow.ingest.visits.VisitPartitions;
+import dev.fieldflow.ingest.visits.WatchVisitFiles;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

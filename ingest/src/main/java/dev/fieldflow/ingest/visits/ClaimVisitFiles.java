@@ -1,0 +1,186 @@
+package dev.fieldflow.ingest.visits;
+
+import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.files.FileVersion;
+import dev.fieldflow.io.files.IngestibleFileNames;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes matched files from the ledger. In: files as Beam's {@code FileIO.match()} or its
+ * {@code Watch} report them (a file seen again by a new watch, or by a restarted pipeline,
+ * comes again). Out: the file versions that need work — new, failed and due for a retry, left
+ * {@code running} by a run that died, or {@code running} past the claim lease — each marked {@code running} for this run; a file
+ * that is {@code done}, or that this run is ingesting already, is dropped.
+ *
+ * <p>The files of a bundle are claimed together, up to {@value #MAX_CLAIM} per statement, so a
+ * watch's first poll over thousands of files already done costs a few indexed look-ups, not one
+ * round trip per file. Each sighting of a file gets its own claim id (run, poll time, path,
+ * version): a retried bundle gets back what it took, another poll's sighting of a file in
+ * flight gets nothing.
+ *
+ * <p>Files whose names are not ingested ({@link IngestibleFileNames}: by default hidden and
+ * temporary names such as {@code .x}, {@code _SUCCESS}, {@code x.tmp}) are skipped and counted
+ * as {@code files_ignored}, never entered in the ledger.
+ */
+public final class ClaimVisitFiles
+    extends PTransform<PCollection<MatchResult.Metadata>, PCollection<VisitFile>> {
+  static final int MAX_CLAIM = 1_000;
+
+  private final UUID runId;
+  private final DatabaseConfig db;
+  private final Duration outageTolerance;
+  private final boolean retryFailedNow;
+  private final Duration lease;
+  private IngestibleFileNames fileNames = IngestibleFileNames.defaults();
+
+  /**
+   * @param runId this run of the pipeline: its files in the ledger are its own, a running file
+   *     of any other run is an orphan to take over
+   * @param retryFailedNow take failed files without waiting for their retry time ({@code --once})
+   */
+  public ClaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow) {
+    this(runId, db, outageTolerance, retryFailedNow, VisitLedger.DEFAULT_LEASE);
+  }
+
+  /**
+   * @param lease how long a claim holds a file without a commit: a file {@code running} for
+   *     longer is taken over by the next sighting, whichever run holds it ({@code
+   *     --claimLeaseSeconds})
+   */
+  public ClaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance,
+      boolean retryFailedNow, Duration lease) {
+    this.runId = runId;
+    this.db = db;
+    this.outageTolerance = outageTolerance;
+    this.retryFailedNow = retryFailedNow;
+    this.lease = lease;
+  }
+
+  /** The same claims, of the files whose names {@code names} ingests only. */
+  public ClaimVisitFiles withFileNames(IngestibleFileNames names) {
+    ClaimVisitFiles copy = new ClaimVisitFiles(runId, db, outageTolerance, retryFailedNow, lease);
+    copy.fileNames = names;
+    return copy;
+  }
+
+  @Override
+  public PCollection<VisitFile> expand(PCollection<MatchResult.Metadata> matched) {
+    return matched.apply("ClaimInLedger",
+        ParDo.of(new ClaimFn(runId, db, outageTolerance, retryFailedNow, lease, fileNames)));
+  }
+
+  /** What the ledger records of a matched file. */
+  static VisitLedger.Listed listed(MatchResult.Metadata m) {
+    return new VisitLedger.Listed(
+        FileVersion.path(m), FileVersion.of(m), m.sizeBytes(), m.lastModifiedMillis());
+  }
+
+  /** The id of one sighting of a file by run {@code runId}: the same for a repeat of it. */
+  static UUID claimId(UUID runId, Instant seenAt, VisitLedger.Listed file) {
+    return UUID.nameUUIDFromBytes((runId + "/" + seenAt.getMillis() + "/" + file.path() + "/"
+        + file.version()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static final class ClaimFn extends DoFn<MatchResult.Metadata, VisitFile> {
+    private static final Logger LOG = LoggerFactory.getLogger(ClaimVisitFiles.class);
+
+    /** A matched file waiting for the end of its bundle, with where its claims go. */
+    private record Sighting(VisitLedger.Claim claim, Instant timestamp, BoundedWindow window) {}
+
+    private final UUID runId;
+    private final DatabaseConfig db;
+    private final Duration outageTolerance;
+    private final boolean retryFailedNow;
+    private final Duration lease;
+    private final IngestibleFileNames fileNames;
+    private final Counter filesIgnored = Metrics.counter(IngestVisitFiles.class, "files_ignored");
+    private final Counter filesMatched = Metrics.counter(IngestVisitFiles.class, "files_matched");
+    private final Counter filesClaimed = Metrics.counter(IngestVisitFiles.class, "files_claimed");
+    private transient RetryingDatabase database;
+    private transient List<Sighting> pending;
+
+    ClaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow,
+        Duration lease, IngestibleFileNames fileNames) {
+      this.runId = runId;
+      this.db = db;
+      this.outageTolerance = outageTolerance;
+      this.retryFailedNow = retryFailedNow;
+      this.lease = lease;
+      this.fileNames = fileNames;
+    }
+
+    @Setup
+    public void setup() {
+      database = RetryingDatabase.forRun(db, outageTolerance, runId);
+    }
+
+    @StartBundle
+    public void startBundle() {
+      pending = new ArrayList<>();
+    }
+
+    @ProcessElement
+    public void process(
+        @Element MatchResult.Metadata file, @Timestamp Instant timestamp, BoundedWindow window) {
+      if (file.resourceId().isDirectory()) {
+        return;
+      }
+      if (!fileNames.isIngested(FileVersion.path(file))) {
+        filesIgnored.inc();
+        return;
+      }
+      filesMatched.inc();
+      VisitLedger.Listed listed = listed(file);
+      pending.add(new Sighting(
+          new VisitLedger.Claim(listed, claimId(runId, timestamp, listed)), timestamp, window));
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) throws Exception {
+      for (int from = 0; from < pending.size(); from += MAX_CLAIM) {
+        List<Sighting> chunk = pending.subList(from, Math.min(pending.size(), from + MAX_CLAIM));
+        List<VisitLedger.Claim> claims = new ArrayList<>(chunk.size());
+        chunk.forEach(s -> claims.add(s.claim()));
+        List<VisitFile> claimed = database.inTransaction(
+            "claiming " + claims.size() + " matched file(s)",
+            c -> VisitLedger.claim(c, runId, claims, retryFailedNow, lease));
+        if (!claimed.isEmpty()) {
+          LOG.info("{} new or unfinished file(s) of {} matched to ingest", claimed.size(), claims.size());
+        }
+        filesClaimed.inc(claimed.size());
+        // Each file goes out where its sighting was: same timestamp, same window.
+        Map<String, Sighting> byFile = new HashMap<>();
+        chunk.forEach(s -> byFile.putIfAbsent(s.claim().file().path() + "\n" + s.claim().file().version(), s));
+        for (VisitFile f : claimed) {
+          Sighting s = byFile.get(f.path() + "\n" + f.version());
+          context.output(f, s.timestamp(), s.window());
+        }
+      }
+      pending = null;
+    }
+
+    @Teardown
+    public void teardown() {
+      if (database != null) {
+        database.close();
+      }
+    }
+  }
+}

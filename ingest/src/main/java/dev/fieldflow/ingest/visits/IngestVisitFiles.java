@@ -1,0 +1,198 @@
+package dev.fieldflow.ingest.visits;
+
+import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.files.FileRejectedException;
+import dev.fieldflow.ingest.write.DatabaseErrors;
+import java.sql.SQLException;
+import java.util.UUID;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PCollection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ingests claimed visit files, each exactly once in effect.
+ *
+ * <p>In: files taken from the ledger ({@link ClaimVisitFiles}, {@link ReclaimVisitFiles}). Out:
+ * one summary per file committed (or found committed before).
+ *
+ * <pre>
+ * files ─► SpreadFiles ─► LoadVisitFiles: per file, one transaction
+ *                          read ─► parse ─► COPY to stage ─► merge ─► quarantine ─► ledger done
+ * </pre>
+ *
+ * <p>The file is the unit of atomicity, so the file is also the unit of work: files are spread
+ * over the workers once, and each worker streams its file's rows straight from the reader into
+ * PostgreSQL ({@link VisitFileLoad}); no row is shuffled. Two workers load two files at once, on
+ * two database sessions.
+ *
+ * <p>Batching keeps three flush rules: the stage is merged every {@code chunkRows} lines (size),
+ * at the end of each file, and so before every bundle ends (a checkpoint on Flink waits for the
+ * bundle); a file never waits for others, so there is no buffering interval to wait out.
+ *
+ * <p>A file the reader refuses as a whole (a gzip bomb, a JSON array, CSV: see {@link
+ * dev.fieldflow.io.files.ReadLines}) is recorded failed with its reason and not retried: only a
+ * new version of it is read. Any other unreadable file is retried later with a growing delay.
+ *
+ * <p>Counters (namespace of this class): files_loaded, files_unreadable, files_done,
+ * files_failed, files_careful (loaded again line by line after PostgreSQL refused a value),
+ * rows_loaded, updates, duplicates, rejected; {@code db_retries} of {@link RetryingDatabase}.
+ */
+public final class IngestVisitFiles
+    extends PTransform<PCollection<VisitFile>, PCollection<VisitMerge.Summary>> {
+  private final DatabaseConfig db;
+  private final UUID runId;
+  private final LoadSettings settings;
+
+  /** @param runId the run the files were claimed by: its sessions keep it alive (V8) */
+  public IngestVisitFiles(DatabaseConfig db, UUID runId, LoadSettings settings) {
+    this.db = db;
+    this.runId = runId;
+    this.settings = settings;
+  }
+
+  @Override
+  public PCollection<VisitMerge.Summary> expand(PCollection<VisitFile> files) {
+    return files
+        // A poll or a listing takes many files at once: spread them over the workers.
+        .apply("SpreadFiles", Reshuffle.viaRandomKey())
+        .apply("LoadVisitFiles",
+            ParDo.of(new LoadVisitFileFn(db, runId, settings)));
+  }
+
+  /**
+   * Runs {@link VisitFileLoad} for each file in a transaction of its own and commits it; an
+   * unreadable file, or one whose load fails for a reason a retry cannot fix now, is recorded
+   * failed and tried again later; a file PostgreSQL refuses a value of is loaded again
+   * carefully, quarantining the refused lines.
+   */
+  static final class LoadVisitFileFn extends DoFn<VisitFile, VisitMerge.Summary> {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestVisitFiles.class);
+
+    private final DatabaseConfig db;
+    private final UUID runId;
+    private final LoadSettings settings;
+    private final Counter filesLoaded = Metrics.counter(IngestVisitFiles.class, "files_loaded");
+    private final Counter filesUnreadable = Metrics.counter(IngestVisitFiles.class, "files_unreadable");
+    private final Counter filesCareful = Metrics.counter(IngestVisitFiles.class, "files_careful");
+    private final Counter filesDone = Metrics.counter(IngestVisitFiles.class, "files_done");
+    private final Counter filesFailed = Metrics.counter(IngestVisitFiles.class, "files_failed");
+    private final Counter rowsLoaded = Metrics.counter(IngestVisitFiles.class, "rows_loaded");
+    private final Counter updates = Metrics.counter(IngestVisitFiles.class, "updates");
+    private final Counter duplicates = Metrics.counter(IngestVisitFiles.class, "duplicates");
+    private final Counter rejected = Metrics.counter(IngestVisitFiles.class, "rejected");
+    private transient RetryingDatabase database;
+
+    LoadVisitFileFn(DatabaseConfig db, UUID runId, LoadSettings settings) {
+      this.db = db;
+      this.runId = runId;
+      this.settings = settings;
+    }
+
+    @Setup
+    public void setup() {
+      database = RetryingDatabase.forRun(db, settings.outageTolerance(), runId);
+    }
+
+    @ProcessElement
+    public void process(@Element VisitFile file, OutputReceiver<VisitMerge.Summary> out)
+        throws SQLException {
+      VisitMerge.Summary summary;
+      LoadProfile profile = new LoadProfile();
+      try {
+        summary = load(file, VisitFileLoad.Mode.FAST, profile);
+        if (summary == null) {
+          return;
+        }
+      } catch (VisitFileLoad.UnreadableFileException e) {
+        filesUnreadable.inc();
+        if (e.getCause() instanceof FileRejectedException refused) {
+          refuse(file, refused);
+        } else {
+          fail(file, e.getMessage());
+        }
+        return;
+      } catch (SQLException e) {
+        if (RetryingDatabase.isGivingUp(e)) {
+          throw e;
+        }
+        if (!DatabaseErrors.isDataError(e)) {
+          fail(file, "cannot load: " + DatabaseErrors.firstLine(e.getMessage()));
+          return;
+        }
+        LOG.warn("{}: PostgreSQL refused a value ({}); loading it again in small chunks to"
+            + " quarantine the refused lines", file.describe(), DatabaseErrors.firstLine(e.getMessage()));
+        filesCareful.inc();
+        try {
+          profile = new LoadProfile();
+          summary = load(file, VisitFileLoad.Mode.CAREFUL, profile);
+          if (summary == null) {
+            return;
+          }
+        } catch (VisitFileLoad.UnreadableFileException | SQLException again) {
+          if (again instanceof SQLException sql && RetryingDatabase.isGivingUp(sql)) {
+            throw sql;
+          }
+          fail(file, "cannot load: " + DatabaseErrors.firstLine(again.getMessage()));
+          return;
+        }
+      } catch (IllegalStateException e) {
+        fail(file, e.getMessage());
+        return;
+      }
+      if (!summary.alreadyDone()) {
+        filesDone.inc();
+        rowsLoaded.inc(summary.loaded());
+        updates.inc(summary.updates());
+        duplicates.inc(summary.duplicates());
+        rejected.inc(summary.rejected());
+        LOG.info("ingested {} in {}", summary.describe(), profile.describe());
+      }
+      out.output(summary);
+    }
+
+    /** One attempt in one transaction; {@code null} when another attempt has the file now. */
+    private VisitMerge.Summary load(VisitFile file, VisitFileLoad.Mode mode, LoadProfile profile)
+        throws SQLException {
+      filesLoaded.inc();
+      VisitMerge.Summary summary = database.inTransaction("ingesting " + file.describe(),
+          c -> VisitFileLoad.run(c, file, settings.chunkRows(), settings.limits(), mode, profile));
+      if (summary == null) {
+        LOG.info("{}: taken over by another attempt; left to it", file.describe());
+      }
+      return summary;
+    }
+
+    private void fail(VisitFile file, String error) throws SQLException {
+      boolean marked = database.inTransaction("marking " + file.describe() + " failed",
+          c -> VisitLedger.markFailed(c, file, error, settings.retryDelay().toSeconds()));
+      if (marked) {
+        filesFailed.inc();
+        LOG.warn("{}: failed: {}; it is tried again on a later poll", file.describe(), error);
+      }
+    }
+
+    /** A file refused as a whole reads the same way every time: failed, not retried. */
+    private void refuse(VisitFile file, FileRejectedException refused) throws SQLException {
+      boolean marked = database.inTransaction("marking " + file.describe() + " refused",
+          c -> VisitLedger.markRefused(c, file, refused.getMessage()));
+      if (marked) {
+        filesFailed.inc();
+        LOG.warn("{}: refused: {}; not retried (a new version of the file is ingested)",
+            file.describe(), refused.getMessage());
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (database != null) {
+        database.close();
+      }
+    }
+  }
+}

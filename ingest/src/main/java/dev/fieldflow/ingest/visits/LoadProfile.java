@@ -1,0 +1,32 @@
+package dev.fieldflow.ingest.visits;
+
+/**
+ * Where the time of one file's load went, in wall-clock nanoseconds of the loading thread:
+ * merging into nodes, tasks and visits (the visits part includes counting and emptying the
+ * stage), recording the ledger, and the rest: reading, decompressing, parsing and streaming
+ * rows to the stage (COPY), which overlap on the wire. Logged with each file and summed by the
+ * benchmark's profile (docs/BENCHMARKS.md). Not thread-safe: one per load.
+ */
+final class LoadProfile {
+  long totalNanos;
+  long nodesNanos;
+  long tasksNanos;
+  long visitsNanos;
+  long ledgerNanos;
+
+  /** Reading, parsing and staging: what the merge and ledger steps leave of the total. */
+  long readParseStageNanos() {
+    return totalNanos - nodesNanos - tasksNanos - visitsNanos - ledgerNanos;
+  }
+
+  /** {@code 412 ms: read+parse+stage 150, nodes 3, tasks 40, visits 210, ledger 2}. */
+  String describe() {
+    return ms(totalNanos) + " ms: read+parse+stage " + ms(readParseStageNanos()) + ", nodes "
+        + ms(nodesNanos) + ", tasks " + ms(tasksNanos) + ", visits " + ms(visitsNanos)
+        + ", ledger " + ms(ledgerNanos);
+  }
+
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
+  }
+}

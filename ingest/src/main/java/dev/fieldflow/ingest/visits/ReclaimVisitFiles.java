@@ -1,0 +1,150 @@
+package dev.fieldflow.ingest.visits;
+
+import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.files.FileVersion;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes again, straight from the ledger, the files that need work although no watch reports
+ * them: failed files whose retry time has come, files left {@code running} by a run that
+ * died (their partition may no longer be watched), and files {@code running} past the claim
+ * lease (an attempt lost inside this run, e.g. claimed after the checkpoint Flink restored). In: one tick per check; out: the files
+ * taken, as {@link ClaimVisitFiles} gives them.
+ *
+ * <p>No listing: the ledger's partial index of unfinished files answers, so a check costs one
+ * small query when there is nothing to do. Each candidate is looked at (one metadata request
+ * per file) before it is taken: a file that is gone, or whose path now holds another version
+ * (a file of its own, which the watch reports), cannot be read as the version the ledger has;
+ * it is marked failed with the reason and not tried again for a day.
+ */
+public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PCollection<VisitFile>> {
+  /** Candidates per check; more wait for the next one. */
+  static final int MAX_PER_CHECK = 500;
+
+  private final UUID runId;
+  private final DatabaseConfig db;
+  private final Duration outageTolerance;
+  private final Duration lease;
+
+  public ReclaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance) {
+    this(runId, db, outageTolerance, VisitLedger.DEFAULT_LEASE);
+  }
+
+  /** @param lease a file {@code running} for longer than this without a commit is taken over */
+  public ReclaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance, Duration lease) {
+    this.runId = runId;
+    this.db = db;
+    this.outageTolerance = outageTolerance;
+    this.lease = lease;
+  }
+
+  @Override
+  public PCollection<VisitFile> expand(PCollection<Instant> ticks) {
+    return ticks.apply("ReclaimFromLedger", ParDo.of(new ReclaimFn(runId, db, outageTolerance, lease)));
+  }
+
+  private static final class ReclaimFn extends DoFn<Instant, VisitFile> {
+    private static final Logger LOG = LoggerFactory.getLogger(ReclaimVisitFiles.class);
+
+    private final UUID runId;
+    private final DatabaseConfig db;
+    private final Duration outageTolerance;
+    private final Duration lease;
+    private final Counter filesReclaimed = Metrics.counter(IngestVisitFiles.class, "files_reclaimed");
+    private final Counter filesGone = Metrics.counter(IngestVisitFiles.class, "files_gone");
+    private transient RetryingDatabase database;
+
+    ReclaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance, Duration lease) {
+      this.runId = runId;
+      this.db = db;
+      this.outageTolerance = outageTolerance;
+      this.lease = lease;
+    }
+
+    @Setup
+    public void setup() {
+      database = RetryingDatabase.forRun(db, outageTolerance, runId);
+    }
+
+    @ProcessElement
+    public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
+      List<VisitLedger.Unfinished> candidates = database.inTransaction("looking for files to retry",
+          c -> VisitLedger.unfinished(c, runId, MAX_PER_CHECK, lease));
+      if (candidates.isEmpty()) {
+        return;
+      }
+      List<String> paths = new ArrayList<>(candidates.size());
+      candidates.forEach(u -> paths.add(u.path()));
+      List<MatchResult> now;
+      try {
+        now = FileSystems.match(paths);
+      } catch (Exception e) {
+        LOG.warn("cannot look at {} file(s) to retry ({}); trying again at the next check",
+            paths.size(), e.getMessage());
+        return;
+      }
+      List<VisitLedger.Claim> claims = new ArrayList<>();
+      List<Long> gone = new ArrayList<>();
+      String firstGone = null;
+      for (int i = 0; i < candidates.size(); i++) {
+        VisitLedger.Unfinished u = candidates.get(i);
+        MatchResult result = now.get(i);
+        if (result.status() == MatchResult.Status.OK) {
+          MatchResult.Metadata m = result.metadata().get(0);
+          if (FileVersion.matches(u.version(), m)) {
+            VisitLedger.Listed listed =
+                new VisitLedger.Listed(u.path(), u.version(), m.sizeBytes(), m.lastModifiedMillis());
+            UUID claimId = UUID.nameUUIDFromBytes((runId + "/reclaim/" + tick.getMillis() + "/"
+                + u.path() + "/" + u.version()).getBytes(StandardCharsets.UTF_8));
+            claims.add(new VisitLedger.Claim(listed, claimId));
+          } else {
+            gone.add(u.fileId());
+            firstGone = firstGone != null ? firstGone
+                : u.path() + " holds " + FileVersion.of(m) + " now, not " + u.version();
+          }
+        } else if (result.status() == MatchResult.Status.NOT_FOUND) {
+          gone.add(u.fileId());
+          firstGone = firstGone != null ? firstGone : u.path() + " is gone";
+        }
+        // Status ERROR (the store unreachable): leave it for the next check.
+      }
+      if (!gone.isEmpty()) {
+        int marked = database.inTransaction("marking " + gone.size() + " vanished file(s)",
+            c -> VisitLedger.markGone(c, runId, gone,
+                "the file is gone or holds another version now; this version cannot be read", lease));
+        filesGone.inc(marked);
+        LOG.warn("{} unfinished file(s) in the ledger are gone or replaced ({}); marked failed",
+            marked, firstGone);
+      }
+      List<VisitFile> claimed = database.inTransaction("retrying " + claims.size() + " file(s)",
+          c -> VisitLedger.claim(c, runId, claims, false, lease));
+      if (!claimed.isEmpty()) {
+        LOG.info("{} failed, orphaned or lease-expired file(s) taken again from the ledger", claimed.size());
+      }
+      filesReclaimed.inc(claimed.size());
+      claimed.forEach(out::output);
+    }
+
+    @Teardown
+    public void teardown() {
+      if (database != null) {
+        database.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,328 @@
+package dev.fieldflow.ingest.visits;
+
+import dev.fieldflow.io.files.FileRejectedException;
+import dev.fieldflow.io.files.ReadLimits;
+import dev.fieldflow.io.files.ReadLines;
+import dev.fieldflow.ingest.write.BinaryCopyRows;
+import dev.fieldflow.ingest.write.DatabaseErrors;
+import dev.fieldflow.ingest.write.RejectedLineStatement;
+import dev.fieldflow.transforms.ParseResult;
+import dev.fieldflow.transforms.RejectReason;
+import dev.fieldflow.transforms.RejectedLine;
+import dev.fieldflow.transforms.SourceLine;
+import dev.fieldflow.transforms.Visit;
+import dev.fieldflow.transforms.VisitParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.values.KV;
+
+/**
+ * One attempt at one visit file, inside one transaction: the exactly-once protocol of the visit
+ * pipeline.
+ *
+ * <ol>
+ *   <li>Lock the file's ledger row. A file {@code done} is not read again; a file whose attempt
+ *       is no longer ours (taken over) is left alone. The lock is held to the end, so while this
+ *       attempt is alive no other claim can take the file (a claim waits, then finds it done).
+ *   <li>Stream the file: each line is read ({@link ReadLines}), parsed ({@link VisitParser}) and
+ *       either staged ({@link VisitMerge#stage}, binary COPY) or kept as a rejected line.
+ *   <li>Every {@code chunkRows} staged lines, and at the end, merge the stage into the model
+ *       ({@link VisitMerge#mergeStaged}); rejected lines are stored in batches ({@link
+ *       RejectedLineStatement}).
+ *   <li>Record the file {@code done} with its counts. The caller commits.
+ * </ol>
+ *
+ * <p>Whatever fails before the commit rolls everything back: the ledger, the rows and the
+ * quarantine move together, so a file is in effect loaded once or not at all. A process killed
+ * mid-file loses its connection and with it the transaction; the file stays {@code running} for
+ * a dead run and the next claim reads it again.
+ *
+ * <p>A line the parser accepted but PostgreSQL refuses (a statement-level data error, SQLSTATE
+ * class 22 or 23) fails the fast attempt; the caller then runs the file again {@linkplain
+ * Mode#CAREFUL carefully}: merged in small chunks under savepoints, a failing chunk split in
+ * halves down to the line, and each refused line quarantined as {@code db_refused} with the
+ * server's message. The rest of the file loads.
+ */
+public final class VisitFileLoad {
+  /** How lines reach the model. */
+  public enum Mode {
+    /** Stream everything through the stage; a data error fails the attempt. */
+    FAST,
+    /** Small chunks under savepoints; a line PostgreSQL refuses is quarantined. */
+    CAREFUL
+  }
+
+  /** Lines per chunk of a careful attempt: small, since a failing chunk is split down to the line. */
+  static final int CAREFUL_CHUNK = 256;
+  /** Rejected lines kept before they are stored: bounds memory for files that are all bad. */
+  static final int REJECT_BATCH = 1_000;
+
+  private static final RejectedLineStatement REJECTS = new RejectedLineStatement(VisitLedger.PIPELINE);
+
+  private final Connection c;
+  private final VisitFile file;
+  private final int chunkRows;
+  private final ReadLimits limits;
+  private final Mode mode;
+  private final BinaryCopyRows stage;
+  private final List<KV<String, RejectedLine>> rejects = new ArrayList<>();
+  private final List<SourceLine> carefulLines = new ArrayList<>();
+  private final List<Visit> carefulVisits = new ArrayList<>();
+  private final StagedKeys stagedKeys = new StagedKeys();
+  private VisitMerge.Counts counts = VisitMerge.Counts.NONE;
+  private long staged;
+  private long rejected;
+  private final LoadProfile profile;
+
+  private VisitFileLoad(Connection c, VisitFile file, int chunkRows, ReadLimits limits, Mode mode,
+      LoadProfile profile) {
+    if (chunkRows < 1) {
+      throw new IllegalArgumentException("chunkRows must be >= 1, but was " + chunkRows);
+    }
+    this.c = c;
+    this.file = file;
+    this.chunkRows = chunkRows;
+    this.limits = limits;
+    this.mode = mode;
+    this.profile = profile;
+    this.stage = VisitMerge.stageWriter(c);
+  }
+
+  /**
+   * The file cannot be read to its end (corrupt gzip, gone, permission denied), or the reader
+   * refused it as a whole (its cause is then a {@link FileRejectedException}).
+   */
+  static final class UnreadableFileException extends RuntimeException {
+    UnreadableFileException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Runs one attempt at {@code file} on {@code c} (auto-commit off); the caller commits.
+   *
+   * @return what the file contributed, {@code alreadyDone} if an earlier attempt committed it,
+   *     or {@code null} if another attempt has taken the file over
+   * @throws UnreadableFileException if the file cannot be read; roll back and record it failed
+   * @throws SQLException a database failure; in {@link Mode#FAST}, a data error (see {@link
+   *     DatabaseErrors#isDataError}) means: roll back and try again in {@link Mode#CAREFUL}
+   */
+  public static VisitMerge.Summary run(Connection c, VisitFile file, int chunkRows,
+      ReadLimits limits, Mode mode) throws SQLException {
+    return run(c, file, chunkRows, limits, mode, new LoadProfile());
+  }
+
+  /** As {@link #run(Connection, VisitFile, int, ReadLimits, Mode)}, adding where the time went. */
+  static VisitMerge.Summary run(Connection c, VisitFile file, int chunkRows, ReadLimits limits,
+      Mode mode, LoadProfile profile) throws SQLException {
+    long start = System.nanoTime();
+    VisitMerge.Summary before = lockLedgerRow(c, file);
+    if (before != null) {
+      return before.file() == null ? null : before;
+    }
+    VisitMerge.createStage(c);
+    VisitFileLoad load = new VisitFileLoad(c, file, chunkRows, limits, mode, profile);
+    try {
+      VisitMerge.Summary summary = load.readAndMerge();
+      profile.totalNanos += System.nanoTime() - start;
+      return summary;
+    } catch (RuntimeException | SQLException e) {
+      load.stage.cancel();
+      throw e;
+    }
+  }
+
+  /**
+   * Locks the ledger row of {@code file}: {@code null} if the attempt may go on, the stored
+   * summary if the file is done, a summary without a file if it was taken over.
+   */
+  private static VisitMerge.Summary lockLedgerRow(Connection c, VisitFile file) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT status, attempts, lines_read, rows_loaded, updates, duplicates, rejected"
+            + " FROM fieldflow.ingest_files WHERE file_id = ? FOR UPDATE")) {
+      ps.setLong(1, file.fileId());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new IllegalStateException(file.describe() + ": not in the ledger");
+        }
+        if (rs.getString(1).equals("done")) {
+          return new VisitMerge.Summary(file, rs.getLong(3), rs.getLong(4), rs.getLong(5),
+              rs.getLong(6), rs.getLong(7), true);
+        }
+        if (rs.getInt(2) != file.attempt() || !rs.getString(1).equals("running")) {
+          return new VisitMerge.Summary(null, 0, 0, 0, 0, 0, false);
+        }
+        return null;
+      }
+    }
+  }
+
+  private VisitMerge.Summary readAndMerge() throws SQLException {
+    ReadLines.LineReceiver receiver = new ReadLines.LineReceiver() {
+      @Override
+      public void line(SourceLine line) {
+        ParseResult<Visit> result = VisitParser.parse(line);
+        try {
+          if (result instanceof ParseResult.Parsed<Visit> parsed) {
+            accept(line, parsed.value());
+          } else if (result instanceof ParseResult.Rejected<Visit> reject) {
+            reject(reject.line());
+          }
+        } catch (SQLException e) {
+          throw new UncheckedSqlException(e);
+        }
+      }
+
+      @Override
+      public void badEncoding(RejectedLine line) {
+        try {
+          reject(line);
+        } catch (SQLException e) {
+          throw new UncheckedSqlException(e);
+        }
+      }
+    };
+    try (InputStream in = ReadLines.open(file.path(), limits)) {
+      ReadLines.read(in, file.path(), receiver, limits);
+    } catch (UncheckedSqlException e) {
+      throw e.getCause();
+    } catch (FileRejectedException e) {
+      throw new UnreadableFileException(e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw new UnreadableFileException("cannot read " + file.path() + ": "
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+    }
+    if (mode == Mode.CAREFUL) {
+      mergeCarefully(carefulLines, carefulVisits);
+    } else {
+      mergeStage();
+    }
+    flushRejects();
+    long t0 = System.nanoTime();
+    VisitMerge.Summary done = markDone();
+    profile.ledgerNanos += System.nanoTime() - t0;
+    return done;
+  }
+
+  private void accept(SourceLine line, Visit visit) throws SQLException {
+    if (mode == Mode.CAREFUL) {
+      carefulLines.add(line);
+      carefulVisits.add(visit);
+      if (carefulVisits.size() >= CAREFUL_CHUNK) {
+        mergeCarefully(carefulLines, carefulVisits);
+        carefulLines.clear();
+        carefulVisits.clear();
+      }
+      return;
+    }
+    VisitMerge.stage(stage, visit);
+    stagedKeys.add(visit.taskId(), visit.visitId());
+    staged++;
+    if (staged >= chunkRows) {
+      mergeStage();
+    }
+  }
+
+  private void reject(RejectedLine line) throws SQLException {
+    rejected++;
+    rejects.add(KV.of(file.version(), line));
+    if (rejects.size() >= REJECT_BATCH) {
+      flushRejects();
+    }
+  }
+
+  private void mergeStage() throws SQLException {
+    stage.finish();
+    counts = counts.plus(
+        VisitMerge.mergeStaged(c, file.path(), staged, stagedKeys.mayRepeat(), profile));
+    staged = 0;
+    stagedKeys.clear();
+  }
+
+  /**
+   * Stages and merges {@code visits} under a savepoint; if PostgreSQL refuses the data, splits
+   * them in halves (in file order, so counts and "last line wins" are as in one merge) down to
+   * single lines, and quarantines each refused line.
+   */
+  private void mergeCarefully(List<SourceLine> lines, List<Visit> visits) throws SQLException {
+    if (visits.isEmpty()) {
+      return;
+    }
+    Savepoint savepoint = c.setSavepoint();
+    try {
+      for (Visit v : visits) {
+        VisitMerge.stage(stage, v);
+      }
+      stage.finish();
+      VisitMerge.Counts merged = VisitMerge.mergeStaged(c, file.path(), visits.size(), true, profile);
+      c.releaseSavepoint(savepoint);
+      counts = counts.plus(merged);
+    } catch (SQLException e) {
+      stage.cancel();
+      if (!DatabaseErrors.isDataError(e)) {
+        throw e;
+      }
+      c.rollback(savepoint);
+      if (visits.size() == 1) {
+        reject(RejectedLine.of(lines.get(0), RejectReason.DB_REFUSED,
+            "PostgreSQL refused the line (SQLSTATE " + e.getSQLState() + "): "
+                + DatabaseErrors.firstLine(e.getMessage())));
+        return;
+      }
+      int half = visits.size() / 2;
+      mergeCarefully(lines.subList(0, half), visits.subList(0, half));
+      mergeCarefully(lines.subList(half, lines.size()), visits.subList(half, visits.size()));
+    }
+  }
+
+  /** Stores the rejected lines kept so far (a COPY in progress is ended first). */
+  private void flushRejects() throws SQLException {
+    if (rejects.isEmpty()) {
+      return;
+    }
+    stage.finish();
+    try (PreparedStatement ps = c.prepareStatement(REJECTS.sql())) {
+      REJECTS.bind(rejects, ps);
+      ps.executeUpdate();
+    }
+    rejects.clear();
+  }
+
+  private VisitMerge.Summary markDone() throws SQLException {
+    long lines = counts.records() + rejected;
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE fieldflow.ingest_files SET status = 'done', lines_read = ?, records_read = ?,"
+            + " rows_loaded = ?, updates = ?, duplicates = ?, rejected = ?, error = NULL,"
+            + " retry_after = NULL, finished_at = now() WHERE file_id = ?")) {
+      ps.setLong(1, lines);
+      ps.setLong(2, counts.records());
+      ps.setLong(3, counts.loaded());
+      ps.setLong(4, counts.updates());
+      ps.setLong(5, counts.duplicates());
+      ps.setLong(6, rejected);
+      ps.setLong(7, file.fileId());
+      ps.executeUpdate();
+    }
+    return new VisitMerge.Summary(file, lines, counts.loaded(), counts.updates(),
+        counts.duplicates(), rejected, false);
+  }
+
+  /** Carries a database failure out of the line callbacks, which cannot throw it. */
+  private static final class UncheckedSqlException extends RuntimeException {
+    UncheckedSqlException(SQLException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized SQLException getCause() {
+      return (SQLException) super.getCause();
+    }
+  }
+}

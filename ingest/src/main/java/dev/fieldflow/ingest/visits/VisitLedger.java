@@ -1,0 +1,329 @@
+package dev.fieldflow.ingest.visits;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The visit pipeline's use of the ledger ({@code fieldflow.ingest_files}): which listed file
+ * versions still need work and taking them, and recording a file as failed. Committing a file
+ * is {@link VisitMerge}.
+ *
+ * <p>A file version is taken ("claimed") when it is new, when it failed and its retry time has
+ * come, or when it is still {@code running} for another run (an orphan of a run that stopped
+ * or was killed mid-file). Claiming sets it {@code running} for this run and counts the
+ * attempt, so a file that is done is never read again and a half-ingested one is read again.
+ */
+public final class VisitLedger {
+  static final String PIPELINE = "visit";
+
+  private VisitLedger() {}
+
+  /** A file version as listed: what the ledger records about it before reading it. */
+  public record Listed(String path, String version, long sizeBytes, long lastModifiedMillis) {}
+
+  /**
+   * A request to take {@code file} under {@code claimId}. The claim id names the sighting of the
+   * file (the run, the poll that saw it): a repeat of the same claim (a retried bundle, a
+   * statement repeated after a lost connection) gets the file back with its attempt unchanged,
+   * while another sighting of a file this run is already ingesting gets nothing.
+   */
+  public record Claim(Listed file, UUID claimId) {}
+
+  /** Lease of a claim when none is given: far above a normal file's ingest time. */
+  public static final java.time.Duration DEFAULT_LEASE = java.time.Duration.ofMinutes(10);
+
+  private static final String CLAIM =
+      "INSERT INTO fieldflow.ingest_files AS f"
+          + " (pipeline, path, version, size_bytes, last_modified, status, attempts, started_at,"
+          + "  run_id, claim_id)"
+          + " SELECT '" + PIPELINE + "', u.path, u.version, u.size_bytes,"
+          + "  CASE WHEN u.mtime > 0 THEN to_timestamp(u.mtime / 1000.0) END,"
+          + "  'running', 1, now(), ?::uuid, u.claim_id::uuid"
+          + " FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])"
+          + "  AS u(path, version, size_bytes, mtime, claim_id)"
+          // Most files seen again are done: skip them through the (pipeline, path, version)
+          // index without touching (or locking) their rows.
+          + " WHERE NOT EXISTS (SELECT 1 FROM fieldflow.ingest_files d"
+          + "  WHERE d.pipeline = '" + PIPELINE + "' AND d.path = u.path AND d.version = u.version"
+          + "  AND NOT (" + claimable("d", "u.claim_id::uuid", "?::uuid") + "))"
+          + " ON CONFLICT (pipeline, path, version) DO UPDATE SET"
+          + "  status = 'running',"
+          + "  attempts = CASE WHEN f.claim_id = EXCLUDED.claim_id THEN f.attempts ELSE f.attempts + 1 END,"
+          + "  started_at = now(), finished_at = NULL, error = NULL, retry_after = NULL,"
+          + "  run_id = EXCLUDED.run_id, claim_id = EXCLUDED.claim_id"
+          + " WHERE " + claimable("f", "EXCLUDED.claim_id", "EXCLUDED.run_id")
+          + " RETURNING f.file_id, f.attempts, f.path, f.version";
+
+  /**
+   * Whether ledger row {@code t} may be taken by claim {@code claim} of run {@code run}: it is
+   * this claim's already, or failed and due for a retry (the retry-now flag is a parameter), or
+   * running for another (dead) run, or running with an expired lease (the lease in seconds is a
+   * parameter, after the retry-now flag).
+   */
+  private static String claimable(String t, String claim, String run) {
+    return "((" + t + ".status = 'running' AND " + t + ".claim_id IS NOT DISTINCT FROM " + claim + ")"
+        + " OR (" + t + ".status = 'failed' AND (? OR " + t + ".retry_after IS NULL"
+        + "      OR " + t + ".retry_after <= now()))"
+        + " OR (" + t + ".status = 'running' AND " + t + ".run_id IS DISTINCT FROM " + run
+        + "     AND NOT fieldflow.run_is_alive(" + t + ".run_id))"
+        + " OR " + leaseExpired(t) + ")";
+  }
+
+  /** Row {@code t} is running and its claim is older than the lease (seconds, a parameter). */
+  private static String leaseExpired(String t) {
+    return "(" + t + ".status = 'running' AND " + t + ".started_at"
+        + " < now() - make_interval(secs => ?::double precision))";
+  }
+
+  private static double seconds(java.time.Duration lease) {
+    return Math.max(0.001, lease.toMillis() / 1000.0);
+  }
+
+  /**
+   * Takes those of {@code claims} that need work for run {@code runId}, in one statement.
+   * A file version asked for twice is asked for once (the first claim).
+   *
+   * @param retryFailedNow take failed files whatever their retry time ({@code --once})
+   * @return the files taken, each with its attempt number
+   */
+  public static List<VisitFile> claim(
+      Connection c, UUID runId, List<Claim> claims, boolean retryFailedNow) throws SQLException {
+    return claim(c, runId, claims, retryFailedNow, DEFAULT_LEASE);
+  }
+
+  /**
+   * As {@link #claim(Connection, UUID, List, boolean)}, with {@code lease}: a file {@code
+   * running} for longer than that without a commit is taken over (attempt + 1) by any claim.
+   */
+  public static List<VisitFile> claim(Connection c, UUID runId, List<Claim> claims,
+      boolean retryFailedNow, java.time.Duration lease) throws SQLException {
+    Map<List<String>, Claim> unique = new LinkedHashMap<>();
+    for (Claim claim : claims) {
+      unique.putIfAbsent(List.of(claim.file().path(), claim.file().version()), claim);
+    }
+    if (unique.isEmpty()) {
+      return List.of();
+    }
+    int n = unique.size();
+    String[] paths = new String[n];
+    String[] versions = new String[n];
+    Long[] sizes = new Long[n];
+    Long[] mtimes = new Long[n];
+    String[] claimIds = new String[n];
+    int i = 0;
+    for (Claim claim : unique.values()) {
+      Listed l = claim.file();
+      paths[i] = l.path();
+      versions[i] = l.version();
+      sizes[i] = l.sizeBytes();
+      mtimes[i] = l.lastModifiedMillis();
+      claimIds[i] = claim.claimId().toString();
+      i++;
+    }
+    List<VisitFile> claimed = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+      int p = 1;
+      ps.setString(p++, runId.toString());
+      ps.setArray(p++, c.createArrayOf("text", paths));
+      ps.setArray(p++, c.createArrayOf("text", versions));
+      ps.setArray(p++, c.createArrayOf("bigint", sizes));
+      ps.setArray(p++, c.createArrayOf("bigint", mtimes));
+      ps.setArray(p++, c.createArrayOf("text", claimIds));
+      // claimable("d") in NOT EXISTS: retry-now flag, run id, lease.
+      ps.setBoolean(p++, retryFailedNow);
+      ps.setString(p++, runId.toString());
+      ps.setDouble(p++, seconds(lease));
+      // claimable("f") in the update: the retry-now flag, lease.
+      ps.setBoolean(p++, retryFailedNow);
+      ps.setDouble(p++, seconds(lease));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          claimed.add(new VisitFile(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getString(4)));
+        }
+      }
+    }
+    return claimed;
+  }
+
+  /** A ledger row that needs work without any listing having seen its file again. */
+  public record Unfinished(long fileId, String path, String version) {}
+
+  /**
+   * Up to {@code limit} file versions that need work for run {@code runId} whatever a listing
+   * says: failed ones whose retry time has come, running ones of another (dead) run, and running
+   * ones whose lease has expired. Served by the partial index of unfinished files, so it costs
+   * little when there are none.
+   */
+  public static List<Unfinished> unfinished(Connection c, UUID runId, int limit) throws SQLException {
+    return unfinished(c, runId, limit, DEFAULT_LEASE);
+  }
+
+  /** As {@link #unfinished(Connection, UUID, int)} with the claims' {@code lease}. */
+  public static List<Unfinished> unfinished(
+      Connection c, UUID runId, int limit, java.time.Duration lease) throws SQLException {
+    List<Unfinished> found = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT file_id, path, version FROM fieldflow.ingest_files"
+                + " WHERE pipeline = '" + PIPELINE + "' AND status <> 'done'"
+                + " AND ((status = 'failed' AND (retry_after IS NULL OR retry_after <= now()))"
+                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid"
+                + "       AND NOT fieldflow.run_is_alive(run_id))"
+                + "   OR " + leaseExpired("ingest_files") + ")"
+                + " ORDER BY file_id LIMIT ?")) {
+      ps.setString(1, runId.toString());
+      ps.setDouble(2, seconds(lease));
+      ps.setInt(3, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(new Unfinished(rs.getLong(1), rs.getString(2), rs.getString(3)));
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Records that unfinished file versions can no longer be read as the version the ledger has
+   * (deleted, or replaced by a new version, which is a file of its own): failed with {@code
+   * error}, not tried again for a day. Rows another claim has taken meanwhile are left alone.
+   */
+  public static int markGone(Connection c, UUID runId, List<Long> fileIds, String error)
+      throws SQLException {
+    return markGone(c, runId, fileIds, error, DEFAULT_LEASE);
+  }
+
+  /** As {@link #markGone(Connection, UUID, List, String)}; running rows past {@code lease} too. */
+  public static int markGone(Connection c, UUID runId, List<Long> fileIds, String error,
+      java.time.Duration lease) throws SQLException {
+    if (fileIds.isEmpty()) {
+      return 0;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE fieldflow.ingest_files SET status = 'failed', error = ?, finished_at = now(),"
+                + " retry_after = now() + interval '1 day'"
+                + " WHERE file_id = ANY (?) AND (status = 'failed'"
+                + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid"
+                + "       AND NOT fieldflow.run_is_alive(run_id))"
+                + "   OR " + leaseExpired("ingest_files") + ")")) {
+      ps.setString(1, truncate(error, 4000));
+      ps.setArray(2, c.createArrayOf("bigint", fileIds.toArray(new Long[0])));
+      ps.setString(3, runId.toString());
+      ps.setDouble(4, seconds(lease));
+      return ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Records that {@code file}'s attempt failed, unless a later attempt has taken it over or it is
+   * done. The next try waits {@code firstRetryDelaySeconds}, doubling with each attempt up to
+   * an hour.
+   *
+   * @return whether the ledger row was changed
+   */
+  public static boolean markFailed(
+      Connection c, VisitFile file, String error, long firstRetryDelaySeconds) throws SQLException {
+    int changed;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE fieldflow.ingest_files SET status = 'failed', error = ?, finished_at = now(),"
+                + " retry_after = now() + least(interval '1 hour',"
+                + "   make_interval(secs => ? * power(2, least(attempts - 1, 20))))"
+                + " WHERE file_id = ? AND attempts = ? AND status = 'running'")) {
+      ps.setString(1, truncate(error, 4000));
+      ps.setLong(2, Math.max(1, firstRetryDelaySeconds));
+      ps.setLong(3, file.fileId());
+      ps.setInt(4, file.attempt());
+      changed = ps.executeUpdate();
+    }
+    return changed > 0;
+  }
+
+  /**
+   * Records that {@code file}'s attempt found the file refused as a whole (a gzip bomb, not JSON
+   * lines): failed with {@code error}, and never retried by time, since the same bytes give the
+   * same answer; a new version of the path is a new ledger row and is read. {@code --once}, which
+   * retries failed files at once, reads it again and refuses it again.
+   *
+   * @return whether the ledger row was changed (not if a later attempt took it over)
+   */
+  public static boolean markRefused(Connection c, VisitFile file, String error) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE fieldflow.ingest_files SET status = 'failed', error = ?, finished_at = now(),"
+                + " retry_after = 'infinity'"
+                + " WHERE file_id = ? AND attempts = ? AND status = 'running'")) {
+      ps.setString(1, truncate(error, 4000));
+      ps.setLong(2, file.fileId());
+      ps.setInt(3, file.attempt());
+      return ps.executeUpdate() > 0;
+    }
+  }
+
+  /** What one run did, from the ledger: the files it finished and the ones it left failed. */
+  public record RunSummary(
+      long filesDone,
+      long filesFailed,
+      long lines,
+      long loaded,
+      long updates,
+      long duplicates,
+      long rejected,
+      List<String> failures) {
+
+    /** {@code 3 file(s) ingested, 0 failed; 120 lines: 100 loaded, ...}. */
+    public String describe() {
+      return filesDone + " file(s) ingested, " + filesFailed + " failed; " + lines + " lines: "
+          + loaded + " loaded, " + updates + " updated, " + duplicates + " duplicates, "
+          + rejected + " rejected";
+    }
+  }
+
+  /** The files runs {@code runIds} took (one --once run and its restarts), as the ledger has them now. */
+  public static RunSummary summarizeRuns(Connection c, List<UUID> runIds) throws SQLException {
+    String[] ids = runIds.stream().map(UUID::toString).toArray(String[]::new);
+    List<String> failures = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT path, error FROM fieldflow.ingest_files WHERE pipeline = '" + PIPELINE + "'"
+                + " AND run_id = ANY (?::uuid[]) AND status <> 'done' ORDER BY path")) {
+      ps.setArray(1, c.createArrayOf("text", ids));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          failures.add(rs.getString(1) + ": " + (rs.getString(2) == null ? "not finished" : rs.getString(2)));
+        }
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status <> 'done'),"
+                + " coalesce(sum(lines_read) FILTER (WHERE status = 'done'), 0),"
+                + " coalesce(sum(rows_loaded) FILTER (WHERE status = 'done'), 0),"
+                + " coalesce(sum(updates) FILTER (WHERE status = 'done'), 0),"
+                + " coalesce(sum(duplicates) FILTER (WHERE status = 'done'), 0),"
+                + " coalesce(sum(rejected) FILTER (WHERE status = 'done'), 0)"
+                + " FROM fieldflow.ingest_files WHERE pipeline = '" + PIPELINE + "' AND run_id = ANY (?::uuid[])")) {
+      ps.setArray(1, c.createArrayOf("text", ids));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new RunSummary(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+            rs.getLong(5), rs.getLong(6), rs.getLong(7), List.copyOf(failures));
+      }
+    }
+  }
+
+  static String truncate(String s, int max) {
+    if (s == null) {
+      return "unknown error";
+    }
+    return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+  }
+}

@@ -1,0 +1,320 @@
+package dev.fieldflow.ingest.visits;
+
+import dev.fieldflow.ingest.write.BinaryCopyRows;
+import dev.fieldflow.transforms.Visit;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.values.TypeDescriptor;
+
+/**
+ * Where a visit is merged into the model: parsed visits are staged with a binary {@code COPY}
+ * into a temporary table of the session ({@link #STAGE}: no WAL, no index, emptied at commit),
+ * then one set-based statement per table merges the staged rows into {@code nodes}, {@code
+ * tasks} and {@code visits}, counting each line from what the merge itself did.
+ *
+ * <p>Counting follows the lines in file order, as if each were applied on its own: a line whose
+ * visit is not stored yet is loaded; a line that changes the stored visit (or the same visit on
+ * an earlier line) is an update; a line identical to it is a duplicate. The first line of each
+ * visit is upserted and {@code RETURNING (xmax = 0)} says whether the row was inserted, updated
+ * or (no row returned) left unchanged; later lines of the same visit in the chunk are counted by
+ * comparing each with the line before it, and the last of them is written. An unchanged row is
+ * never rewritten.
+ *
+ * <p>No lock serializes merges: files merge in parallel. Each statement writes its rows in key
+ * order (so two merges take row locks in the same order and cannot deadlock on them), nodes and
+ * tasks that are already stored as they are are not touched (so the many files that name the
+ * same nodes do not queue on their row locks), and an {@code ON CONFLICT} upsert waits for a
+ * concurrent merge of the same visit and then sees its result, so the counts stay exact: every
+ * line is counted against the row as the merge found it. "Last ingested wins" means the last
+ * merge of that visit to commit.
+ */
+public final class VisitMerge {
+  /** The session's stage; {@link #createStage} makes it once per connection. */
+  static final String STAGE = "pg_temp.visit_stage";
+
+  /** The columns of a visit that make it "the same" or "changed". */
+  static final String VISIT_CONTENT =
+      "node_id, visit_date, node_age, engineer_skill_level, outcome, note_tokens";
+
+  /** The stage's columns, in the order {@link #stage} writes them. */
+  static final String STAGE_COLUMNS = "line_number, task_id, visit_id, node_id, visit_date,"
+      + " original_reported_date, node_age, node_type, task_type, engineer_skill_level, outcome,"
+      + " note_tokens";
+
+  private static final String CREATE_STAGE =
+      "CREATE TEMP TABLE IF NOT EXISTS visit_stage ("
+          + " line_number bigint NOT NULL, task_id bigint NOT NULL, visit_id integer NOT NULL,"
+          + " node_id integer NOT NULL, visit_date date NOT NULL,"
+          + " original_reported_date date NOT NULL, node_age integer NOT NULL,"
+          + " node_type integer NOT NULL, task_type integer NOT NULL,"
+          + " engineer_skill_level integer NOT NULL, outcome text NOT NULL,"
+          + " note_tokens integer[] NOT NULL) ON COMMIT DELETE ROWS";
+
+  private static final String UPSERT_NODES =
+      "INSERT INTO fieldflow.nodes AS n (node_id, node_type)"
+          + " SELECT s.node_id, s.node_type FROM (SELECT DISTINCT ON (node_id) node_id, node_type"
+          + "  FROM " + STAGE + " ORDER BY node_id, line_number DESC) s"
+          + " WHERE NOT EXISTS (SELECT 1 FROM fieldflow.nodes x"
+          + "  WHERE x.node_id = s.node_id AND x.node_type IS NOT DISTINCT FROM s.node_type)"
+          + " ORDER BY s.node_id"
+          + " ON CONFLICT (node_id) DO UPDATE SET node_type = EXCLUDED.node_type, updated_at = now()"
+          + " WHERE n.node_type IS DISTINCT FROM EXCLUDED.node_type";
+
+  /**
+   * Tasks new or changed by the stage. The look-up of the stored task is a LATERAL ... LIMIT 1,
+   * so that it stays one index probe per staged task: as a NOT EXISTS, the planner, which has
+   * no statistics of the fresh stage, hashes the whole tasks table for every chunk.
+   */
+  private static final String UPSERT_TASKS =
+      "INSERT INTO fieldflow.tasks AS t (task_id, task_type, node_id, original_reported_date)"
+          + " SELECT s.task_id, s.task_type, s.node_id, s.original_reported_date"
+          + " FROM (SELECT DISTINCT ON (task_id) task_id, task_type, node_id, original_reported_date"
+          + "  FROM " + STAGE + " ORDER BY task_id, line_number DESC) s"
+          + " LEFT JOIN LATERAL (SELECT x.task_type, x.node_id, x.original_reported_date"
+          + "  FROM fieldflow.tasks x WHERE x.task_id = s.task_id LIMIT 1) stored ON true"
+          + " WHERE (stored.task_type, stored.node_id, stored.original_reported_date)"
+          + "  IS DISTINCT FROM (s.task_type, s.node_id, s.original_reported_date)"
+          + " ORDER BY s.task_id"
+          + " ON CONFLICT (task_id) DO UPDATE SET task_type = EXCLUDED.task_type,"
+          + "  node_id = EXCLUDED.node_id, original_reported_date = EXCLUDED.original_reported_date,"
+          + "  updated_at = now()"
+          + " WHERE (t.task_type, t.node_id, t.original_reported_date)"
+          + "  IS DISTINCT FROM (EXCLUDED.task_type, EXCLUDED.node_id, EXCLUDED.original_reported_date)";
+
+  private static final String ON_CONFLICT_UPDATE_VISIT =
+      " ON CONFLICT (task_id, visit_id) DO UPDATE SET node_id = EXCLUDED.node_id,"
+          + "  visit_date = EXCLUDED.visit_date, node_age = EXCLUDED.node_age,"
+          + "  engineer_skill_level = EXCLUDED.engineer_skill_level, outcome = EXCLUDED.outcome,"
+          + "  note_tokens = EXCLUDED.note_tokens, source_file = EXCLUDED.source_file,"
+          + "  source_line = EXCLUDED.source_line, ingested_at = now()"
+          + " WHERE ROW(v." + VISIT_CONTENT.replace(", ", ", v.") + ")"
+          + "  IS DISTINCT FROM ROW(EXCLUDED." + VISIT_CONTENT.replace(", ", ", EXCLUDED.") + ")";
+
+  /**
+   * Upserts the first line of every staged visit and counts: row 1 the first lines inserted and
+   * those that changed a stored row; row 2 the later lines that changed their visit, and all
+   * later lines.
+   */
+  private static final String UPSERT_FIRST_LINES =
+      "WITH s AS MATERIALIZED ("
+          + " SELECT st.*, row_number() OVER w AS occurrence,"
+          + "  lag(ROW(" + VISIT_CONTENT + ")) OVER w IS DISTINCT FROM ROW(" + VISIT_CONTENT + ") AS changed"
+          + " FROM " + STAGE + " st"
+          + " WINDOW w AS (PARTITION BY task_id, visit_id ORDER BY line_number)),"
+          + " merged AS ("
+          + " INSERT INTO fieldflow.visits AS v (task_id, visit_id, " + VISIT_CONTENT
+          + ", source_file, source_line)"
+          + " SELECT task_id, visit_id, " + VISIT_CONTENT + ", ?, line_number"
+          + " FROM s WHERE occurrence = 1 ORDER BY task_id, visit_id"
+          + ON_CONFLICT_UPDATE_VISIT
+          + " RETURNING (v.xmax = 0) AS inserted)"
+          + " SELECT 1 AS part, count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
+          + " FROM merged"
+          + " UNION ALL"
+          + " SELECT 2, count(*) FILTER (WHERE changed), count(*) FROM s WHERE occurrence > 1"
+          + " ORDER BY part";
+
+  /**
+   * Upserts staged lines that are each the only line of their visit in the stage (the common
+   * case, known to the stager): no window over the stage, counts straight from the upsert.
+   */
+  private static final String UPSERT_UNIQUE_LINES =
+      "WITH merged AS ("
+          + " INSERT INTO fieldflow.visits AS v (task_id, visit_id, " + VISIT_CONTENT
+          + ", source_file, source_line)"
+          + " SELECT task_id, visit_id, " + VISIT_CONTENT + ", ?, line_number"
+          + " FROM " + STAGE + " ORDER BY task_id, visit_id"
+          + ON_CONFLICT_UPDATE_VISIT
+          + " RETURNING (v.xmax = 0) AS inserted)"
+          + " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
+          + " FROM merged";
+
+  /** Writes the last line of every visit staged more than once (rare: re-sent lines). */
+  private static final String UPSERT_LAST_LINES =
+      "INSERT INTO fieldflow.visits AS v (task_id, visit_id, " + VISIT_CONTENT
+          + ", source_file, source_line)"
+          + " SELECT DISTINCT ON (task_id, visit_id) task_id, visit_id, " + VISIT_CONTENT
+          + ", ?, line_number"
+          + " FROM " + STAGE + " st WHERE EXISTS (SELECT 1 FROM " + STAGE + " o"
+          + "  WHERE o.task_id = st.task_id AND o.visit_id = st.visit_id"
+          + "  AND o.line_number <> st.line_number)"
+          + " ORDER BY task_id, visit_id, line_number DESC"
+          + ON_CONFLICT_UPDATE_VISIT;
+
+  private VisitMerge() {}
+
+  /** What merging staged lines did: each line is loaded, an update, or a duplicate. */
+  public record Counts(long records, long loaded, long updates) {
+    public static final Counts NONE = new Counts(0, 0, 0);
+
+    public long duplicates() {
+      return records - loaded - updates;
+    }
+
+    public Counts plus(Counts other) {
+      return new Counts(records + other.records, loaded + other.loaded, updates + other.updates);
+    }
+  }
+
+  /** Makes the session's stage if this connection has none yet (it lives as long as the session). */
+  static void createStage(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(CREATE_STAGE);
+    }
+  }
+
+  /** A writer of staged rows on {@code c}, for {@link #stage}. */
+  static BinaryCopyRows stageWriter(Connection c) {
+    return new BinaryCopyRows(c, STAGE, STAGE_COLUMNS);
+  }
+
+  /** Appends one parsed visit to the stage; its line number orders repeats of the same visit. */
+  static void stage(BinaryCopyRows rows, Visit v) throws SQLException {
+    rows.startRow()
+        .putLong(v.lineNumber())
+        .putLong(v.taskId())
+        .putInt(v.visitId())
+        .putInt(v.nodeId())
+        .putDate(v.visitDate())
+        .putDate(v.originalReportedDate())
+        .putInt(v.nodeAge())
+        .putInt(v.nodeType())
+        .putInt(v.taskType())
+        .putInt(v.engineerSkillLevel())
+        .putText(v.outcome().name())
+        .putIntArray(v.noteTokens());
+    rows.flushIfFull();
+  }
+
+  /**
+   * Merges the {@code staged} lines of {@code sourceFile} now in the stage into the model and
+   * empties the stage. Runs inside the caller's transaction.
+   *
+   * @param repeats whether some visit may be staged more than once ({@link StagedKeys}); false
+   *     only when every staged line is certainly the only one of its visit
+   */
+  static Counts mergeStaged(Connection c, String sourceFile, long staged, boolean repeats,
+      LoadProfile profile) throws SQLException {
+    if (staged == 0) {
+      return Counts.NONE;
+    }
+    long t0 = System.nanoTime();
+    try (Statement s = c.createStatement()) {
+      s.executeUpdate(UPSERT_NODES);
+      long t1 = System.nanoTime();
+      profile.nodesNanos += t1 - t0;
+      t0 = t1;
+      s.executeUpdate(UPSERT_TASKS);
+      t1 = System.nanoTime();
+      profile.tasksNanos += t1 - t0;
+      t0 = t1;
+    }
+    long loaded;
+    long updates;
+    long later = 0;
+    if (!repeats) {
+      try (PreparedStatement ps = c.prepareStatement(UPSERT_UNIQUE_LINES)) {
+        ps.setString(1, sourceFile);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          loaded = rs.getLong(1);
+          updates = rs.getLong(2);
+        }
+      }
+    } else {
+      try (PreparedStatement ps = c.prepareStatement(UPSERT_FIRST_LINES)) {
+        ps.setString(1, sourceFile);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          loaded = rs.getLong(2);
+          updates = rs.getLong(3);
+          rs.next();
+          updates += rs.getLong(2);
+          later = rs.getLong(3);
+        }
+      }
+    }
+    if (later > 0) {
+      try (PreparedStatement ps = c.prepareStatement(UPSERT_LAST_LINES)) {
+        ps.setString(1, sourceFile);
+        ps.executeUpdate();
+      }
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("TRUNCATE " + STAGE);
+    }
+    profile.visitsNanos += System.nanoTime() - t0;
+    return new Counts(staged, loaded, updates);
+  }
+
+  /** What a committed file contributed; {@code alreadyDone} when an earlier commit did it. */
+  @DefaultCoder(Summary.SummaryCoder.class)
+  public record Summary(
+      VisitFile file,
+      long linesRead,
+      long loaded,
+      long updates,
+      long duplicates,
+      long rejected,
+      boolean alreadyDone) {
+
+    /** {@code s3://b/visits/a.jsonl: 120 lines: 100 loaded, 5 updated, 10 duplicates, 5 rejected}. */
+    public String describe() {
+      return file.path() + ": " + linesRead + " lines: " + loaded + " loaded, " + updates
+          + " updated, " + duplicates + " duplicates, " + rejected + " rejected"
+          + (alreadyDone ? " (committed before)" : "");
+    }
+
+    /** The file, the counts as varints, the flag as a byte. Deterministic. */
+    public static final class SummaryCoder extends AtomicCoder<Summary> {
+      private static final SummaryCoder INSTANCE = new SummaryCoder();
+      private static final VarLongCoder LONG = VarLongCoder.of();
+      private static final BooleanCoder BOOLEAN = BooleanCoder.of();
+
+      public static SummaryCoder of() {
+        return INSTANCE;
+      }
+
+      /** Found by {@code @DefaultCoder} on {@link Summary}. */
+      public static CoderProvider getCoderProvider() {
+        return CoderProviders.forCoder(TypeDescriptor.of(Summary.class), INSTANCE);
+      }
+
+      private SummaryCoder() {}
+
+      @Override
+      public void encode(Summary s, OutputStream out) throws IOException {
+        VisitFile.FileCoder.of().encode(s.file(), out);
+        LONG.encode(s.linesRead(), out);
+        LONG.encode(s.loaded(), out);
+        LONG.encode(s.updates(), out);
+        LONG.encode(s.duplicates(), out);
+        LONG.encode(s.rejected(), out);
+        BOOLEAN.encode(s.alreadyDone(), out);
+      }
+
+      @Override
+      public Summary decode(InputStream in) throws IOException {
+        return new Summary(VisitFile.FileCoder.of().decode(in), LONG.decode(in), LONG.decode(in),
+            LONG.decode(in), LONG.decode(in), LONG.decode(in), BOOLEAN.decode(in));
+      }
+
+      @Override
+      public boolean consistentWithEquals() {
+        return true;
+      }
+    }
+  }
+}

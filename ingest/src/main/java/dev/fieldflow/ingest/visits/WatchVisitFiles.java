@@ -1,0 +1,121 @@
+package dev.fieldflow.ingest.visits;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MetadataCoderV2;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.PeriodicImpulse;
+import org.apache.beam.sdk.transforms.Watch;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Instant;
+
+/**
+ * Discovers visit files continuously with Beam's {@code Watch}, in generations so that its
+ * state stays bounded. Out: every file of the watched patterns, as {@code FileIO} matches it:
+ * each file once per watch, again when its modification time changes (a new version), and
+ * again on the first poll of every new watch (the ledger drops those it has done).
+ *
+ * <pre>
+ * WatchGenerations (PeriodicImpulse, every generation)
+ *   └─ PatternsToWatch   the pattern, or today's and yesterday's partition
+ *       └─ WatchFiles    FileIO.matchAll().continuously(poll, termination, matchUpdatedFiles)
+ * </pre>
+ *
+ * <p>Beam's {@code Watch} keeps, per watched pattern, a hash and a timestamp of every file it
+ * has matched, never removes one, copies them on every poll, and lists the whole pattern each
+ * time. A watch here ends, and frees all that, once it is older than a generation and has seen
+ * no new file for the idle time, and at the latest after a generation plus the idle time. It
+ * never ends before the next generation's watch of the same pattern has started, so there is
+ * no time in which a pattern that is still emitted is not watched; at most two watches of a
+ * pattern overlap. A pattern that is no longer emitted (yesterday's partition after midnight
+ * UTC, plus one generation) is watched for as long as files keep arriving, up to that bound.
+ */
+public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchResult.Metadata>> {
+  private final VisitPartitions partitions;
+  private final Duration pollInterval;
+  private final Duration generation;
+  private final Duration idle;
+
+  /**
+   * @param generation how often a new watch of each pattern starts (and the youngest age at
+   *     which a quiet watch ends)
+   * @param idle how long a watch older than a generation waits for a new file before it ends;
+   *     shorter than the generation
+   */
+  public WatchVisitFiles(
+      VisitPartitions partitions, Duration pollInterval, Duration generation, Duration idle) {
+    if (idle.compareTo(generation) >= 0) {
+      throw new IllegalArgumentException("the watch idle time (" + idle.toMinutes()
+          + " min) must be shorter than the watch generation (" + generation.toMinutes() + " min)");
+    }
+    this.partitions = partitions;
+    this.pollInterval = pollInterval;
+    this.generation = generation;
+    this.idle = idle;
+  }
+
+  /**
+   * Ends a watch once it is older than {@code generation} and quiet for {@code idle}, and at the
+   * latest at {@code generation + idle}.
+   */
+  static Watch.Growth.TerminationCondition<String, ?> termination(Duration generation, Duration idle) {
+    org.joda.time.Duration g = joda(generation);
+    org.joda.time.Duration i = joda(idle);
+    return Watch.Growth.eitherOf(
+        Watch.Growth.allOf(
+            Watch.Growth.<String>afterTimeSinceNewOutput(i), Watch.Growth.<String>afterTotalOf(g)),
+        Watch.Growth.<String>afterTotalOf(g.plus(i)));
+  }
+
+  /**
+   * Makes {@code MetadataCoderV2} the coder of matched files in {@code pipeline}. Beam 2.70's
+   * default coder of {@code MatchResult.Metadata} is {@code MetadataCoder}, which drops the
+   * modification time; {@code FileIO}'s match and watch steps infer their inner coders from the
+   * registry, so without this a matched file comes out with {@code lastModifiedMillis} 0 and
+   * its ledger version loses the mtime. Call before applying {@code FileIO.match()}.
+   */
+  public static void keepModificationTimes(Pipeline pipeline) {
+    pipeline.getCoderRegistry().registerCoderForClass(MatchResult.Metadata.class, MetadataCoderV2.of());
+  }
+
+  @Override
+  public PCollection<MatchResult.Metadata> expand(PBegin begin) {
+    keepModificationTimes(begin.getPipeline());
+    return begin
+        .apply("WatchGenerations", PeriodicImpulse.create().withInterval(joda(generation)))
+        .apply("PatternsToWatch", ParDo.of(new PatternsFn(partitions)))
+        .apply("WatchFiles",
+            FileIO.matchAll()
+                .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW)
+                // matchUpdatedFiles: a file whose modification time changes is matched again,
+                // like the ledger, for which size and mtime make the version.
+                .continuously(joda(pollInterval), termination(generation, idle), true));
+  }
+
+  private static org.joda.time.Duration joda(Duration d) {
+    return org.joda.time.Duration.millis(d.toMillis());
+  }
+
+  /** One generation's patterns, for the UTC date of its impulse. */
+  private static final class PatternsFn extends DoFn<Instant, String> {
+    private final VisitPartitions partitions;
+
+    PatternsFn(VisitPartitions partitions) {
+      this.partitions = partitions;
+    }
+
+    @ProcessElement
+    public void process(@Element Instant tick, OutputReceiver<String> out) {
+      LocalDate day = LocalDate.ofInstant(java.time.Instant.ofEpochMilli(tick.getMillis()), ZoneOffset.UTC);
+      partitions.patternsOn(day).forEach(out::output);
+    }
+  }
+}

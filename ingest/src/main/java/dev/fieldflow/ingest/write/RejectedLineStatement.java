@@ -1,0 +1,68 @@
+package dev.fieldflow.ingest.write;
+
+import dev.fieldflow.transforms.RejectedLine;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import org.apache.beam.sdk.values.KV;
+
+/**
+ * Stores rejected lines in {@code fieldflow.rejected_records}. Rows are keyed by (file
+ * version, rejected line); storing the same line of the same file version twice is a no-op, so
+ * a re-read after a crash does not duplicate the quarantine.
+ */
+public final class RejectedLineStatement implements BatchStatement<KV<String, RejectedLine>> {
+  private final String pipeline;
+
+  /** @param pipeline {@code visit} or {@code network}, as the ledger names them */
+  public RejectedLineStatement(String pipeline) {
+    this.pipeline = pipeline;
+  }
+
+  @Override
+  public String sql() {
+    return "INSERT INTO fieldflow.rejected_records"
+        + " (pipeline, file, file_version, line_number, raw_text, original_length, reason_code, message)"
+        + " SELECT ?, f, v, l, t, n, c, m"
+        + " FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::text[])"
+        + " AS u(f, v, l, t, n, c, m)"
+        + " ON CONFLICT (pipeline, file, file_version, line_number) DO NOTHING";
+  }
+
+  @Override
+  public void bind(List<KV<String, RejectedLine>> rows, PreparedStatement ps) throws SQLException {
+    int n = rows.size();
+    String[] files = new String[n];
+    String[] versions = new String[n];
+    Long[] lines = new Long[n];
+    String[] texts = new String[n];
+    Integer[] lengths = new Integer[n];
+    String[] codes = new String[n];
+    String[] messages = new String[n];
+    for (int i = 0; i < n; i++) {
+      RejectedLine r = rows.get(i).getValue();
+      versions[i] = rows.get(i).getKey();
+      files[i] = r.file();
+      lines[i] = r.lineNumber();
+      texts[i] = storable(r.rawText());
+      lengths[i] = r.originalLength();
+      codes[i] = r.reason().code();
+      messages[i] = storable(r.message());
+    }
+    Connection c = ps.getConnection();
+    ps.setString(1, pipeline);
+    ps.setArray(2, c.createArrayOf("text", files));
+    ps.setArray(3, c.createArrayOf("text", versions));
+    ps.setArray(4, c.createArrayOf("bigint", lines));
+    ps.setArray(5, c.createArrayOf("text", texts));
+    ps.setArray(6, c.createArrayOf("integer", lengths));
+    ps.setArray(7, c.createArrayOf("text", codes));
+    ps.setArray(8, c.createArrayOf("text", messages));
+  }
+
+  /** PostgreSQL text cannot hold NUL; a bad line may. Keep it visible as U+FFFD instead. */
+  static String storable(String s) {
+    return s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
+  }
+}
