@@ -87,6 +87,8 @@ public final class IngestVisitFiles
     private final Counter duplicates = Metrics.counter(IngestVisitFiles.class, "duplicates");
     private final Counter rejected = Metrics.counter(IngestVisitFiles.class, "rejected");
     private transient RetryingDatabase database;
+    /** The second session of each load: nodes and tasks in short transactions of their own. */
+    private transient RetryingDatabase reference;
 
     LoadVisitFileFn(DatabaseConfig db, UUID runId, LoadSettings settings) {
       this.db = db;
@@ -97,6 +99,7 @@ public final class IngestVisitFiles
     @Setup
     public void setup() {
       database = RetryingDatabase.forRun(db, settings.outageTolerance(), runId);
+      reference = RetryingDatabase.forRun(db, settings.outageTolerance(), runId);
     }
 
     @ProcessElement
@@ -160,8 +163,15 @@ public final class IngestVisitFiles
     private VisitMerge.Summary load(VisitFile file, VisitFileLoad.Mode mode, LoadProfile profile)
         throws SQLException {
       filesLoaded.inc();
-      VisitMerge.Summary summary = database.inTransaction("ingesting " + file.describe(),
-          c -> VisitFileLoad.run(c, file, settings.chunkRows(), settings.limits(), mode, profile));
+      VisitMerge.Summary summary = database.inTransaction("ingesting " + file.describe(), c -> {
+        try {
+          return VisitFileLoad.run(c, reference.session(), file, settings.chunkRows(),
+              settings.limits(), mode, profile);
+        } catch (SQLException | RuntimeException e) {
+          reference.reset();
+          throw e;
+        }
+      });
       if (summary == null) {
         LOG.info("{}: taken over by another attempt; left to it", file.describe());
       }
@@ -192,6 +202,9 @@ public final class IngestVisitFiles
     public void teardown() {
       if (database != null) {
         database.close();
+      }
+      if (reference != null) {
+        reference.close();
       }
     }
   }

@@ -127,6 +127,20 @@ public final class RetryingDatabase implements AutoCloseable {
     return DatabaseErrors.isTransient(e);
   }
 
+  /**
+   * The session itself, for work that spans several transactions of its own (auto-commit off):
+   * connected (and holding the run's lock) if it was not. The caller commits; on any failure it
+   * calls {@link #reset}. No retry here: the caller's unit retries.
+   */
+  public Connection session() throws SQLException {
+    return connection();
+  }
+
+  /** Drops the session (after a failure): the next use connects afresh. */
+  public void reset() {
+    closeQuietly();
+  }
+
   private Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
       connection = dataSource.getConnection();

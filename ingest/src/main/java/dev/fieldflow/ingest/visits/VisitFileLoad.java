@@ -35,12 +35,18 @@ import org.apache.beam.sdk.values.KV;
  *       either staged ({@link VisitMerge#stage}, binary COPY) or kept as a rejected line.
  *   <li>Every {@code chunkRows} staged lines, and at the end, merge the stage into the model
  *       ({@link VisitMerge#mergeStaged}); rejected lines are stored in batches ({@link
- *       RejectedLineStatement}).
+ *       RejectedLineStatement}). Just before, the chunk's nodes and tasks are upserted and
+ *       committed on a second session, the reference session ({@link
+ *       VisitMerge#upsertReference}).
  *   <li>Record the file {@code done} with its counts. The caller commits.
  * </ol>
  *
- * <p>Whatever fails before the commit rolls everything back: the ledger, the rows and the
- * quarantine move together, so a file is in effect loaded once or not at all. A process killed
+ * <p>Whatever fails before the commit rolls everything back: the ledger, the visits and the
+ * quarantine move together, so a file is in effect loaded once or not at all. Nodes and tasks
+ * are the exception, by design: they are reference data upserted from the visits ("last
+ * ingested wins"), committed per chunk in short transactions of their own so that files sharing
+ * tasks load in parallel instead of waiting for each other's commit; a failed attempt may leave
+ * its tasks and node types stored, and its retry writes the same values again. A process killed
  * mid-file loses its connection and with it the transaction; the file stays {@code running} for
  * a dead run and the next claim reads it again.
  *
@@ -67,6 +73,8 @@ public final class VisitFileLoad {
   private static final RejectedLineStatement REJECTS = new RejectedLineStatement(VisitLedger.PIPELINE);
 
   private final Connection c;
+  private final Connection reference;
+  private final BinaryCopyRows referenceStage;
   private final VisitFile file;
   private final int chunkRows;
   private final ReadLimits limits;
@@ -81,12 +89,14 @@ public final class VisitFileLoad {
   private long rejected;
   private final LoadProfile profile;
 
-  private VisitFileLoad(Connection c, VisitFile file, int chunkRows, ReadLimits limits, Mode mode,
-      LoadProfile profile) {
+  private VisitFileLoad(Connection c, Connection reference, VisitFile file, int chunkRows,
+      ReadLimits limits, Mode mode, LoadProfile profile) {
     if (chunkRows < 1) {
       throw new IllegalArgumentException("chunkRows must be >= 1, but was " + chunkRows);
     }
     this.c = c;
+    this.reference = reference;
+    this.referenceStage = VisitMerge.referenceWriter(reference);
     this.file = file;
     this.chunkRows = chunkRows;
     this.limits = limits;
@@ -114,27 +124,33 @@ public final class VisitFileLoad {
    * @throws SQLException a database failure; in {@link Mode#FAST}, a data error (see {@link
    *     DatabaseErrors#isDataError}) means: roll back and try again in {@link Mode#CAREFUL}
    */
-  public static VisitMerge.Summary run(Connection c, VisitFile file, int chunkRows,
-      ReadLimits limits, Mode mode) throws SQLException {
-    return run(c, file, chunkRows, limits, mode, new LoadProfile());
+  public static VisitMerge.Summary run(Connection c, Connection reference, VisitFile file,
+      int chunkRows, ReadLimits limits, Mode mode) throws SQLException {
+    return run(c, reference, file, chunkRows, limits, mode, new LoadProfile());
   }
 
-  /** As {@link #run(Connection, VisitFile, int, ReadLimits, Mode)}, adding where the time went. */
-  static VisitMerge.Summary run(Connection c, VisitFile file, int chunkRows, ReadLimits limits,
-      Mode mode, LoadProfile profile) throws SQLException {
+  /**
+   * As {@link #run(Connection, Connection, VisitFile, int, ReadLimits, Mode)}, adding where the
+   * time went to {@code profile}.
+   */
+  static VisitMerge.Summary run(Connection c, Connection reference, VisitFile file, int chunkRows,
+      ReadLimits limits, Mode mode, LoadProfile profile) throws SQLException {
     long start = System.nanoTime();
     VisitMerge.Summary before = lockLedgerRow(c, file);
     if (before != null) {
       return before.file() == null ? null : before;
     }
     VisitMerge.createStage(c);
-    VisitFileLoad load = new VisitFileLoad(c, file, chunkRows, limits, mode, profile);
+    VisitMerge.createReferenceStage(reference);
+    reference.commit();
+    VisitFileLoad load = new VisitFileLoad(c, reference, file, chunkRows, limits, mode, profile);
     try {
       VisitMerge.Summary summary = load.readAndMerge();
       profile.totalNanos += System.nanoTime() - start;
       return summary;
     } catch (RuntimeException | SQLException e) {
       load.stage.cancel();
+      load.referenceStage.cancel();
       throw e;
     }
   }
@@ -223,6 +239,7 @@ public final class VisitFileLoad {
       return;
     }
     VisitMerge.stage(stage, visit);
+    VisitMerge.stageReference(referenceStage, visit);
     stagedKeys.add(visit.taskId(), visit.visitId());
     staged++;
     if (staged >= chunkRows) {
@@ -239,9 +256,13 @@ public final class VisitFileLoad {
   }
 
   private void mergeStage() throws SQLException {
+    if (staged > 0) {
+      referenceStage.finish();
+      VisitMerge.upsertReference(reference, profile);
+    }
     stage.finish();
     counts = counts.plus(
-        VisitMerge.mergeStaged(c, file.path(), staged, stagedKeys.mayRepeat(), profile));
+        VisitMerge.mergeStaged(c, file.path(), staged, stagedKeys.mayRepeat(), false, profile));
     staged = 0;
     stagedKeys.clear();
   }
@@ -261,7 +282,7 @@ public final class VisitFileLoad {
         VisitMerge.stage(stage, v);
       }
       stage.finish();
-      VisitMerge.Counts merged = VisitMerge.mergeStaged(c, file.path(), visits.size(), true, profile);
+      VisitMerge.Counts merged = VisitMerge.mergeStaged(c, file.path(), visits.size(), true, true, profile);
       c.releaseSavepoint(savepoint);
       counts = counts.plus(merged);
     } catch (SQLException e) {

@@ -119,10 +119,12 @@ class ClaimLeaseTest {
     assertThat(takenOver.get(0).attempt(), is(2));
     // The first claim repeated now gets nothing, and its attempt can neither commit nor fail it.
     assertThat(claim(run, listed, first, lease), hasSize(0));
-    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+    try (Connection c = POSTGRES.writer().dataSource().getConnection();
+        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
       c.setAutoCommit(false);
-      assertThat("attempt 1 is taken over: it loads nothing",
-          VisitFileLoad.run(c, attempt1, 1_000, ReadLimits.defaults(), VisitFileLoad.Mode.FAST), nullValue());
+      reference.setAutoCommit(false);
+      assertThat("attempt 1 is taken over: it loads nothing", VisitFileLoad.run(c, reference,
+          attempt1, 1_000, ReadLimits.defaults(), VisitFileLoad.Mode.FAST), nullValue());
       c.rollback();
       assertThat(VisitLedger.markFailed(c, attempt1, "late failure of attempt 1", 60), is(false));
       c.commit();
@@ -143,11 +145,12 @@ class ClaimLeaseTest {
     POSTGRES.execute("UPDATE fieldflow.ingest_files SET status = 'done', lines_read = 1,"
         + " records_read = 1, rows_loaded = 1, updates = 0, duplicates = 0, rejected = 0,"
         + " finished_at = now()");
-    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+    try (Connection c = POSTGRES.writer().dataSource().getConnection();
+        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
       c.setAutoCommit(false);
-      VisitMerge.Summary again =
-          VisitFileLoad.run(c, takenOver.get(0), 1_000, ReadLimits.defaults(),
-              VisitFileLoad.Mode.FAST);
+      reference.setAutoCommit(false);
+      VisitMerge.Summary again = VisitFileLoad.run(c, reference, takenOver.get(0), 1_000,
+          ReadLimits.defaults(), VisitFileLoad.Mode.FAST);
       c.commit();
       assertThat(again.alreadyDone(), is(true));
       assertThat(again.loaded(), is(1L));
