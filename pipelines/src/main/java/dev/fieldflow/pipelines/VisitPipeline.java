@@ -261,7 +261,7 @@ public final class VisitPipeline {
         new ReadLimits(options.getMaxLineBytes(), options.getMaxDecompressedBytes(),
             options.getMaxCompressionRatio()),
         Duration.ofSeconds(options.getDbOutageToleranceSeconds()),
-        Duration.ofSeconds(options.getRetryFailedAfterSeconds()));
+        Duration.ofSeconds(options.getRetryFailedAfterSeconds()), options.getMaxRejectRatio());
   }
 
   /** What to discover: the partition template if given, else the input as one pattern. */

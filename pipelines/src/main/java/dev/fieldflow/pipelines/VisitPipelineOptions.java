@@ -104,6 +104,13 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   void setMaxCompressionRatio(int value);
 
+  @Description("Share of a file's lines (0..1) past which a loaded file is flagged as suspicious in"
+      + " the ledger (warning), manage.sh status and the log; its good lines load all the same.")
+  @Default.Double(0.5)
+  double getMaxRejectRatio();
+
+  void setMaxRejectRatio(double value);
+
   @Description("Seconds a failed file (unreadable, or its commit refused) waits before it is tried"
       + " again; the wait doubles with each attempt, up to an hour.")
   @Default.Integer(60)

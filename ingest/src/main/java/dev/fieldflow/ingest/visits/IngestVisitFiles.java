@@ -155,6 +155,10 @@ public final class IngestVisitFiles
         duplicates.inc(summary.duplicates());
         rejected.inc(summary.rejected());
         LOG.info("ingested {} in {}", summary.describe(), profile.describe());
+        String warning = settings.rejectRatioWarning(summary.linesRead(), summary.rejected());
+        if (warning != null) {
+          LOG.warn("{}: {}", file.path(), warning);
+        }
       }
       out.output(summary);
     }
@@ -165,8 +169,7 @@ public final class IngestVisitFiles
       filesLoaded.inc();
       VisitMerge.Summary summary = database.inTransaction("ingesting " + file.describe(), c -> {
         try {
-          return VisitFileLoad.run(c, reference.session(), file, settings.chunkRows(),
-              settings.limits(), mode, profile);
+          return VisitFileLoad.run(c, reference.session(), file, settings, mode, profile);
         } catch (SQLException | RuntimeException e) {
           reference.reset();
           throw e;

@@ -14,9 +14,14 @@ import java.time.Duration;
  * @param outageTolerance how long a file's load keeps retrying while PostgreSQL is unreachable
  *     before the pipeline fails
  * @param retryDelay how long a failed file waits before its first retry (doubling after)
+ * @param maxRejectRatio share of a file's lines (0..1) past which the file is flagged in the
+ *     ledger ({@code warning}) and the log; its good lines load all the same
  */
 public record LoadSettings(int chunkRows, ReadLimits limits, Duration outageTolerance,
-    Duration retryDelay) implements Serializable {
+    Duration retryDelay, double maxRejectRatio) implements Serializable {
+  /** Files with fewer lines are never flagged: a ratio of 3 bad lines in 5 says little. */
+  static final long MIN_LINES_FOR_RATIO = 10;
+
   /** Staged lines merged at once when no other size is given. */
   public static final int DEFAULT_CHUNK_ROWS = 50_000;
 
@@ -28,9 +33,26 @@ public record LoadSettings(int chunkRows, ReadLimits limits, Duration outageTole
       throw new IllegalArgumentException(
           "dbOutageToleranceSeconds must be >= 0, but was " + outageTolerance.toSeconds());
     }
+    if (!(maxRejectRatio >= 0 && maxRejectRatio <= 1)) {
+      throw new IllegalArgumentException("maxRejectRatio must be in 0..1, but was " + maxRejectRatio);
+    }
     if (retryDelay.isNegative() || retryDelay.isZero()) {
       throw new IllegalArgumentException(
           "retryFailedAfterSeconds must be >= 1, but was " + retryDelay.toSeconds());
     }
+  }
+
+  /**
+   * The warning for a file of {@code lines} data lines of which {@code rejected} were rejected,
+   * or null when its reject ratio is within {@link #maxRejectRatio}.
+   */
+  public String rejectRatioWarning(long lines, long rejected) {
+    if (lines < MIN_LINES_FOR_RATIO || rejected <= maxRejectRatio * lines) {
+      return null;
+    }
+    return String.format(java.util.Locale.ROOT, "high reject ratio: %d of %d lines (%.0f%%) rejected,"
+        + " above --maxRejectRatio %.0f%%; the file may not be visit JSON lines, or its producer"
+        + " changed the format: see its lines in rejected_records", rejected, lines,
+        100.0 * rejected / lines, 100 * maxRejectRatio);
   }
 }

@@ -76,6 +76,7 @@ public final class VisitFileLoad {
   private final Connection reference;
   private final BinaryCopyRows referenceStage;
   private final VisitFile file;
+  private final LoadSettings settings;
   private final int chunkRows;
   private final ReadLimits limits;
   private final Mode mode;
@@ -89,17 +90,15 @@ public final class VisitFileLoad {
   private long rejected;
   private final LoadProfile profile;
 
-  private VisitFileLoad(Connection c, Connection reference, VisitFile file, int chunkRows,
-      ReadLimits limits, Mode mode, LoadProfile profile) {
-    if (chunkRows < 1) {
-      throw new IllegalArgumentException("chunkRows must be >= 1, but was " + chunkRows);
-    }
+  private VisitFileLoad(Connection c, Connection reference, VisitFile file, LoadSettings settings,
+      Mode mode, LoadProfile profile) {
     this.c = c;
     this.reference = reference;
     this.referenceStage = VisitMerge.referenceWriter(reference);
     this.file = file;
-    this.chunkRows = chunkRows;
-    this.limits = limits;
+    this.settings = settings;
+    this.chunkRows = settings.chunkRows();
+    this.limits = settings.limits();
     this.mode = mode;
     this.profile = profile;
     this.stage = VisitMerge.stageWriter(c);
@@ -125,16 +124,16 @@ public final class VisitFileLoad {
    *     DatabaseErrors#isDataError}) means: roll back and try again in {@link Mode#CAREFUL}
    */
   public static VisitMerge.Summary run(Connection c, Connection reference, VisitFile file,
-      int chunkRows, ReadLimits limits, Mode mode) throws SQLException {
-    return run(c, reference, file, chunkRows, limits, mode, new LoadProfile());
+      LoadSettings settings, Mode mode) throws SQLException {
+    return run(c, reference, file, settings, mode, new LoadProfile());
   }
 
   /**
-   * As {@link #run(Connection, Connection, VisitFile, int, ReadLimits, Mode)}, adding where the
+   * As {@link #run(Connection, Connection, VisitFile, LoadSettings, Mode)}, adding where the
    * time went to {@code profile}.
    */
-  static VisitMerge.Summary run(Connection c, Connection reference, VisitFile file, int chunkRows,
-      ReadLimits limits, Mode mode, LoadProfile profile) throws SQLException {
+  static VisitMerge.Summary run(Connection c, Connection reference, VisitFile file,
+      LoadSettings settings, Mode mode, LoadProfile profile) throws SQLException {
     long start = System.nanoTime();
     VisitMerge.Summary before = lockLedgerRow(c, file);
     if (before != null) {
@@ -143,7 +142,7 @@ public final class VisitFileLoad {
     VisitMerge.createStage(c);
     VisitMerge.createReferenceStage(reference);
     reference.commit();
-    VisitFileLoad load = new VisitFileLoad(c, reference, file, chunkRows, limits, mode, profile);
+    VisitFileLoad load = new VisitFileLoad(c, reference, file, settings, mode, profile);
     try {
       VisitMerge.Summary summary = load.readAndMerge();
       profile.totalNanos += System.nanoTime() - start;
@@ -321,14 +320,15 @@ public final class VisitFileLoad {
     try (PreparedStatement ps = c.prepareStatement(
         "UPDATE fieldflow.ingest_files SET status = 'done', lines_read = ?, records_read = ?,"
             + " rows_loaded = ?, updates = ?, duplicates = ?, rejected = ?, error = NULL,"
-            + " retry_after = NULL, finished_at = now() WHERE file_id = ?")) {
+            + " retry_after = NULL, warning = ?, finished_at = now() WHERE file_id = ?")) {
       ps.setLong(1, lines);
       ps.setLong(2, counts.records());
       ps.setLong(3, counts.loaded());
       ps.setLong(4, counts.updates());
       ps.setLong(5, counts.duplicates());
       ps.setLong(6, rejected);
-      ps.setLong(7, file.fileId());
+      ps.setString(7, settings.rejectRatioWarning(lines, rejected));
+      ps.setLong(8, file.fileId());
       ps.executeUpdate();
     }
     return new VisitMerge.Summary(file, lines, counts.loaded(), counts.updates(),

@@ -30,7 +30,7 @@ import org.apache.beam.sdk.values.TypeDescriptor;
  * an earlier line) is an update; a line identical to it is a duplicate. The first line of each
  * visit is upserted and {@code RETURNING (xmax = 0)} says whether the row was inserted, updated
  * or (no row returned) left unchanged; later lines of the same visit in the chunk are counted by
- * comparing each with the line before it, and the last of them is written. An unchanged row is
+ * comparing each with the line before it, and the last line that changed the visit is written. An unchanged row is
  * never rewritten.
  *
  * <p>No lock serializes merges: files merge in parallel. Each statement writes its rows in key
@@ -119,8 +119,8 @@ public final class VisitMerge {
 
   /**
    * Upserts the first line of every staged visit and counts: row 1 the first lines inserted and
-   * those that changed a stored row; row 2 the later lines that changed their visit, and all
-   * later lines.
+   * those that changed a stored row; row 2 the later lines that changed their visit (updates;
+   * the other later lines are duplicates), and all later lines.
    */
   private static final String UPSERT_FIRST_LINES =
       "WITH s AS MATERIALIZED ("
@@ -167,15 +167,21 @@ public final class VisitMerge {
           + " SELECT task_id, visit_id, " + VISIT_CONTENT + ", ?, line_number"
           + " FROM " + STAGE + " ORDER BY task_id, visit_id";
 
-  /** Writes the last line of every visit staged more than once (rare: re-sent lines). */
-  private static final String UPSERT_LAST_LINES =
+  /**
+   * Writes, for every visit staged more than once (rare: re-sent lines), its last line that
+   * changed it: the row ends as in a line-by-line load, content and source line alike (a later
+   * identical line is a duplicate and does not move the source line).
+   */
+  private static final String UPSERT_LAST_CHANGES =
       "INSERT INTO fieldflow.visits AS v (task_id, visit_id, " + VISIT_CONTENT
           + ", source_file, source_line)"
           + " SELECT DISTINCT ON (task_id, visit_id) task_id, visit_id, " + VISIT_CONTENT
           + ", ?, line_number"
-          + " FROM " + STAGE + " st WHERE EXISTS (SELECT 1 FROM " + STAGE + " o"
-          + "  WHERE o.task_id = st.task_id AND o.visit_id = st.visit_id"
-          + "  AND o.line_number <> st.line_number)"
+          + " FROM (SELECT st.*, row_number() OVER w AS occurrence,"
+          + "  lag(ROW(" + VISIT_CONTENT + ")) OVER w IS DISTINCT FROM ROW(" + VISIT_CONTENT + ") AS changed"
+          + "  FROM " + STAGE + " st"
+          + "  WINDOW w AS (PARTITION BY task_id, visit_id ORDER BY line_number)) s"
+          + " WHERE occurrence > 1 AND changed"
           + " ORDER BY task_id, visit_id, line_number DESC"
           + ON_CONFLICT_UPDATE_VISIT;
 
@@ -291,7 +297,7 @@ public final class VisitMerge {
     long t0 = System.nanoTime();
     long loaded;
     long updates;
-    long later = 0;
+    long laterChanges = 0;
     long inserted = repeats ? -1 : insertIfAllNew(c, sourceFile);
     if (inserted >= 0) {
       loaded = inserted;
@@ -313,13 +319,13 @@ public final class VisitMerge {
           loaded = rs.getLong(2);
           updates = rs.getLong(3);
           rs.next();
-          updates += rs.getLong(2);
-          later = rs.getLong(3);
+          laterChanges = rs.getLong(2);
+          updates += laterChanges;
         }
       }
     }
-    if (later > 0) {
-      try (PreparedStatement ps = c.prepareStatement(UPSERT_LAST_LINES)) {
+    if (laterChanges > 0) {
+      try (PreparedStatement ps = c.prepareStatement(UPSERT_LAST_CHANGES)) {
         ps.setString(1, sourceFile);
         ps.executeUpdate();
       }

@@ -109,13 +109,27 @@ public final class Status {
       }
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT path, attempts, error, retry_after FROM fieldflow.ingest_files"
+        "SELECT path, attempts, error, retry_after, retry_after = 'infinity' FROM fieldflow.ingest_files"
             + " WHERE pipeline = ? AND status = 'failed' ORDER BY path LIMIT 20")) {
       ps.setString(1, pipeline);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
+          String retry = rs.getTimestamp(4) == null ? ""
+              : rs.getBoolean(5) ? "; not retried (a new version of the file is read)"
+              : "; retried after " + rs.getTimestamp(4).toInstant();
           out.printf(Locale.ROOT, "  failed: %s (attempt %d): %s%s%n", rs.getString(1), rs.getInt(2),
-              rs.getString(3), rs.getTimestamp(4) == null ? "" : "; retried after " + rs.getTimestamp(4).toInstant());
+              rs.getString(3), retry);
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT path, warning FROM fieldflow.ingest_files"
+            + " WHERE pipeline = ? AND status = 'done' AND warning IS NOT NULL"
+            + " ORDER BY finished_at DESC LIMIT 20")) {
+      ps.setString(1, pipeline);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.printf(Locale.ROOT, "  flagged: %s: %s%n", rs.getString(1), rs.getString(2));
         }
       }
     }

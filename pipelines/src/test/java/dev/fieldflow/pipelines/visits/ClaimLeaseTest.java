@@ -17,6 +17,7 @@ import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.ingest.visits.VisitFile;
 import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.io.files.ReadLimits;
+import dev.fieldflow.ingest.visits.LoadSettings;
 import dev.fieldflow.ingest.visits.VisitFileLoad;
 import dev.fieldflow.ingest.visits.VisitMerge;
 import dev.fieldflow.pipelines.VisitPipeline;
@@ -47,6 +48,11 @@ class ClaimLeaseTest {
   @TempDir Path dir;
 
   /** The ledger's view of a local file: its path and version as the claim records them. */
+  static LoadSettings settings(int chunkRows) {
+    return new LoadSettings(chunkRows, ReadLimits.defaults(), Duration.ofSeconds(5),
+        Duration.ofSeconds(60), 0.5);
+  }
+
   static VisitLedger.Listed listed(Path file) throws Exception {
     MatchResult.Metadata m = FileSystems.matchSingleFileSpec(file.toString());
     return new VisitLedger.Listed(FileVersion.path(m), FileVersion.of(m), m.sizeBytes(),
@@ -124,7 +130,7 @@ class ClaimLeaseTest {
       c.setAutoCommit(false);
       reference.setAutoCommit(false);
       assertThat("attempt 1 is taken over: it loads nothing", VisitFileLoad.run(c, reference,
-          attempt1, 1_000, ReadLimits.defaults(), VisitFileLoad.Mode.FAST), nullValue());
+          attempt1, settings(1_000), VisitFileLoad.Mode.FAST), nullValue());
       c.rollback();
       assertThat(VisitLedger.markFailed(c, attempt1, "late failure of attempt 1", 60), is(false));
       c.commit();
@@ -149,8 +155,8 @@ class ClaimLeaseTest {
         Connection reference = POSTGRES.writer().dataSource().getConnection()) {
       c.setAutoCommit(false);
       reference.setAutoCommit(false);
-      VisitMerge.Summary again = VisitFileLoad.run(c, reference, takenOver.get(0), 1_000,
-          ReadLimits.defaults(), VisitFileLoad.Mode.FAST);
+      VisitMerge.Summary again = VisitFileLoad.run(c, reference, takenOver.get(0), settings(1_000),
+          VisitFileLoad.Mode.FAST);
       c.commit();
       assertThat(again.alreadyDone(), is(true));
       assertThat(again.loaded(), is(1L));

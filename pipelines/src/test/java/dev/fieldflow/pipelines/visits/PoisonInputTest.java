@@ -114,6 +114,10 @@ class PoisonInputTest {
       }
     }
     assertThat(badLines, equalTo(expectedBad));
+    // Mostly rejected: loaded, but flagged; a good file is not.
+    assertThat(POSTGRES.rows("SELECT coalesce(warning LIKE 'high reject ratio: %', false) FROM fieldflow.ingest_files"
+        + " WHERE path LIKE '%/visits-bad.jsonl' OR path LIKE '%/good-1.jsonl' ORDER BY path"),
+        equalTo(List.of(List.of(false), List.of(true))));
 
     long visits = POSTGRES.count("SELECT count(*) FROM fieldflow.visits");
     long rejects = POSTGRES.count("SELECT count(*) FROM fieldflow.rejected_records");

@@ -1,0 +1,174 @@
+package dev.fieldflow.ingest.visits;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.io.files.ReadLimits;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The merge counts every line as if it were applied on its own, in file order: loaded,
+ * update or duplicate, also for repeats inside a chunk, across chunks, and when two loads of
+ * the same new visit run at once. One load per test, through {@link VisitFileLoad}, against
+ * a real PostgreSQL.
+ */
+class VisitMergeTest {
+  @RegisterExtension static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void emptyModel() {
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files, fieldflow.rejected_records,"
+        + " fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
+  }
+
+  /** A visit line: task, visit, node age (the content that changes), outcome. */
+  private static String line(long task, int visit, int age, String outcome) {
+    return String.format(Locale.ROOT, "{\"task_id\": \"TASK%d\", \"node_id\": \"NODE%d\","
+        + " \"visit_id\": %d, \"visit_date:\": \"2020-01-02\", \"original_reported_date\":"
+        + " \"2019-12-30\", \"node_age\": %d, \"node_type\": \"TYPE2\", \"task_type\": \"TASK6\","
+        + " \"engineer_skill_level\": \"LEVEL4\", \"engineer_note\": \"1 2 3\", \"outcome\": \"%s\"}",
+        task, task % 7, visit, age, outcome);
+  }
+
+  private static LoadSettings settings(int chunkRows) {
+    return new LoadSettings(chunkRows, ReadLimits.defaults(), java.time.Duration.ofSeconds(5),
+        java.time.Duration.ofSeconds(60), 0.5);
+  }
+
+  private VisitFile claimed(String name, String... lines) throws Exception {
+    Path file = dir.resolve(name);
+    Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+    VisitLedger.Listed listed = new VisitLedger.Listed(file.toString(),
+        "size:" + Files.size(file), Files.size(file), 0);
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      return VisitLedger.claim(c, UUID.randomUUID(),
+          List.of(new VisitLedger.Claim(listed, UUID.randomUUID())), false).get(0);
+    }
+  }
+
+  /** Loads {@code file} in one committed transaction; {loaded, updates, duplicates, rejected}. */
+  private static List<Long> load(VisitFile file, int chunkRows) throws Exception {
+    try (Connection c = POSTGRES.writer().dataSource().getConnection();
+        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      reference.setAutoCommit(false);
+      VisitMerge.Summary s = VisitFileLoad.run(c, reference, file, settings(chunkRows), VisitFileLoad.Mode.FAST);
+      c.commit();
+      return List.of(s.loaded(), s.updates(), s.duplicates(), s.rejected());
+    }
+  }
+
+  private static List<List<Object>> stored() {
+    return POSTGRES.rows("SELECT task_id, visit_id, node_age, outcome, source_line"
+        + " FROM fieldflow.visits ORDER BY task_id, visit_id");
+  }
+
+  @Test
+  void newVisitsAreLoadedWithTheirTasksAndNodes() throws Exception {
+    VisitFile a = claimed("a.jsonl", line(1, 1, 10, "FAIL"), line(1, 2, 10, "SUCCESS"), line(2, 1, 5, "FAIL"));
+
+    assertThat(load(a, 1_000), equalTo(List.of(3L, 0L, 0L, 0L)));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.tasks"), is(2L));
+    assertThat(POSTGRES.rows("SELECT status, lines_read, rows_loaded FROM fieldflow.ingest_files"),
+        equalTo(List.of(List.of("done", 3L, 3L))));
+  }
+
+  @Test
+  void aResentFileCountsIdenticalLinesAsDuplicatesAndChangedOnesAsUpdates() throws Exception {
+    load(claimed("a.jsonl", line(1, 1, 10, "FAIL"), line(2, 1, 5, "FAIL")), 1_000);
+    VisitFile b = claimed("b.jsonl", line(1, 1, 10, "FAIL"), line(2, 1, 6, "SUCCESS"), line(3, 1, 1, "FAIL"));
+
+    assertThat(load(b, 1_000), equalTo(List.of(1L, 1L, 1L, 0L)));
+    assertThat(stored(), equalTo(List.of(List.of(1L, 1, 10, "FAIL", 1L),
+        List.of(2L, 1, 6, "SUCCESS", 2L), List.of(3L, 1, 1, "FAIL", 3L))));
+  }
+
+  @Test
+  void aVisitRepeatedInOneChunkIsCountedAgainstTheLineBeforeAndItsLastLineWins() throws Exception {
+    VisitFile a = claimed("a.jsonl", line(1, 1, 10, "FAIL"), line(1, 1, 11, "FAIL"),
+        line(1, 1, 11, "FAIL"), line(2, 1, 5, "FAIL"));
+
+    assertThat(load(a, 1_000), equalTo(List.of(2L, 1L, 1L, 0L)));
+    assertThat(stored(), equalTo(List.of(List.of(1L, 1, 11, "FAIL", 2L), List.of(2L, 1, 5, "FAIL", 4L))));
+  }
+
+  @Test
+  void aVisitRepeatedAcrossChunksCountsExactlyAsInOneChunk() throws Exception {
+    VisitFile a = claimed("a.jsonl", line(1, 1, 10, "FAIL"), line(1, 1, 11, "FAIL"),
+        line(1, 1, 11, "FAIL"), line(2, 1, 5, "FAIL"));
+
+    assertThat(load(a, 1), equalTo(List.of(2L, 1L, 1L, 0L)));
+    assertThat(stored(), equalTo(List.of(List.of(1L, 1, 11, "FAIL", 2L), List.of(2L, 1, 5, "FAIL", 4L))));
+  }
+
+  @Test
+  void twoLoadsOfTheSameNewVisitAtOnceCountItLoadedOnceAndDuplicateOnce() throws Exception {
+    VisitFile a = claimed("a.jsonl", line(1, 1, 10, "FAIL"), line(2, 1, 5, "FAIL"));
+    VisitFile b = claimed("b.jsonl", line(1, 1, 10, "FAIL"), line(3, 1, 7, "FAIL"));
+    List<Long> first;
+    CompletableFuture<List<Long>> second;
+    try (Connection c = POSTGRES.writer().dataSource().getConnection();
+        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      reference.setAutoCommit(false);
+      VisitMerge.Summary s = VisitFileLoad.run(c, reference, a, settings(1_000), VisitFileLoad.Mode.FAST);
+      first = List.of(s.loaded(), s.updates(), s.duplicates(), s.rejected());
+      // b starts while a is not committed: it must wait for a's visit (1, 1), then count it.
+      second = CompletableFuture.supplyAsync(() -> {
+        try {
+          return load(b, 1_000);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (POSTGRES.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+          + " AND query LIKE '%INSERT INTO fieldflow.visits%pg_temp.visit_stage%'") == 0) {
+        assertThat("b waits for a within 30 s", System.currentTimeMillis() < deadline, is(true));
+        Thread.sleep(20);
+      }
+      c.commit();
+    }
+
+    assertThat(first, equalTo(List.of(2L, 0L, 0L, 0L)));
+    assertThat(second.get(30, TimeUnit.SECONDS), equalTo(List.of(1L, 0L, 1L, 0L)));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(3L));
+    assertThat(POSTGRES.count("SELECT sum(rows_loaded) FROM fieldflow.ingest_files"), is(3L));
+  }
+
+  @Test
+  void aDoneFileIsNotLoadedAgain() throws Exception {
+    VisitFile a = claimed("a.jsonl", line(1, 1, 10, "FAIL"));
+    load(a, 1_000);
+
+    List<String> again = new ArrayList<>();
+    try (Connection c = POSTGRES.writer().dataSource().getConnection();
+        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      reference.setAutoCommit(false);
+      VisitMerge.Summary s = VisitFileLoad.run(c, reference, a, settings(1_000), VisitFileLoad.Mode.FAST);
+      c.commit();
+      again.add(String.valueOf(s.alreadyDone()));
+      again.add(String.valueOf(s.loaded()));
+    }
+    assertThat(again, equalTo(List.of("true", "1")));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(1L));
+  }
+}
