@@ -1,7 +1,6 @@
 package dev.fieldflow.ingest.visits;
 
 import dev.fieldflow.io.files.FileRejectedException;
-import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.io.files.ReadLines;
 import dev.fieldflow.ingest.write.BinaryCopyRows;
 import dev.fieldflow.ingest.write.DatabaseErrors;
@@ -77,8 +76,6 @@ public final class VisitFileLoad {
   private final BinaryCopyRows referenceStage;
   private final VisitFile file;
   private final LoadSettings settings;
-  private final int chunkRows;
-  private final ReadLimits limits;
   private final Mode mode;
   private final BinaryCopyRows stage;
   private final List<KV<String, RejectedLine>> rejects = new ArrayList<>();
@@ -97,8 +94,6 @@ public final class VisitFileLoad {
     this.referenceStage = VisitMerge.referenceWriter(reference);
     this.file = file;
     this.settings = settings;
-    this.chunkRows = settings.chunkRows();
-    this.limits = settings.limits();
     this.mode = mode;
     this.profile = profile;
     this.stage = VisitMerge.stageWriter(c);
@@ -135,9 +130,12 @@ public final class VisitFileLoad {
   static VisitMerge.Summary run(Connection c, Connection reference, VisitFile file,
       LoadSettings settings, Mode mode, LoadProfile profile) throws SQLException {
     long start = System.nanoTime();
-    VisitMerge.Summary before = lockLedgerRow(c, file);
-    if (before != null) {
-      return before.file() == null ? null : before;
+    // Committed on its own before the lock: a reader that dies from here on is counted (V10).
+    VisitLedger.markLoadStarted(reference, file);
+    reference.commit();
+    LedgerRow row = lockLedgerRow(c, file);
+    if (!row.ours()) {
+      return row.done(); // null: taken over by another attempt
     }
     VisitMerge.createStage(c);
     VisitMerge.createReferenceStage(reference);
@@ -155,10 +153,12 @@ public final class VisitFileLoad {
   }
 
   /**
-   * Locks the ledger row of {@code file}: {@code null} if the attempt may go on, the stored
-   * summary if the file is done, a summary without a file if it was taken over.
+   * What the locked ledger row says: the attempt is {@code ours} to go on with, or the file is
+   * {@code done} (with what it contributed), or neither (another attempt has it).
    */
-  private static VisitMerge.Summary lockLedgerRow(Connection c, VisitFile file) throws SQLException {
+  private record LedgerRow(boolean ours, VisitMerge.Summary done) {}
+
+  private static LedgerRow lockLedgerRow(Connection c, VisitFile file) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT status, attempts, lines_read, rows_loaded, updates, duplicates, rejected"
             + " FROM fieldflow.ingest_files WHERE file_id = ? FOR UPDATE")) {
@@ -168,13 +168,11 @@ public final class VisitFileLoad {
           throw new IllegalStateException(file.describe() + ": not in the ledger");
         }
         if (rs.getString(1).equals("done")) {
-          return new VisitMerge.Summary(file, rs.getLong(3), rs.getLong(4), rs.getLong(5),
-              rs.getLong(6), rs.getLong(7), true);
+          return new LedgerRow(false, new VisitMerge.Summary(file, rs.getLong(3), rs.getLong(4),
+              rs.getLong(5), rs.getLong(6), rs.getLong(7), true));
         }
-        if (rs.getInt(2) != file.attempt() || !rs.getString(1).equals("running")) {
-          return new VisitMerge.Summary(null, 0, 0, 0, 0, 0, false);
-        }
-        return null;
+        boolean ours = rs.getInt(2) == file.attempt() && rs.getString(1).equals("running");
+        return new LedgerRow(ours, null);
       }
     }
   }
@@ -204,8 +202,8 @@ public final class VisitFileLoad {
         }
       }
     };
-    try (InputStream in = ReadLines.open(file.path(), limits)) {
-      ReadLines.read(in, file.path(), receiver, limits);
+    try (InputStream in = ReadLines.open(file.path(), settings.limits())) {
+      ReadLines.read(in, file.path(), receiver, settings.limits());
     } catch (UncheckedSqlException e) {
       throw e.getCause();
     } catch (FileRejectedException e) {
@@ -241,7 +239,7 @@ public final class VisitFileLoad {
     VisitMerge.stageReference(referenceStage, visit);
     stagedKeys.add(visit.taskId(), visit.visitId());
     staged++;
-    if (staged >= chunkRows) {
+    if (staged >= settings.chunkRows()) {
       mergeStage();
     }
   }

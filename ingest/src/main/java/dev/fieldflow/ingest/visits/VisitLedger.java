@@ -39,6 +39,22 @@ public final class VisitLedger {
   /** Lease of a claim when none is given: far above a normal file's ingest time. */
   public static final java.time.Duration DEFAULT_LEASE = java.time.Duration.ofMinutes(10);
 
+  /**
+   * Row {@code f}, taken by another claim, was still running an attempt whose load had begun
+   * (V10): that attempt's reader died (killed, out of memory, stopped) mid-file.
+   */
+  private static final String READER_DIED = "f.status = 'running'"
+      + " AND f.claim_id IS DISTINCT FROM EXCLUDED.claim_id"
+      + " AND coalesce(f.load_started_attempt = f.attempts, false)";
+
+  /** A second reader death: the file is failed instead of read again. */
+  private static final String KILLED_TWICE = "(" + READER_DIED + " AND f.reader_deaths + 1 >= 2)";
+
+  private static final String KILLED_TWICE_ERROR = "reader_died: the process loading this file ended"
+      + " mid-file %s times (last on attempt %s: killed, out of memory, or stopped); it is not"
+      + " retried by time. Look at the file (a huge line, a bomb?), then run ./manage.sh visit"
+      + " --once, which tries failed files again";
+
   private static final String CLAIM =
       "INSERT INTO fieldflow.ingest_files AS f"
           + " (pipeline, path, version, size_bytes, last_modified, status, attempts, started_at,"
@@ -54,12 +70,17 @@ public final class VisitLedger {
           + "  WHERE d.pipeline = '" + PIPELINE + "' AND d.path = u.path AND d.version = u.version"
           + "  AND NOT (" + claimable("d", "u.claim_id::uuid", "?::uuid") + "))"
           + " ON CONFLICT (pipeline, path, version) DO UPDATE SET"
-          + "  status = 'running',"
+          + "  reader_deaths = f.reader_deaths + (" + READER_DIED + ")::int,"
+          + "  status = CASE WHEN " + KILLED_TWICE + " THEN 'failed' ELSE 'running' END,"
           + "  attempts = CASE WHEN f.claim_id = EXCLUDED.claim_id THEN f.attempts ELSE f.attempts + 1 END,"
-          + "  started_at = now(), finished_at = NULL, error = NULL, retry_after = NULL,"
+          + "  started_at = now(),"
+          + "  finished_at = CASE WHEN " + KILLED_TWICE + " THEN now() END,"
+          + "  error = CASE WHEN " + KILLED_TWICE + " THEN format('" + KILLED_TWICE_ERROR + "',"
+          + "   f.reader_deaths + 1, f.attempts) END,"
+          + "  retry_after = CASE WHEN " + KILLED_TWICE + " THEN 'infinity'::timestamptz END,"
           + "  run_id = EXCLUDED.run_id, claim_id = EXCLUDED.claim_id"
           + " WHERE " + claimable("f", "EXCLUDED.claim_id", "EXCLUDED.run_id")
-          + " RETURNING f.file_id, f.attempts, f.path, f.version";
+          + " RETURNING f.file_id, f.attempts, f.path, f.version, f.status";
 
   /**
    * Whether ledger row {@code t} may be taken by claim {@code claim} of run {@code run}: it is
@@ -91,7 +112,8 @@ public final class VisitLedger {
    * A file version asked for twice is asked for once (the first claim).
    *
    * @param retryFailedNow take failed files whatever their retry time ({@code --once})
-   * @return the files taken, each with its attempt number
+   * @return the files taken, each with its attempt number (a running file whose reader died a
+   *     second time is failed instead, and not returned)
    */
   public static List<VisitFile> claim(
       Connection c, UUID runId, List<Claim> claims, boolean retryFailedNow) throws SQLException {
@@ -145,7 +167,9 @@ public final class VisitLedger {
       ps.setDouble(p++, seconds(lease));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          claimed.add(new VisitFile(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getString(4)));
+          if (rs.getString(5).equals("running")) {
+            claimed.add(new VisitFile(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getString(4)));
+          }
         }
       }
     }
@@ -219,6 +243,23 @@ public final class VisitLedger {
       ps.setString(3, runId.toString());
       ps.setDouble(4, seconds(lease));
       return ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Records, in a transaction of its own and before the load locks the file, that a load of
+   * {@code file}'s attempt begins: if the file is still running for this attempt when another
+   * claim takes it, this reader died (see {@link #claim}). It also renews the claim's lease: the
+   * time a file waited in a queue after its claim does not shorten the time its load has (and
+   * while the load runs, its row lock keeps every other claim off the file).
+   */
+  public static void markLoadStarted(Connection c, VisitFile file) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE fieldflow.ingest_files SET load_started_attempt = attempts, started_at = now()"
+            + " WHERE file_id = ? AND attempts = ? AND status = 'running'")) {
+      ps.setLong(1, file.fileId());
+      ps.setInt(2, file.attempt());
+      ps.executeUpdate();
     }
   }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.ingest.visits.RetryingDatabase;
+import dev.fieldflow.ingest.visits.VisitFile;
 import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.pipelines.VisitPipeline;
 import java.nio.file.Path;
@@ -67,6 +68,41 @@ class ConcurrentRunsTest {
     assertThat(POSTGRES.rows("SELECT status, attempts, rows_loaded FROM fieldflow.ingest_files"
         + " WHERE path LIKE '%queued.jsonl'"), equalTo(List.of(List.of("done", 2, 40L))));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(100L));
+  }
+
+  @Test
+  void aFileWhoseReaderDiedOnceIsReadAgainAndOneWhoseReaderDiedTwiceIsFailedUntilAOnceRun()
+      throws Exception {
+    write(dir.resolve("died-once.jsonl"), visits(1, 30));
+    write(dir.resolve("died-twice.jsonl"), visits(1_000, 20));
+    // A run that is gone (no session holds its lock) was loading both files when it died.
+    UUID deadRun = UUID.randomUUID();
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      for (String name : List.of("died-once.jsonl", "died-twice.jsonl")) {
+        VisitFile file = VisitLedger.claim(c, deadRun,
+            List.of(new VisitLedger.Claim(listed(name), UUID.randomUUID())), false).get(0);
+        VisitLedger.markLoadStarted(c, file);
+      }
+    }
+    // died-twice.jsonl had killed a reader before.
+    POSTGRES.execute("UPDATE fieldflow.ingest_files SET reader_deaths = 1 WHERE path LIKE '%died-twice.jsonl'");
+
+    VisitLedger.RunSummary first = once();
+
+    assertThat(first.describe(), first.filesDone(), is(1L));
+    assertThat(first.describe(), first.filesFailed(), is(1L));
+    assertThat(POSTGRES.rows("SELECT status, reader_deaths, coalesce(retry_after = 'infinity', false),"
+            + " coalesce(error LIKE 'reader_died: %', false)"
+            + " FROM fieldflow.ingest_files ORDER BY path"),
+        equalTo(List.of(List.of("done", 1, false, false), List.of("failed", 2, true, true))));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(30L));
+
+    VisitLedger.RunSummary again = once(); // --once tries failed files at once
+
+    assertThat(again.describe(), again.filesDone(), is(1L));
+    assertThat(POSTGRES.rows("SELECT status, rows_loaded FROM fieldflow.ingest_files"
+        + " WHERE path LIKE '%died-twice.jsonl'"), equalTo(List.of(List.of("done", 20L))));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(50L));
   }
 
   @Test
