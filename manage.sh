@@ -282,13 +282,9 @@ mode_query() {
 VISIT_PID="$RUN_DIR/visit.pid"
 VISIT_LOG="$LOG_DIR/visit.log"
 
-# True when pid runs fieldflow's jar as the visit pipeline. A pid file outlives its process (a
-# crash, a reboot), and the pid may since belong to another program: that one is never signalled.
-is_fieldflow_visit() {
-  is_fieldflow_command "$1" visit
-}
-
-# True when pid $1 is fieldflow's jar running command $2 (visit, ui).
+# True when pid $1 is fieldflow's jar running command $2 (visit, ui). A pid file outlives its
+# process (a crash, a reboot), and the pid may since belong to another program: that one is
+# never signalled.
 is_fieldflow_command() {
   local pid=$1 command=$2 cmdline
   if [[ -r "/proc/$pid/cmdline" ]]; then
@@ -299,21 +295,44 @@ is_fieldflow_command() {
   [[ "$cmdline" == *"/pipelines/target/fieldflow"*"bundled.jar $command "* ]]
 }
 
-# Prints the pid of the background visit pipeline when it runs; forgets a stale pid file.
-visit_pid() {
-  [[ -f "$VISIT_PID" ]] || return 1
-  local pid
-  pid=$(<"$VISIT_PID")
+# Prints the pid in pid file $1 when it is alive and fieldflow's jar running command $2; says
+# so and forgets a stale pid file ($3 names the process in that message).
+running_pid() {
+  local file=$1 command=$2 what=$3 pid
+  [[ -f "$file" ]] || return 1
+  pid=$(<"$file")
   if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
-    if is_fieldflow_visit "$pid"; then
+    if is_fieldflow_command "$pid" "$command"; then
       printf '%s' "$pid"
       return 0
     fi
-    printf 'manage.sh: %s names pid %s, which is not the fieldflow visit pipeline (a stale pid file); leaving that process alone\n' \
-      "$VISIT_PID" "$pid" >&2
+    printf 'manage.sh: %s names pid %s, which is not %s (a stale pid file); leaving that process alone\n' \
+      "$file" "$pid" "$what" >&2
   fi
-  rm -f -- "$VISIT_PID"
+  rm -f -- "$file"
   return 1
+}
+
+# Ends fieldflow's process $1 running command $2 (pid file $3, named $4): SIGTERM, then SIGKILL
+# after $5 seconds, and only while the pid is still that process.
+stop_process() {
+  local pid=$1 command=$2 file=$3 what=$4 seconds=$5 waited=0
+  say "stop: stopping $what (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((waited++ >= seconds * 5)); then
+      say "stop: $what did not end within $seconds s; killing it"
+      is_fieldflow_command "$pid" "$command" && kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f -- "$file"
+}
+
+# Prints the pid of the background visit pipeline when it runs; forgets a stale pid file.
+visit_pid() {
+  running_pid "$VISIT_PID" visit "the fieldflow visit pipeline"
 }
 
 mode_visit() {
@@ -371,18 +390,7 @@ mode_visit() {
 stop_visit() {
   local pid
   pid=$(visit_pid) || return 0
-  say "stop: stopping the visit pipeline (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((waited++ >= 150)); then
-      say "stop: the visit pipeline did not end within 30 s; killing it"
-      is_fieldflow_visit "$pid" && kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-  done
-  rm -f -- "$VISIT_PID"
+  stop_process "$pid" visit "$VISIT_PID" "the visit pipeline" 30
 }
 
 UI_PID="$RUN_DIR/ui.pid"
@@ -392,19 +400,7 @@ UI_JAVA_OPTS="${FIELDFLOW_UI_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}"
 
 # Prints the pid of the background console when it runs; forgets a stale pid file.
 ui_pid() {
-  [[ -f "$UI_PID" ]] || return 1
-  local pid
-  pid=$(<"$UI_PID")
-  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
-    if is_fieldflow_command "$pid" ui; then
-      printf '%s' "$pid"
-      return 0
-    fi
-    printf 'manage.sh: %s names pid %s, which is not the fieldflow console (a stale pid file); leaving that process alone\n' \
-      "$UI_PID" "$pid" >&2
-  fi
-  rm -f -- "$UI_PID"
-  return 1
+  running_pid "$UI_PID" ui "the fieldflow console"
 }
 
 mode_ui() {
@@ -449,17 +445,7 @@ mode_ui() {
 stop_ui() {
   local pid
   pid=$(ui_pid) || return 0
-  say "stop: stopping the console (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((waited++ >= 50)); then
-      is_fieldflow_command "$pid" ui && kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-  done
-  rm -f -- "$UI_PID"
+  stop_process "$pid" ui "$UI_PID" "the console" 10
 }
 
 mode_status() {

@@ -162,10 +162,7 @@ class AnalystRoleTest {
   }
 
   private static void executeAsAnalyst(String sql) throws SQLException {
-    try (Connection analyst = db.analyst().dataSource().getConnection();
-        Statement statement = analyst.createStatement()) {
-      statement.execute(sql);
-    }
+    db.executeAs(db.analyst(), sql);
   }
 
   /** Every row as a list of values; a null shows as "-". */

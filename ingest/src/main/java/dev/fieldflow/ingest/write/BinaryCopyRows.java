@@ -164,11 +164,6 @@ public final class BinaryCopyRows {
     fieldsInRow = -1;
   }
 
-  /** Rows sent or buffered in the open COPY. */
-  public long rows() {
-    return rows;
-  }
-
   private void send() throws SQLException {
     if (size > 0) {
       copy.writeToCopy(buffer, 0, size);
@@ -209,10 +204,5 @@ public final class BinaryCopyRows {
   private void int64(long v) {
     int32((int) (v >>> 32));
     int32((int) v);
-  }
-
-  /** For callers that must know whether a statement may run on the connection now. */
-  public boolean isCopying() {
-    return copy != null;
   }
 }

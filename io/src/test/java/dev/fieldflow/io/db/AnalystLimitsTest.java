@@ -192,26 +192,10 @@ class AnalystLimitsTest {
   }
 
   private static void executeAsAnalyst(String sql) throws SQLException {
-    try (Connection analyst = db.analyst().dataSource().getConnection();
-        Statement statement = analyst.createStatement()) {
-      statement.execute(sql);
-    }
+    db.executeAs(db.analyst(), sql);
   }
 
   private static List<List<Object>> rowsAsAnalyst(String sql) throws SQLException {
-    try (Connection analyst = db.analyst().dataSource().getConnection();
-        Statement statement = analyst.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      List<List<Object>> rows = new ArrayList<>();
-      int columns = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<Object> row = new ArrayList<>();
-        for (int i = 1; i <= columns; i++) {
-          row.add(rs.getObject(i));
-        }
-        rows.add(row);
-      }
-      return rows;
-    }
+    return db.rowsAs(db.analyst(), sql);
   }
 }

@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -107,7 +108,20 @@ public final class EmbeddedPostgresExtension implements BeforeAllCallback, After
    * lists and dates as {@link java.time.LocalDate}, so rows compare with {@code List.of(...)}.
    */
   public List<List<Object>> rows(String sql, Object... parameters) {
-    try (Connection connection = admin().dataSource().getConnection();
+    try {
+      return rowsAs(admin(), sql, parameters);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * As {@link #rows}, logged in as {@code login} (e.g. {@link #analyst()}); a refusal comes back
+   * as the {@link SQLException} with its SQLSTATE, for tests of privileges and limits.
+   */
+  public List<List<Object>> rowsAs(DatabaseConfig login, String sql, Object... parameters)
+      throws SQLException {
+    try (Connection connection = login.dataSource().getConnection();
         PreparedStatement statement = prepare(connection, sql, parameters);
         ResultSet rs = statement.executeQuery()) {
       int columns = rs.getMetaData().getColumnCount();
@@ -120,8 +134,14 @@ public final class EmbeddedPostgresExtension implements BeforeAllCallback, After
         rows.add(Collections.unmodifiableList(row));
       }
       return Collections.unmodifiableList(rows);
-    } catch (SQLException e) {
-      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs one statement logged in as {@code login}; a refusal comes back with its SQLSTATE. */
+  public void executeAs(DatabaseConfig login, String sql) throws SQLException {
+    try (Connection connection = login.dataSource().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
     }
   }
 
