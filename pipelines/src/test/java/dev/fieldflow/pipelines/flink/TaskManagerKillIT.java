@@ -15,6 +15,7 @@ import dev.fieldflow.testdata.GeneratedVisit;
 import dev.fieldflow.testdata.Params;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -112,11 +113,20 @@ class TaskManagerKillIT {
 
       // Mid-ingest, in the gap the claim lease is for: two files done, and a file being loaded
       // that was claimed after the last completed checkpoint (the job restored from it sees the
-      // file again under a new claim id and the same run id).
+      // file again under a new claim id and the same run id). A load takes a fraction of a
+      // second, so once a checkpoint has completed the test holds visits: loads in flight then
+      // wait mid-transaction (and no checkpoint completes, as bundles finish before one).
+      Connection hold = null;
       long deadline = System.currentTimeMillis() + 90_000;
       while (true) {
         long ack = latestCompletedAck(cluster, jobId);
-        if (ack > 0 && done() >= 2 && POSTGRES.count(GAP_FILES.replace("path", "count(*)"), ack) > 0) {
+        if (hold == null && ack > 0 && done() >= 2) {
+          hold = POSTGRES.admin().dataSource().getConnection();
+          hold.setAutoCommit(false);
+          hold.createStatement().execute("LOCK TABLE fieldflow.visits IN SHARE MODE");
+          log(t0, "holding visits after checkpoint " + ack + " with " + done() + " file(s) done");
+        }
+        if (hold != null && POSTGRES.count(GAP_FILES.replace("path", "count(*)"), ack) > 0) {
           break;
         }
         if (System.currentTimeMillis() > deadline) {
@@ -138,6 +148,8 @@ class TaskManagerKillIT {
           + POSTGRES.rows("SELECT status, count(*) FROM fieldflow.ingest_files GROUP BY status ORDER BY 1")
           + ", claimed after the last checkpoint: " + gapFiles);
       assertThat("files done when the TaskManager was killed", doneAtKill, is(not((long) FILES)));
+      hold.rollback(); // the killed TaskManager's loads died with it; the next ones may write
+      hold.close();
 
       // The operator's fix: start the cluster again, which replaces the dead TaskManager.
       cluster.start(1);
