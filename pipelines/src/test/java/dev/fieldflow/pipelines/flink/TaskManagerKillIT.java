@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -47,6 +48,8 @@ class TaskManagerKillIT {
 
   static final int FILES = 12;
   static final int LINES_PER_FILE = 2_500;
+  /** Files that arrive before the test holds visits; the rest arrive while it holds and after. */
+  static final int FILES_BEFORE_HOLD = 3;
   /** Short, so that a file claimed after the restored checkpoint is taken over soon. */
   static final int LEASE_SECONDS = 15;
 
@@ -96,12 +99,19 @@ class TaskManagerKillIT {
       jobId = awaitJob(cluster, "RUNNING", 60_000);
       log(t0, "job " + jobId + " submitted");
 
-      // Files arrive one every 1.5 s, each moved in whole (a rename), in name order.
+      // Files arrive one every 1.5 s, each moved in whole (a rename), in name order. After the
+      // first three, the writer waits until the test holds visits: the first checkpoint may come
+      // late (and Flink's REST view of it later still), and a file must arrive after the hold
+      // for one to be mid-ingest when the TaskManager dies.
       AtomicReference<Throwable> writeFailure = new AtomicReference<>();
+      CountDownLatch holding = new CountDownLatch(1);
       writer = new Thread(() -> {
         try {
-          for (String file : files) {
-            Path source = dir.resolve("data").resolve(file);
+          for (int i = 0; i < files.size(); i++) {
+            if (i == FILES_BEFORE_HOLD && !holding.await(120, TimeUnit.SECONDS)) {
+              throw new AssertionError("visits were never held");
+            }
+            Path source = dir.resolve("data").resolve(files.get(i));
             Files.move(source, in.resolve(source.getFileName()));
             Thread.sleep(1_500);
           }
@@ -124,6 +134,7 @@ class TaskManagerKillIT {
           hold = POSTGRES.admin().dataSource().getConnection();
           hold.setAutoCommit(false);
           hold.createStatement().execute("LOCK TABLE fieldflow.visits IN SHARE MODE");
+          holding.countDown();
           log(t0, "holding visits after checkpoint " + ack + " with " + done() + " file(s) done");
         }
         if (hold != null && POSTGRES.count(GAP_FILES.replace("path", "count(*)"), ack) > 0) {
