@@ -3,7 +3,10 @@ package dev.fieldflow.pipelines;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.DatabaseUnavailableException;
 import dev.fieldflow.ingest.write.DatabaseErrors;
+import dev.fieldflow.ingest.visits.VisitLedger;
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +40,8 @@ final class RestartOnDatabaseFailure {
   private final DatabaseConfig db;
   private final Duration outageTolerance;
   private final AtomicReference<PipelineResult> current = new AtomicReference<>();
+  /** The run in progress: set while a run starts or runs, cleared once it has ended. */
+  private final AtomicReference<UUID> running = new AtomicReference<>();
 
   RestartOnDatabaseFailure(DatabaseConfig db, Duration outageTolerance) {
     this.db = db;
@@ -56,12 +61,15 @@ final class RestartOnDatabaseFailure {
       UUID runId = UUID.randomUUID();
       runs.add(runId);
       PipelineResult.State state;
+      running.set(runId);
       try {
         // The DirectRunner's run() blocks until the pipeline ends (unless --blockOnRun=false).
         PipelineResult result = launch.start(runId);
         current.set(result);
         state = result.waitUntilFinish();
+        running.set(null);
       } catch (RuntimeException e) {
+        running.set(null);
         // The start's own reachability check has waited already.
         if (e instanceof DatabaseUnavailableException || !DatabaseErrors.isTransientCause(e)) {
           throw e;
@@ -82,11 +90,33 @@ final class RestartOnDatabaseFailure {
     }
   }
 
-  /** Cancels the current run (from a shutdown hook: the JVM ends once the hook returns). */
+  /**
+   * Stops the current run (from a shutdown hook: the JVM ends once the hook returns). A run
+   * still in progress is being stopped on purpose (a signal), not failing: that is recorded
+   * first, so that the files it was loading are not counted as reader deaths ({@link
+   * VisitLedger#recordStop}). A run that failed (an error, an OutOfMemoryError) has ended before
+   * the hook runs and records nothing.
+   */
   void cancel() throws IOException {
+    UUID run = running.get();
+    if (run != null) {
+      recordStop(run);
+    }
     PipelineResult result = current.get();
     if (result != null) {
       result.cancel();
+    }
+  }
+
+  private void recordStop(UUID run) {
+    try (Connection c = db.dataSource().getConnection()) {
+      c.setAutoCommit(true);
+      VisitLedger.recordStop(c, run);
+      LOG.info("run {} stopped on purpose; files it was loading are taken again, not counted as"
+          + " reader deaths", run);
+    } catch (SQLException e) {
+      LOG.warn("cannot record that run {} was stopped ({}); files it was loading count one reader"
+          + " death each", run, e.getMessage());
     }
   }
 }

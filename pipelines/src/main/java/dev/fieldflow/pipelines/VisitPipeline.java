@@ -62,8 +62,10 @@ public final class VisitPipeline {
     VisitPipelineOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(VisitPipelineOptions.class);
     DatabaseConfig db = Databases.writer(options);
+    RestartOnDatabaseFailure runs = restarts(options, db);
+    stopOnShutdown(runs);
     if (options.getOnce()) {
-      VisitLedger.RunSummary summary = runOnce(options, db);
+      VisitLedger.RunSummary summary = runOnce(options, db, runs);
       System.out.println("visits " + options.getVisitsInput() + ": " + summary.describe());
       if (summary.filesFailed() > 0) {
         throw new IllegalStateException(summary.filesFailed() + " file(s) failed, first "
@@ -73,17 +75,22 @@ public final class VisitPipeline {
       // Held until the JVM ends: a second continuous pipeline on this input is refused.
       @SuppressWarnings({"resource", "unused"})
       ContinuousInputLock lock = ContinuousInputLock.take(db, partitions(options).describe());
-      RestartOnDatabaseFailure runs = restarts(options, db);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        LOG.info("stopping the visit pipeline; files in flight are read again by the next run");
-        try {
-          runs.cancel();
-        } catch (IOException | RuntimeException e) {
-          LOG.debug("cancel on shutdown: {}", e.getMessage());
-        }
-      }, "visit-pipeline-stop"));
       runs.run(runId -> start(options, db, runId));
     }
+  }
+
+  /**
+   * On a signal (./manage.sh stop, Ctrl-C), records the stop and cancels the run in progress;
+   * files in flight are read again by the next run and not counted as reader deaths.
+   */
+  private static void stopOnShutdown(RestartOnDatabaseFailure runs) {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        runs.cancel();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("cancel on shutdown: {}", e.getMessage());
+      }
+    }, "visit-pipeline-stop"));
   }
 
   /**
@@ -94,8 +101,12 @@ public final class VisitPipeline {
    */
   public static VisitLedger.RunSummary runOnce(VisitPipelineOptions options, DatabaseConfig db)
       throws IOException, SQLException, InterruptedException {
+    return runOnce(options, db, restarts(options, db));
+  }
+
+  private static VisitLedger.RunSummary runOnce(VisitPipelineOptions options, DatabaseConfig db,
+      RestartOnDatabaseFailure restarts) throws IOException, SQLException, InterruptedException {
     options.setOnce(true);
-    RestartOnDatabaseFailure restarts = restarts(options, db);
     List<UUID> runIds = new ArrayList<>();
     List<List<MatchResult.Metadata>> waves = inWaves(options)
         ? waves(list(options), options.getOnceWaveFiles(), (long) options.getOnceWaveMegabytes() << 20)

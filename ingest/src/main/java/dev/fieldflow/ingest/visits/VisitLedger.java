@@ -41,11 +41,14 @@ public final class VisitLedger {
 
   /**
    * Row {@code f}, taken by another claim, was still running an attempt whose load had begun
-   * (V10): that attempt's reader died (killed, out of memory, stopped) mid-file.
+   * (V10): that attempt's reader died (killed, out of memory) mid-file. An attempt of a run that
+   * was stopped on purpose ({@link #recordStop}, V14) did not die of its file.
    */
   private static final String READER_DIED = "f.status = 'running'"
       + " AND f.claim_id IS DISTINCT FROM EXCLUDED.claim_id"
-      + " AND coalesce(f.load_started_attempt = f.attempts, false)";
+      + " AND coalesce(f.load_started_attempt = f.attempts, false)"
+      // A run stopped on purpose (a signal, ./manage.sh stop) left its load unfinished: no death.
+      + " AND NOT EXISTS (SELECT 1 FROM fieldflow.stopped_runs s WHERE s.run_id = f.run_id)";
 
   /** A second reader death: the file is failed instead of read again. */
   private static final String KILLED_TWICE = "(" + READER_DIED + " AND f.reader_deaths + 1 >= 2)";
@@ -85,8 +88,10 @@ public final class VisitLedger {
   /**
    * Whether ledger row {@code t} may be taken by claim {@code claim} of run {@code run}: it is
    * this claim's already, or failed and due for a retry (the retry-now flag is a parameter), or
-   * running for another (dead) run, or running with an expired lease (the lease in seconds is a
-   * parameter, after the retry-now flag).
+   * running for another (dead) run, or running for this run with an expired lease (the lease in
+   * seconds is a parameter, after the retry-now flag). A file running for another run that is
+   * alive is never taken, however long it has waited: a backfill and a continuous run leave each
+   * other's queued files alone.
    */
   private static String claimable(String t, String claim, String run) {
     return "((" + t + ".status = 'running' AND " + t + ".claim_id IS NOT DISTINCT FROM " + claim + ")"
@@ -94,13 +99,17 @@ public final class VisitLedger {
         + "      OR " + t + ".retry_after <= now()))"
         + " OR (" + t + ".status = 'running' AND " + t + ".run_id IS DISTINCT FROM " + run
         + "     AND NOT fieldflow.run_is_alive(" + t + ".run_id))"
-        + " OR " + leaseExpired(t) + ")";
+        + " OR " + leaseExpired(t, run) + ")";
   }
 
-  /** Row {@code t} is running and its claim is older than the lease (seconds, a parameter). */
-  private static String leaseExpired(String t) {
-    return "(" + t + ".status = 'running' AND " + t + ".started_at"
-        + " < now() - make_interval(secs => ?::double precision))";
+  /**
+   * Row {@code t} is running for run {@code run} and its claim is older than the lease (seconds,
+   * a parameter): an attempt lost inside a run that goes on (on Flink, claimed after the
+   * checkpoint the job was restored from).
+   */
+  private static String leaseExpired(String t, String run) {
+    return "(" + t + ".status = 'running' AND " + t + ".run_id IS NOT DISTINCT FROM " + run
+        + " AND " + t + ".started_at < now() - make_interval(secs => ?::double precision))";
   }
 
   private static double seconds(java.time.Duration lease) {
@@ -158,8 +167,9 @@ public final class VisitLedger {
       ps.setArray(p++, c.createArrayOf("bigint", sizes));
       ps.setArray(p++, c.createArrayOf("bigint", mtimes));
       ps.setArray(p++, c.createArrayOf("text", claimIds));
-      // claimable("d") in NOT EXISTS: retry-now flag, run id, lease.
+      // claimable("d") in NOT EXISTS: retry-now flag, run id (dead run, lease), lease.
       ps.setBoolean(p++, retryFailedNow);
+      ps.setString(p++, runId.toString());
       ps.setString(p++, runId.toString());
       ps.setDouble(p++, seconds(lease));
       // claimable("f") in the update: the retry-now flag, lease.
@@ -182,7 +192,7 @@ public final class VisitLedger {
   /**
    * Up to {@code limit} file versions that need work for run {@code runId} whatever a listing
    * says: failed ones whose retry time has come, running ones of another (dead) run, and running
-   * ones whose lease has expired. Served by the partial index of unfinished files, so it costs
+   * ones of this run whose lease has expired. Served by the partial index of unfinished files, so it costs
    * little when there are none.
    */
   public static List<Unfinished> unfinished(Connection c, UUID runId, int limit) throws SQLException {
@@ -200,11 +210,12 @@ public final class VisitLedger {
                 + " AND ((status = 'failed' AND (retry_after IS NULL OR retry_after <= now()))"
                 + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid"
                 + "       AND NOT fieldflow.run_is_alive(run_id))"
-                + "   OR " + leaseExpired("ingest_files") + ")"
+                + "   OR " + leaseExpired("ingest_files", "?::uuid") + ")"
                 + " ORDER BY file_id LIMIT ?")) {
       ps.setString(1, runId.toString());
-      ps.setDouble(2, seconds(lease));
-      ps.setInt(3, limit);
+      ps.setString(2, runId.toString());
+      ps.setDouble(3, seconds(lease));
+      ps.setInt(4, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           found.add(new Unfinished(rs.getLong(1), rs.getString(2), rs.getString(3)));
@@ -224,7 +235,10 @@ public final class VisitLedger {
     return markGone(c, runId, fileIds, error, DEFAULT_LEASE);
   }
 
-  /** As {@link #markGone(Connection, UUID, List, String)}; running rows past {@code lease} too. */
+  /**
+   * As {@link #markGone(Connection, UUID, List, String)}; running rows of this run past {@code
+   * lease} too.
+   */
   public static int markGone(Connection c, UUID runId, List<Long> fileIds, String error,
       java.time.Duration lease) throws SQLException {
     if (fileIds.isEmpty()) {
@@ -237,12 +251,32 @@ public final class VisitLedger {
                 + " WHERE file_id = ANY (?) AND (status = 'failed'"
                 + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid"
                 + "       AND NOT fieldflow.run_is_alive(run_id))"
-                + "   OR " + leaseExpired("ingest_files") + ")")) {
+                + "   OR " + leaseExpired("ingest_files", "?::uuid") + ")")) {
       ps.setString(1, truncate(error, 4000));
       ps.setArray(2, c.createArrayOf("bigint", fileIds.toArray(new Long[0])));
       ps.setString(3, runId.toString());
-      ps.setDouble(4, seconds(lease));
+      ps.setString(4, runId.toString());
+      ps.setDouble(5, seconds(lease));
       return ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Records that run {@code runId} was stopped on purpose (a signal while it ran, not a
+   * failure): the loads it leaves unfinished are not counted as reader deaths when another claim
+   * takes their files. The caller commits.
+   */
+  public static void recordStop(Connection c, UUID runId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO fieldflow.stopped_runs (run_id) VALUES (?::uuid) ON CONFLICT DO NOTHING")) {
+      ps.setString(1, runId.toString());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "DELETE FROM fieldflow.stopped_runs s WHERE s.stopped_at < now() - interval '1 day'"
+            + " AND NOT EXISTS (SELECT 1 FROM fieldflow.ingest_files f"
+            + "  WHERE f.run_id = s.run_id AND f.status = 'running')")) {
+      ps.executeUpdate();
     }
   }
 

@@ -37,7 +37,7 @@ class ConcurrentRunsTest {
 
   @BeforeEach
   void emptyModel() {
-    POSTGRES.execute("TRUNCATE fieldflow.ingest_files,"
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files, fieldflow.stopped_runs,"
         + " fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
   }
 
@@ -68,6 +68,76 @@ class ConcurrentRunsTest {
     assertThat(POSTGRES.rows("SELECT status, attempts, rows_loaded FROM fieldflow.ingest_files"
         + " WHERE path LIKE '%queued.jsonl'"), equalTo(List.of(List.of("done", 2, 40L))));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(100L));
+  }
+
+  @Test
+  void aLiveRunsQueuedFilePastItsLeaseIsStillNotTakenByAnotherRun() throws Exception {
+    write(dir.resolve("queued.jsonl"), visits(1, 40));
+    UUID liveRun = UUID.randomUUID();
+    UUID otherRun = UUID.randomUUID();
+    Duration lease = Duration.ofMinutes(10);
+    RetryingDatabase live = RetryingDatabase.forRun(POSTGRES.writer(), Duration.ofSeconds(5), liveRun);
+    VisitLedger.Claim claim = new VisitLedger.Claim(listed("queued.jsonl"), UUID.randomUUID());
+    live.inTransaction("claiming as the live run",
+        c -> VisitLedger.claim(c, liveRun, List.of(claim), false, lease));
+    try {
+      // Queued in the live run for longer than the lease.
+      POSTGRES.execute("UPDATE fieldflow.ingest_files SET started_at = now() - interval '11 minutes'");
+      try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+        assertThat(VisitLedger.claim(c, otherRun,
+            List.of(new VisitLedger.Claim(listed("queued.jsonl"), UUID.randomUUID())), false, lease),
+            equalTo(List.of()));
+        assertThat(VisitLedger.unfinished(c, otherRun, 10, lease), equalTo(List.of()));
+      }
+      assertThat(POSTGRES.rows("SELECT status, attempts, run_id::text FROM fieldflow.ingest_files"),
+          equalTo(List.of(List.of("running", 1, liveRun.toString()))));
+    } finally {
+      live.close();
+    }
+    // Gone now: its file is an orphan for any run.
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      List<VisitFile> taken = VisitLedger.claim(c, otherRun,
+          List.of(new VisitLedger.Claim(listed("queued.jsonl"), UUID.randomUUID())), false, lease);
+      assertThat(taken.size(), is(1));
+      assertThat(taken.get(0).attempt(), is(2));
+    }
+  }
+
+  @Test
+  void aPipelineStoppedBySignalMidFileDoesNotCountAReaderDeath() throws Exception {
+    write(dir.resolve("in").resolve("held.jsonl"), visits(1, 40));
+    Process pipeline;
+    // Visits held: the file's load begins, then waits mid-file for the lock.
+    try (Connection hold = POSTGRES.admin().dataSource().getConnection()) {
+      hold.setAutoCommit(false);
+      hold.createStatement().execute("LOCK TABLE fieldflow.visits IN SHARE MODE");
+      pipeline = VisitProcess.launch(POSTGRES, dir, "graceful-stop");
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files"
+          + " WHERE status = 'running' AND load_started_attempt = attempts") < 1) {
+        assertThat("pipeline alive", pipeline.isAlive(), is(true));
+        assertThat("a load begins within 60 s", System.currentTimeMillis() < deadline, is(true));
+        Thread.sleep(100);
+      }
+      pipeline.destroy(); // SIGTERM, as ./manage.sh stop sends
+      while (POSTGRES.count("SELECT count(*) FROM fieldflow.stopped_runs s JOIN fieldflow.ingest_files f"
+          + " USING (run_id)") < 1) {
+        assertThat("the stop is recorded within 60 s", System.currentTimeMillis() < deadline + 60_000,
+            is(true));
+        Thread.sleep(100);
+      }
+      hold.rollback();
+    }
+    assertThat("the stopped pipeline ends", pipeline.waitFor(60, TimeUnit.SECONDS), is(true));
+    assertThat(POSTGRES.rows("SELECT status, reader_deaths FROM fieldflow.ingest_files"),
+        equalTo(List.of(List.of("running", 0))));
+
+    VisitLedger.RunSummary next = VisitPipeline.runOnce(
+        VisitPipelineTest.options(dir.resolve("in").toString()), POSTGRES.writer());
+
+    assertThat(next.describe(), next.filesDone(), is(1L));
+    assertThat(POSTGRES.rows("SELECT status, attempts, reader_deaths, rows_loaded FROM fieldflow.ingest_files"),
+        equalTo(List.of(List.of("done", 2, 0, 40L))));
   }
 
   @Test
