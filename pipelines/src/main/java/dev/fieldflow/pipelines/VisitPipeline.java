@@ -242,9 +242,12 @@ public final class VisitPipeline {
     PCollection<VisitFile> claimed;
     if (options.getOnce()) {
       WatchVisitFiles.keepModificationTimes(pipeline);
+      // One listing, its files kept together (no output parallelization): they are claimed in
+      // a few statements, not one per file, and spread over the workers once, after the claim.
       PCollection<MatchResult.Metadata> matched = wave.isEmpty()
-          ? pipeline.apply("MatchFiles", FileIO.match().filepattern(partitions.everything())
-              .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+          ? pipeline.apply("Input", Create.of(partitions.everything()))
+              .apply("MatchFiles", FileIO.matchAll().withOutputParallelization(false)
+                  .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
           : pipeline.apply("ListedWave", Create.of(wave).withCoder(MetadataCoderV2.of()));
       claimed = matched
           .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true, lease)
