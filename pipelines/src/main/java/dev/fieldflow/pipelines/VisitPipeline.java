@@ -61,6 +61,7 @@ public final class VisitPipeline {
   public static void main(String[] args) throws Exception {
     VisitPipelineOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(VisitPipelineOptions.class);
+    validate(options);
     DatabaseConfig db = Databases.writer(options);
     RestartOnDatabaseFailure runs = restarts(options, db);
     stopOnShutdown(runs);
@@ -106,7 +107,10 @@ public final class VisitPipeline {
 
   private static VisitLedger.RunSummary runOnce(VisitPipelineOptions options, DatabaseConfig db,
       RestartOnDatabaseFailure restarts) throws IOException, SQLException, InterruptedException {
-    options.setOnce(true);
+    if (!options.getOnce()) {
+      throw new IllegalArgumentException("runOnce ingests the files present now: set --once");
+    }
+    validate(options);
     List<UUID> runIds = new ArrayList<>();
     List<List<MatchResult.Metadata>> waves = inWaves(options)
         ? waves(list(options), options.getOnceWaveFiles(), (long) options.getOnceWaveMegabytes() << 20)
@@ -195,6 +199,7 @@ public final class VisitPipeline {
   static PipelineResult start(
       VisitPipelineOptions options, DatabaseConfig db, UUID runId, List<MatchResult.Metadata> wave)
       throws IOException {
+    validate(options);
     VisitPartitions partitions = partitions(options);
     checkS3(options, partitions.everything());
     FileSystems.setDefaultPipelineOptions(options);
@@ -236,7 +241,7 @@ public final class VisitPipeline {
       Pipeline pipeline, VisitPipelineOptions options, DatabaseConfig db, UUID runId,
       List<MatchResult.Metadata> wave) {
     Duration outageTolerance = Duration.ofSeconds(options.getDbOutageToleranceSeconds());
-    Duration lease = Duration.ofSeconds(Math.max(1, options.getClaimLeaseSeconds()));
+    Duration lease = Duration.ofSeconds(options.getClaimLeaseSeconds());
     VisitPartitions partitions = partitions(options);
     IngestibleFileNames names = IngestibleFileNames.ignoring(options.getIgnoreFileNames());
     PCollection<VisitFile> claimed;
@@ -253,7 +258,7 @@ public final class VisitPipeline {
           .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true, lease)
               .withFileNames(names));
     } else {
-      Duration poll = Duration.ofSeconds(Math.max(1, options.getPollIntervalSeconds()));
+      Duration poll = Duration.ofSeconds(options.getPollIntervalSeconds());
       PCollection<VisitFile> seen = pipeline
           .apply("DiscoverFiles", new WatchVisitFiles(partitions, poll,
               Duration.ofMinutes(options.getWatchGenerationMinutes()),
@@ -267,6 +272,26 @@ public final class VisitPipeline {
       claimed = PCollectionList.of(seen).and(retried).apply("AllClaimedFiles", Flatten.pCollections());
     }
     claimed.apply("IngestVisitFiles", new IngestVisitFiles(db, runId, loadSettings(options)));
+  }
+
+  /**
+   * Refuses a bad option value, at start and with the option's name: a value is never clamped
+   * or changed (the load settings and read limits check their own, {@link #loadSettings}).
+   */
+  static void validate(VisitPipelineOptions options) {
+    atLeast("pollIntervalSeconds", options.getPollIntervalSeconds(), 1);
+    atLeast("claimLeaseSeconds", options.getClaimLeaseSeconds(), 1);
+    atLeast("watchGenerationMinutes", options.getWatchGenerationMinutes(), 1);
+    atLeast("watchIdleMinutes", options.getWatchIdleMinutes(), 1);
+    atLeast("onceWaveFiles", options.getOnceWaveFiles(), 0);
+    atLeast("onceWaveMegabytes", options.getOnceWaveMegabytes(), 1);
+    loadSettings(options);
+  }
+
+  private static void atLeast(String option, long value, long least) {
+    if (value < least) {
+      throw new IllegalArgumentException("--" + option + " must be >= " + least + ", but was " + value);
+    }
   }
 
   /** How files are loaded, from the options; a bad value is refused with its option's name. */

@@ -27,18 +27,18 @@ public record LoadSettings(int chunkRows, ReadLimits limits, Duration outageTole
 
   public LoadSettings {
     if (chunkRows < 1) {
-      throw new IllegalArgumentException("mergeChunkRows must be >= 1, but was " + chunkRows);
+      throw new IllegalArgumentException("--mergeChunkRows must be >= 1, but was " + chunkRows);
     }
     if (outageTolerance.isNegative()) {
       throw new IllegalArgumentException(
-          "dbOutageToleranceSeconds must be >= 0, but was " + outageTolerance.toSeconds());
+          "--dbOutageToleranceSeconds must be >= 0, but was " + outageTolerance.toSeconds());
     }
     if (!(maxRejectRatio >= 0 && maxRejectRatio <= 1)) {
-      throw new IllegalArgumentException("maxRejectRatio must be in 0..1, but was " + maxRejectRatio);
+      throw new IllegalArgumentException("--maxRejectRatio must be in 0..1, but was " + maxRejectRatio);
     }
     if (retryDelay.isNegative() || retryDelay.isZero()) {
       throw new IllegalArgumentException(
-          "retryFailedAfterSeconds must be >= 1, but was " + retryDelay.toSeconds());
+          "--retryFailedAfterSeconds must be >= 1, but was " + retryDelay.toSeconds());
     }
   }
 

@@ -134,6 +134,7 @@ class FlinkClusterIT {
       Files.move(source, in.resolve(source.getFileName()));
       VisitPipelineOptions options = onCluster(VisitPipelineOptions.class);
       options.setVisitsInput(in.toString());
+      options.setOnce(true);
 
       VisitLedger.RunSummary run = VisitPipeline.runOnce(options, POSTGRES.writer());
 

@@ -38,7 +38,7 @@ class VisitPipelineTest {
 
   static VisitPipelineOptions options(String input) {
     VisitPipelineOptions options = PipelineOptionsFactory.fromArgs(
-        "--runner=DirectRunner", "--targetParallelism=2").as(VisitPipelineOptions.class);
+        "--runner=DirectRunner", "--targetParallelism=2", "--once").as(VisitPipelineOptions.class);
     options.setVisitsInput(input);
     options.setBatchSize(100);
     options.setBatchMaxBufferingMillis(200);
