@@ -1,4 +1,5 @@
--- Every analysts' question at or under 100 ms median on 1,000,000 visits (issue 13).
+-- Every analysts' question at or under 100 ms median on 1,000,000 visits (issue 13), and the
+-- analyst role's timeouts held by a watchdog (issue 12, item 7).
 --
 -- q2 at V7 read, for every question asked, every (visit 1 failed, visit 2 succeeded) pair of
 -- the whole table (about 117,000 on 1,000,000 visits) and intersected their notes: 120-220 ms
@@ -222,3 +223,96 @@ COMMENT ON FUNCTION analytics.q2(integer) IS
 -- V7's covering indexes served only q2's pair scan.
 DROP INDEX fieldflow.visits_first_visit_failed_notes_idx;
 DROP INDEX fieldflow.visits_second_visit_success_notes_idx;
+
+-- ---------------------------------------------------------------------------------------
+-- The analyst role's timeouts, held (issue 12, item 7).
+--
+-- V5 gave the analyst role a statement_timeout and an idle_in_transaction_session_timeout as
+-- role defaults, and PostgreSQL has no way to stop a session from changing its own
+-- (`SET statement_timeout = 0`, `options=-c statement_timeout=0` in a connection URL, or
+-- set_config()): both are user-settable, and GRANT SET ON PARAMETER only governs
+-- superuser-only settings. So the limits are enforced from outside the analyst's session: the
+-- watchdog (`fieldflow watchdog`, started with the local database by `manage.sh db start`)
+-- calls fieldflow.stop_analyst_overruns() every few seconds, which cancels an analyst's
+-- statement that has run longer than the role's statement_timeout and ends an analyst's
+-- session idle in a transaction longer than the role's idle_in_transaction_session_timeout,
+-- whatever the session set for itself. The limits are read from the role's settings
+-- (ALTER ROLE ... SET), so an operator changes them in one place.
+-- ---------------------------------------------------------------------------------------
+
+CREATE FUNCTION fieldflow.analyst_limit(setting text) RETURNS interval
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  -- The analyst role's own setting (ALTER ROLE ... SET), the one for this database first; a
+  -- bare number is in milliseconds, as for both timeouts. NULL when none is set; 0 is none.
+  SELECT CASE WHEN x.value ~ '^[0-9]+$' THEN (x.value || ' ms')::interval
+              ELSE x.value::interval END
+  FROM (
+    SELECT substr(c.config, length(setting) + 2) AS value
+    FROM pg_db_role_setting s
+    CROSS JOIN unnest(s.setconfig) AS c (config)
+    WHERE s.setrole = (SELECT oid FROM pg_roles WHERE rolname = '${analyst_role}')
+      AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+      AND c.config LIKE setting || '=%'
+    ORDER BY s.setdatabase DESC
+    LIMIT 1) x
+$$;
+COMMENT ON FUNCTION fieldflow.analyst_limit(text) IS
+  'The analyst role''s configured value (ALTER ROLE ... SET) of a time setting such as statement_timeout, as an interval; NULL when not set, 0 when none.';
+
+CREATE FUNCTION fieldflow.stop_analyst_overruns(grace interval DEFAULT interval '1 second')
+  RETURNS TABLE (pid integer, action text, running interval, query text)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  statement_limit CONSTANT interval := fieldflow.analyst_limit('statement_timeout');
+  idle_limit CONSTANT interval := fieldflow.analyst_limit('idle_in_transaction_session_timeout');
+  analyst CONSTANT oid := (SELECT oid FROM pg_roles WHERE rolname = '${analyst_role}');
+  a record;
+BEGIN
+  -- Sessions logged in as the analyst role itself: the role settings apply to them, and to no
+  -- other login.
+  FOR a IN
+    SELECT s.pid, s.state, clock_timestamp() - s.query_start AS statement_age,
+           clock_timestamp() - s.state_change AS state_age, left(s.query, 200) AS query
+    FROM pg_stat_activity s
+    WHERE s.usesysid = analyst AND s.backend_type = 'client backend' AND s.pid <> pg_backend_pid()
+  LOOP
+    IF a.state IN ('active', 'fastpath function call')
+        AND statement_limit > interval '0' AND a.statement_age > statement_limit + grace THEN
+      IF pg_cancel_backend(a.pid) THEN
+        pid := a.pid; action := 'cancelled'; running := a.statement_age; query := a.query;
+        RETURN NEXT;
+      END IF;
+    ELSIF a.state IN ('idle in transaction', 'idle in transaction (aborted)')
+        AND idle_limit > interval '0' AND a.state_age > idle_limit + grace THEN
+      IF pg_terminate_backend(a.pid) THEN
+        pid := a.pid; action := 'terminated'; running := a.state_age; query := a.query;
+        RETURN NEXT;
+      END IF;
+    END IF;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION fieldflow.stop_analyst_overruns(interval) IS
+  'The watchdog''s sweep: cancels every statement of the analyst role running longer than the role''s statement_timeout (plus grace), and ends every analyst session idle in a transaction longer than its idle_in_transaction_session_timeout (plus grace), whatever the session set for itself. Returns what it stopped.';
+
+REVOKE ALL ON FUNCTION fieldflow.analyst_limit(text), fieldflow.stop_analyst_overruns(interval)
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION fieldflow.stop_analyst_overruns(interval) TO ${writer_role};
+
+-- The function runs as its owner (the migrations' login), which must see the analyst's
+-- sessions and signal them: a superuser can; any other owner needs the analyst's privileges
+-- (membership) or pg_read_all_stats and pg_signal_backend. Without them the sweep would see
+-- nothing and stop nothing, so the migration says what a DBA must run.
+DO $$
+BEGIN
+  IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+      AND NOT pg_has_role(current_user, '${analyst_role}', 'USAGE')
+      AND NOT (pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')
+               AND pg_has_role(current_user, 'pg_signal_backend', 'USAGE')) THEN
+    RAISE WARNING 'fieldflow V13: % cannot see or stop the analyst''s sessions, so the watchdog'
+      ' (fieldflow.stop_analyst_overruns) would stop nothing; a DBA must run: GRANT'
+      ' pg_read_all_stats, pg_signal_backend TO %;', current_user, current_user;
+  END IF;
+END
+$$;
