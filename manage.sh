@@ -35,7 +35,8 @@ usage: ./manage.sh MODE [options]
   install [--dry-run]        install what this machine lacks to build and run (Debian/Ubuntu)
   build                      build all modules and the runnable jar
   db start|stop|status|psql [--analyst]
-                             the local PostgreSQL (embedded, data under .fieldflow/)
+                             the local PostgreSQL (embedded, data under .fieldflow/), and
+                             the watchdog that holds the analyst role's timeouts
   generate [--out=DIR] [generator options]
                              write deterministic sample data in the raw formats
   network [--input=PATTERN] [--force] [--runner=direct|flink-local|flink-cluster|flink-t3micro] [-- beam options]
@@ -205,8 +206,22 @@ mode_db() {
   shift || true
   ensure_built
   case "$action" in
-    start | stop | status)
-      fieldflow_java db "$action" "$@"
+    start)
+      fieldflow_java db start "$@"
+      start_watchdog
+      ;;
+    stop)
+      stop_watchdog
+      fieldflow_java db stop "$@"
+      ;;
+    status)
+      fieldflow_java db status "$@"
+      local pid
+      if pid=$(watchdog_pid); then
+        say "running: analyst watchdog (pid $pid), log $WATCHDOG_LOG"
+      else
+        say "running: no analyst watchdog (./manage.sh db start starts it)"
+      fi
       ;;
     psql)
       db_psql "$@"
@@ -393,6 +408,38 @@ stop_visit() {
   stop_process "$pid" visit "$VISIT_PID" "the visit pipeline" 30
 }
 
+WATCHDOG_PID="$RUN_DIR/watchdog.pid"
+WATCHDOG_LOG="$LOG_DIR/watchdog.log"
+
+# Prints the pid of the background analyst watchdog when it runs; forgets a stale pid file.
+watchdog_pid() {
+  running_pid "$WATCHDOG_PID" watchdog "the fieldflow analyst watchdog"
+}
+
+# The analyst role's statement_timeout and idle_in_transaction_session_timeout are defaults any
+# analyst session can change (SET statement_timeout = 0); the watchdog holds them from outside
+# (AnalystWatchdog, fieldflow.stop_analyst_overruns of V13). It runs while the local database
+# runs: started by db start, stopped by db stop and stop.
+start_watchdog() {
+  local pid
+  if pid=$(watchdog_pid); then
+    say "db: analyst watchdog already running (pid $pid); log $WATCHDOG_LOG"
+    return
+  fi
+  require_java
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  nohup java -Xmx64m -XX:+UseSerialGC -jar "$JAR" watchdog >>"$WATCHDOG_LOG" 2>&1 </dev/null &
+  pid=$!
+  printf '%s\n' "$pid" >"$WATCHDOG_PID"
+  say "db: analyst watchdog running (pid $pid): it cancels analyst statements past the role's timeout; log $WATCHDOG_LOG"
+}
+
+stop_watchdog() {
+  local pid
+  pid=$(watchdog_pid) || return 0
+  stop_process "$pid" watchdog "$WATCHDOG_PID" "the analyst watchdog" 10
+}
+
 UI_PID="$RUN_DIR/ui.pid"
 UI_LOG="$LOG_DIR/ui.log"
 # The console serves a few people from a small heap.
@@ -489,6 +536,7 @@ mode_demo() {
   fi
   say "demo: starting the local database"
   fieldflow_java db start
+  start_watchdog
   say "demo: generating sample data (seed $DEMO_SEED) into $DEMO_DATA"
   fieldflow_java generate --out "$DEMO_DATA" --seed "$DEMO_SEED" --quirks
   say "demo: loading the network"
@@ -550,6 +598,7 @@ mode_bench() {
 mode_stop() {
   stop_visit
   stop_ui
+  stop_watchdog
   if [[ -d "$FIELDFLOW_HOME/flink/run" ]]; then
     bash "$FLINK_CLUSTER" stop
   fi

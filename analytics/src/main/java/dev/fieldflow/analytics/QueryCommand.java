@@ -5,6 +5,7 @@ import dev.fieldflow.io.db.Migrations;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +34,13 @@ public final class QueryCommand {
   public static final String ENV_ANALYST_PASSWORD = "FIELDFLOW_ANALYST_PASSWORD";
 
   private static final Duration REACHABLE_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * Each question's statement timeout, set for the transaction ({@code SET LOCAL}), so that
+   * neither the role's default nor an {@code options=-c statement_timeout=...} in the URL decides
+   * it; the console uses the same. The analyst watchdog holds the role's own limit besides.
+   */
+  public static final Duration QUESTION_TIMEOUT = Duration.ofSeconds(60);
 
   private QueryCommand() {}
 
@@ -66,6 +74,9 @@ public final class QueryCommand {
       connection.setAutoCommit(false);
       connection.setReadOnly(true);
       connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      try (Statement s = connection.createStatement()) {
+        s.execute("SET LOCAL statement_timeout = " + QUESTION_TIMEOUT.toMillis());
+      }
       for (Map.Entry<Question, Map<Parameter, Object>> ask : asked.entrySet()) {
         Question question = ask.getKey();
         Map<Parameter, Object> arguments = ask.getValue();

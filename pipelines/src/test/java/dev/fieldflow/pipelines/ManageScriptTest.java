@@ -246,6 +246,27 @@ class ManageScriptTest {
     }
   }
 
+  /** A stand-in whose command line is the analyst watchdog's: java -jar JAR watchdog. */
+  @Test
+  void stopEndsTheAnalystWatchdogOfThePidFile() throws Exception {
+    Path fieldflowHome = markedHome();
+    Process watchdog = new ProcessBuilder("bash", "-c", "while :; do sleep 0.1; done",
+        SCRIPT.getParent().resolve("pipelines/target/fieldflow-bundled.jar").toString(),
+        "watchdog").start();
+    try {
+      Files.writeString(fieldflowHome.resolve("run/watchdog.pid"), watchdog.pid() + "\n");
+
+      Outcome o = runWith(Map.of("FIELDFLOW_HOME", fieldflowHome.toString()), "stop");
+
+      assertThat(o.stderr(), o.exit(), equalTo(0));
+      assertThat(o.stdout(), containsString(
+          "stop: stopping the analyst watchdog (pid " + watchdog.pid() + ")"));
+      assertThat(watchdog.waitFor(10, TimeUnit.SECONDS), equalTo(true));
+    } finally {
+      watchdog.destroyForcibly();
+    }
+  }
+
   private Path markedHome() throws IOException {
     Path fieldflowHome = Files.createDirectories(home.resolve("marked/run"));
     Files.writeString(fieldflowHome.getParent().resolve(".fieldflow-home"), "");

@@ -78,7 +78,7 @@ public final class Console implements AutoCloseable {
   static final int MAX_PAGE_SIZE = 1000;
   static final int DEFAULT_SQL_LIMIT = 1000;
   static final int MAX_SQL_LIMIT = 10_000;
-  static final Duration QUESTION_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration QUESTION_TIMEOUT = QueryCommand.QUESTION_TIMEOUT;
   static final Duration DEFAULT_SQL_TIMEOUT = Duration.ofSeconds(10);
   private static final String RESOURCES = "/dev/fieldflow/analytics/console/";
 

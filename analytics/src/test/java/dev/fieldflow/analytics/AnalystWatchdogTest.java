@@ -1,0 +1,159 @@
+package dev.fieldflow.analytics;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The analyst role's timeouts hold even for an analyst who sets them away in their own session
+ * ({@code SET statement_timeout = 0}, which PostgreSQL allows any session): the watchdog's sweep
+ * ({@code fieldflow.stop_analyst_overruns()}, V13, run as the writer like {@code fieldflow
+ * watchdog}) cancels the statement and ends the idle transaction. Nobody else's session is
+ * touched, nor an analyst's within the limit. The role's limits are lowered for the test (they
+ * are read from the role, where an operator sets them) and put back after.
+ */
+class AnalystWatchdogTest {
+  @RegisterExtension static final EmbeddedPostgresExtension db = new EmbeddedPostgresExtension();
+
+  @AfterEach
+  void theRoleLimitsOfV5() {
+    db.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = '5min'");
+    db.execute("ALTER ROLE fieldflow_analyst SET idle_in_transaction_session_timeout = '15min'");
+  }
+
+  @Test
+  void anAnalystStatementPastTheRoleTimeoutIsCancelledWhateverTheSessionSet() throws Exception {
+    db.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = '1s'");
+    try (Connection analyst = db.analyst().dataSource().getConnection();
+        Statement s = analyst.createStatement()) {
+      s.execute("SET statement_timeout = 0");
+      int pid = pid(analyst);
+      CompletableFuture<Void> forever = CompletableFuture.runAsync(() -> {
+        try (Statement sleep = analyst.createStatement()) {
+          sleep.execute("SELECT pg_sleep(600)");
+        } catch (SQLException e) {
+          throw new IllegalStateException(e.getSQLState() + " " + e.getMessage(), e);
+        }
+      });
+      List<AnalystWatchdog.Stopped> stopped = sweepUntilSomethingIsStopped();
+      assertThat(stopped.size(), is(1));
+      assertThat(stopped.get(0).pid(), is(pid));
+      assertThat(stopped.get(0).action(), is("cancelled"));
+      assertThat(stopped.get(0).query(), is("SELECT pg_sleep(600)"));
+      ExecutionException ended =
+          assertThrows(ExecutionException.class, () -> forever.get(60, TimeUnit.SECONDS));
+      assertThat(ended.getCause().getMessage(),
+          is("57014 ERROR: canceling statement due to user request"));
+      // The session itself goes on: only the statement was ended.
+      assertThat(pid(analyst), is(pid));
+    }
+  }
+
+  @Test
+  void anAnalystSessionIdleInATransactionPastTheRoleTimeoutIsEnded() throws Exception {
+    db.execute("ALTER ROLE fieldflow_analyst SET idle_in_transaction_session_timeout = '1s'");
+    try (Connection analyst = db.analyst().dataSource().getConnection();
+        Statement s = analyst.createStatement()) {
+      s.execute("SET idle_in_transaction_session_timeout = 0");
+      analyst.setAutoCommit(false);
+      s.execute("SELECT count(*) FROM fieldflow.visits");
+      int pid = pid(analyst);
+      List<AnalystWatchdog.Stopped> stopped = sweepUntilSomethingIsStopped();
+      assertThat(stopped.size(), is(1));
+      assertThat(stopped.get(0).pid(), is(pid));
+      assertThat(stopped.get(0).action(), is("terminated"));
+      SQLException gone = assertThrows(SQLException.class, () -> s.execute("SELECT 1"));
+      assertThat(gone.getMessage(), gone.getSQLState().startsWith("57P01")
+          || gone.getSQLState().startsWith("08"), is(true));
+    }
+  }
+
+  @Test
+  void nothingWithinTheLimitAndNobodyButTheAnalystIsTouched() throws Exception {
+    db.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = '1min'");
+    try (Connection analyst = db.analyst().dataSource().getConnection();
+        Connection writer = db.writer().dataSource().getConnection()) {
+      try (Statement s = analyst.createStatement()) {
+        s.execute("SET statement_timeout = 0");
+      }
+      CompletableFuture<Void> analystSleeps = sleep(analyst, 3);
+      CompletableFuture<Void> writerSleeps = sleep(writer, 3);
+      // The writer's statement has no analyst limit; the analyst's is within its minute.
+      List<AnalystWatchdog.Stopped> stopped = new ArrayList<>();
+      while (!analystSleeps.isDone() || !writerSleeps.isDone()) {
+        stopped.addAll(sweep());
+        Thread.sleep(200);
+      }
+      assertThat(stopped, is(empty()));
+      analystSleeps.get();
+      writerSleeps.get();
+    }
+  }
+
+  @Test
+  void onlyTheOperatorsLoginMaySweep() {
+    SQLException denied = assertThrows(SQLException.class,
+        () -> db.rowsAs(db.analyst(), "SELECT * FROM fieldflow.stop_analyst_overruns()"));
+    assertThat(denied.getSQLState(), is("42501"));
+  }
+
+  @Test
+  void theLimitsAreReadFromTheRole() {
+    db.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = 90000");
+    assertThat(db.rows("SELECT fieldflow.analyst_limit('statement_timeout')::text,"
+            + " fieldflow.analyst_limit('idle_in_transaction_session_timeout')::text,"
+            + " fieldflow.analyst_limit('work_mem') IS NULL"),
+        contains(List.of("00:01:30", "00:15:00", true)));
+  }
+
+  private static CompletableFuture<Void> sleep(Connection c, int seconds) {
+    return CompletableFuture.runAsync(() -> {
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT pg_sleep(" + seconds + ")");
+      } catch (SQLException e) {
+        throw new IllegalStateException(e.getSQLState() + " " + e.getMessage(), e);
+      }
+    });
+  }
+
+  private static int pid(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  private static List<AnalystWatchdog.Stopped> sweep() throws SQLException {
+    try (Connection writer = db.writer().dataSource().getConnection()) {
+      return AnalystWatchdog.sweep(writer);
+    }
+  }
+
+  /** Sweeps as the watchdog does, every 200 ms, until a sweep stops something (or a minute). */
+  private static List<AnalystWatchdog.Stopped> sweepUntilSomethingIsStopped() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    while (System.nanoTime() < deadline) {
+      List<AnalystWatchdog.Stopped> stopped = sweep();
+      if (!stopped.isEmpty()) {
+        return stopped;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the watchdog stopped nothing within a minute");
+  }
+}
