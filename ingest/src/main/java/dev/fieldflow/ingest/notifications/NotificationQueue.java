@@ -34,7 +34,7 @@ public final class NotificationQueue implements AutoCloseable {
   /** A client of {@code queueUrl} with the region and credentials of {@code options}. */
   public static NotificationQueue open(String queueUrl, AwsOptions options) {
     SqsClient client = ClientBuilderFactory.buildClient(options, SqsClient.builder(),
-        ClientConfiguration.create(null, null, endpoint(queueUrl)));
+        ClientConfiguration.builder().endpoint(endpoint(queueUrl)).build());
     return new NotificationQueue(queueUrl, client);
   }
 
