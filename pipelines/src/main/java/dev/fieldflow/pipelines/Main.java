@@ -36,6 +36,7 @@ public final class Main {
     COMMANDS.put("db", dev.fieldflow.io.db.LocalDatabase::main);
     COMMANDS.put("query", dev.fieldflow.analytics.QueryCommand::main);
     COMMANDS.put("ui", dev.fieldflow.analytics.console.Console::main);
+    COMMANDS.put("upload", dev.fieldflow.pipelines.localaws.UploadWithNotifications::main);
   }
 
   private Main() {}

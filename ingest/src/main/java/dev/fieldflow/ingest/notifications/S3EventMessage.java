@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,24 @@ public sealed interface S3EventMessage {
   /** Parses an SQS message body; never throws. */
   static S3EventMessage parse(String body) {
     return Parser.parse(body, true);
+  }
+
+  /**
+   * The message S3 sends for one object created by a PUT, key form-URL-encoded as S3 encodes
+   * it: what local servers, which send none, are given by {@code fieldflow upload} and the tests.
+   */
+  static String objectCreated(String bucket, String key, long size, String eTag, String sequencer) {
+    com.fasterxml.jackson.databind.node.ObjectNode record = Parser.JSON.createObjectNode()
+        .put("eventVersion", "2.1").put("eventSource", "aws:s3").put("awsRegion", "us-east-1")
+        .put("eventTime", java.time.Instant.now().toString()).put("eventName", "ObjectCreated:Put");
+    com.fasterxml.jackson.databind.node.ObjectNode s3 = record.putObject("s3");
+    s3.put("s3SchemaVersion", "1.0").put("configurationId", "fieldflow-visits");
+    s3.putObject("bucket").put("name", bucket).put("arn", "arn:aws:s3:::" + bucket);
+    s3.putObject("object").put("key", URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/"))
+        .put("size", size).put("eTag", eTag).put("sequencer", sequencer);
+    com.fasterxml.jackson.databind.node.ObjectNode message = Parser.JSON.createObjectNode();
+    message.putArray("Records").add(record);
+    return message.toString();
   }
 
   /** The one way of reading these bodies; an SNS envelope is unwrapped once. */

@@ -185,6 +185,13 @@ class S3NotificationPipelineTest {
             + " last_listing_files, ingest_lag_files FROM analytics.input_completeness"
             + " WHERE input = 's3://backfill/visits/*'"),
         equalTo(List.of(List.of(true, 0L, 1L, 2L))));
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    dev.fieldflow.pipelines.status.Status.print(POSTGRES.writer(),
+        new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+    assertThat(printed.toString(StandardCharsets.UTF_8),
+        containsString("input s3://backfill/visits/*: complete through "));
+    assertThat(printed.toString(StandardCharsets.UTF_8),
+        containsString("ingestion lag of its last 2 files: median "));
     assertThat(counter(result, BackfillVisitFiles.class, BackfillVisitFiles.Counters.LISTINGS), is(1L));
     assertThat(counter(result, BackfillVisitFiles.class, BackfillVisitFiles.Counters.CLAIMED), is(1L));
     assertThat(counter(result, ReadS3Notifications.class, ReadS3Notifications.Counters.CLAIMED), is(1L));
