@@ -28,7 +28,7 @@ GRANT USAGE ON SEQUENCE fieldflow.input_listings_listing_id_seq TO ${writer_role
 -- A ledger row stands between a listing and completeness while it is running, or failed and
 -- to be retried; a file refused for good (retry_after infinity: its failure is kept with its
 -- reason, quarantined) is finished, as is a done one.
-CREATE VIEW analytics.input_completeness AS
+CREATE VIEW fieldflow.input_completeness AS
   SELECT i.input,
          complete.listed_at                       AS complete_through,
          last.listed_at                           AS last_listed_at,
@@ -67,8 +67,14 @@ CREATE VIEW analytics.input_completeness AS
           FROM fieldflow.ingest_files f
           WHERE f.pipeline = i.pipeline AND f.status = 'done' AND starts_with(f.path, i.prefix)
           ORDER BY f.finished_at DESC LIMIT 100) r) lag;
-COMMENT ON VIEW analytics.input_completeness IS
+COMMENT ON VIEW fieldflow.input_completeness IS
   'Per input read with S3 event notifications: complete_through, the time up to which every object of the input is loaded or quarantined (the start of the latest backfill listing all of whose files are finished; null before the first such listing); the latest listing; files still waiting and since when; the ingest lag (last-modified to committed) of its last 100 files, median and max, in seconds.';
 
+GRANT SELECT ON fieldflow.input_completeness TO ${writer_role};
+
+-- Analysts read it beside analytics.status, without the ledger's internals.
+CREATE VIEW analytics.input_completeness AS SELECT * FROM fieldflow.input_completeness;
+COMMENT ON VIEW analytics.input_completeness IS
+  'Completeness and ingest lag per input read with S3 event notifications: see fieldflow.input_completeness.';
 REVOKE ALL ON analytics.input_completeness FROM PUBLIC;
 GRANT SELECT ON analytics.input_completeness TO ${analyst_role};

@@ -139,7 +139,8 @@ public final class Status {
   }
 
   /**
-   * Per input read with notifications ({@code analytics.input_completeness}, V11): the time up
+   * Per input read with notifications ({@code fieldflow.input_completeness}, V11; analysts read
+   * it as {@code analytics.input_completeness}): the time up
    * to which every object of it is loaded or quarantined (the last complete backfill listing),
    * files waiting, and the ingest lag of its recent files.
    */
@@ -147,7 +148,7 @@ public final class Status {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT input, complete_through, last_listed_at, last_listing_files, files_waiting,"
             + " oldest_waiting_since, ingest_lag_seconds, ingest_lag_max_seconds, ingest_lag_files"
-            + " FROM analytics.input_completeness ORDER BY input");
+            + " FROM fieldflow.input_completeness ORDER BY input");
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         String complete = rs.getTimestamp(2) == null
