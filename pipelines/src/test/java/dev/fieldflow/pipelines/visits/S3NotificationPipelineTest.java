@@ -212,4 +212,21 @@ class S3NotificationPipelineTest {
         () -> VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID()));
     assertThat(e.getMessage(), containsString("--notifications needs an s3://bucket/prefix/ input"));
   }
+
+  @Test
+  void aNegativeBackfillIntervalIsRefusedAtStartWithItsNameAndValue() {
+    VisitPipelineOptions options = notified("s3://shapes/visits/", "http://127.0.0.1:1/000000000000/q", -5);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID()));
+    assertThat(e.getMessage(), containsString("--backfillIntervalSeconds must be >= 0 (0: never list), but was -5"));
+  }
+
+  @Test
+  void notificationsWithOnceAreRefusedSayingWhichToDrop() {
+    VisitPipelineOptions options = notified("s3://shapes/visits/", "http://127.0.0.1:1/000000000000/q", 0);
+    options.setOnce(true);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID()));
+    assertThat(e.getMessage(), containsString("--notifications is for the continuous mode"));
+  }
 }
