@@ -134,14 +134,26 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
       long started = System.currentTimeMillis();
       boolean late = tick.getMillis() < started - LATE_MILLIS;
-      List<Message> batch = queue.receive(late ? 0 : (int) TICK.getStandardSeconds());
+      List<Message> batch;
+      try {
+        batch = queue.receive(late ? 0 : (int) TICK.getStandardSeconds());
+      } catch (software.amazon.awssdk.core.exception.SdkException e) {
+        // SQS unreachable for a while: nothing is lost (messages wait in the queue); next tick.
+        LOG.warn("cannot receive from {}: {}; trying again in a second", queueUrl, e.getMessage());
+        return;
+      }
       while (!batch.isEmpty()) {
         handle(batch, out);
         if (batch.size() < NotificationQueue.MAX_MESSAGES
             || System.currentTimeMillis() - started > DRAIN_MILLIS) {
           break;
         }
-        batch = queue.receive(0);
+        try {
+          batch = queue.receive(0);
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+          LOG.warn("cannot receive from {}: {}; trying again in a second", queueUrl, e.getMessage());
+          return;
+        }
       }
     }
 
@@ -229,7 +241,15 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
           done.add(m);
         }
       }
-      int refused = queue.delete(done);
+      int refused;
+      try {
+        refused = queue.delete(done);
+      } catch (software.amazon.awssdk.core.exception.SdkException e) {
+        // The files are in the ledger: the messages come back and are answered "seen already".
+        LOG.warn("cannot delete {} handled message(s) from {}: {}; they return after the"
+            + " visibility timeout and change nothing", done.size(), queueUrl, e.getMessage());
+        return;
+      }
       deleted.inc(done.size() - refused);
       if (refused > 0) {
         LOG.info("{} message(s) could not be deleted (received again meanwhile); the ledger"
