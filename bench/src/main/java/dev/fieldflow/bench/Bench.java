@@ -418,7 +418,7 @@ public final class Bench {
           ? new NotificationBench(db, root, work, 20, Duration.ofMillis(500), notificationHeapSteps)
           : new NotificationBench(db, root, work, 30, Duration.ofMillis(1000), notificationHeapSteps);
       report.notifications = bench;
-      bench.run(PipelineRunner.direct(root, jars));
+      bench.run(PipelineRunner.direct(root, jars), PipelineRunner.flinkEmbedded(root, jars));
       if (bench.notMeasured != null) {
         report.notMeasured.put("polling vs notifications", bench.notMeasured);
       }

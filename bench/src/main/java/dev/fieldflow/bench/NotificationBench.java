@@ -91,15 +91,27 @@ final class NotificationBench {
     return spacing;
   }
 
-  /** Runs every measure with {@code runner}; a failure is recorded, not thrown. */
-  void run(PipelineRunner runner) {
+  /**
+   * Runs every measure with {@code runner} (the DirectRunner), and the notifications' latency
+   * also with {@code flink} when it is usable; a failure is recorded, not thrown.
+   */
+  void run(PipelineRunner runner, PipelineRunner flink) {
     Path awsHome = work.resolve("aws-home");
     try {
       startServers(awsHome);
-      for (String mode : List.of("polling (1 s)", "notifications")) {
+      Map<String, PipelineRunner> modes = new LinkedHashMap<>();
+      modes.put("polling (1 s), " + runner.label(), runner);
+      modes.put("notifications, " + runner.label(), runner);
+      if (flink.unavailable().isEmpty()) {
+        modes.put("notifications, " + flink.label(), flink);
+      } else {
+        notMeasured = "notifications on " + flink.label() + ": " + flink.unavailable().get();
+      }
+      for (Map.Entry<String, PipelineRunner> m : modes.entrySet()) {
+        String mode = m.getKey();
         Bench.say("notifications bench: latency, " + mode + ", " + latencyFiles + " files one every "
             + spacing.toMillis() + " ms");
-        LatencyRun r = latency(runner, mode);
+        LatencyRun r = latency(m.getValue(), mode);
         latencyRuns.add(r);
         Bench.say(String.format(Locale.ROOT, "notifications bench: %s p50 %.2f s, p95 %.2f s; per file %.2f LIST,"
                 + " %.2f HEAD, %.2f GET", mode, Stats.percentile(r.observedSeconds(), 50),
@@ -107,7 +119,7 @@ final class NotificationBench {
       }
       heapAtScale(runner);
     } catch (Exception e) {
-      notMeasured = e.getMessage();
+      notMeasured = (notMeasured == null ? "" : notMeasured + "; ") + e.getMessage();
       Bench.say("notifications bench failed: " + e.getMessage());
     } finally {
       if (s3 != null) {
@@ -214,7 +226,7 @@ final class NotificationBench {
     String queue = aws.get("FIELDFLOW_SQS_QUEUE_URL");
     Map<String, Long> sent = new LinkedHashMap<>();
     Map<String, Long> observed = new LinkedHashMap<>();
-    try (ChildPipeline child = startPipeline(runner, bucket, notified, 1, "notifications-latency-" + (notified ? "notified" : "polled"));
+    try (ChildPipeline child = startPipeline(runner, bucket, notified, 1, "notifications-latency-" + (notified ? "notified-" : "polled-") + runner.name());
         Connection c = db.adminConnection();
         PreparedStatement done = c.prepareStatement(
             "SELECT path FROM fieldflow.ingest_files WHERE pipeline = 'visit' AND status = 'done'")) {
@@ -357,7 +369,7 @@ final class NotificationBench {
       md.append("Not measured in this run").append(notMeasured == null ? "" : ": " + notMeasured).append(".\n\n");
       return;
     }
-    md.append("S3Proxy 4.1.0 and ElasticMQ 1.7.1 as local processes (`./manage.sh local-aws`), the DirectRunner. ")
+    md.append("S3Proxy 4.1.0 and ElasticMQ 1.7.1 as local processes (`./manage.sh local-aws`). ")
         .append(latencyFiles).append(" files of 100 visits, one every ").append(spacing.toMillis())
         .append(" ms; for notifications the clock starts when the harness has sent the notification (right after")
         .append(" the upload), for polling at the upload; it stops when the harness, polling the ledger every 20 ms,")
