@@ -405,6 +405,7 @@ final class NotificationBench {
     private static final Set<String> HOP = Set.of("host", "content-length", "connection", "expect", "upgrade",
         "transfer-encoding");
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService threads = Executors.newFixedThreadPool(8);
     private final HttpClient client;
     private final URI target;
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
@@ -415,7 +416,7 @@ final class NotificationBench {
       this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       server.createContext("/", this::handle);
-      server.setExecutor(Executors.newFixedThreadPool(8));
+      server.setExecutor(threads);
       server.start();
     }
 
@@ -484,6 +485,7 @@ final class NotificationBench {
     @Override
     public void close() {
       server.stop(0);
+      threads.shutdownNow(); // its threads would keep the harness's JVM alive
     }
   }
 }

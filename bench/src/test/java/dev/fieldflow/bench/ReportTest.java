@@ -123,7 +123,7 @@ class ReportTest {
 
     assertThat(md, containsString("## Polling vs S3 event notifications (issue 11)"));
     assertThat(md, containsString("| notifications, DirectRunner | 0.50 s | 1.00 s | 1.00 s | 0.00 | 2.00 | 1.00 |"));
-    assertThat(md, containsString("| polling (1 s) | "));
+    assertThat(md, containsString("| polling (1 s), DirectRunner | 2.50 s | 4.00 s | 4.00 s | 0.50 | 2.00 | 1.00 |"));
     assertThat(md, containsString("| 10,000 | 62.0 MB | 700 s |"));
   }
 }
