@@ -48,9 +48,15 @@ usage: ./manage.sh MODE [options]
   ui [--port=8090] [--jdbcUrl=URL]
                              the web console on 127.0.0.1 in the background: ingestion, the five
                              questions, a read-only SQL box, /metrics (docs/CONSOLE.md)
-  visit [--input=PATTERN] [--once] [--runner=direct|flink-...] [-- beam options]
+  visit [--input=PATTERN] [--once] [--notifications=QUEUE_URL] [--runner=direct|flink-...] [-- beam options]
                              ingest visit files: continuously in the background (log and pid
-                             under .fieldflow/), or with --once the files present now, then exit
+                             under .fieldflow/), or with --once the files present now, then exit;
+                             --notifications takes new s3:// files from S3 event notifications
+                             on an SQS queue instead of polling (docs/INGESTING-VISITS.md)
+  local-aws start|stop|status
+                             S3Proxy and ElasticMQ on 127.0.0.1 (from Maven Central) with a bucket,
+                             a queue and its dead-letter queue; writes .fieldflow/local-aws.env
+                             (endpoints, generated credentials; mode 600) to source with set -a
   status                     per pipeline: files done/failed, rows, rejects, last file, lag; running jobs
   prune [--older-than=90d] [--dry-run] [--ledger [--db-user=OWNER]]
                              delete quarantined lines older than the horizon and network staging
@@ -59,10 +65,15 @@ usage: ./manage.sh MODE [options]
   cluster start|stop|status [--taskmanagers=N] [--port=8081] [--memory=default|t3micro]
                              a Flink 1.19 session cluster on this machine (JobManager and
                              TaskManager JVMs, web UI 127.0.0.1:8081; docs/FLINK.md)
-  demo [--runner=NAME]       the whole story on embedded defaults (flink-cluster starts a cluster)
+  demo [--runner=NAME] [--source=files|s3-events]
+                             the whole story on embedded defaults (flink-cluster starts a cluster);
+                             s3-events: visits uploaded to local S3, taken from their notifications
   test [--fast]              the full test suite, exactly what CI runs (--fast skips slow suites)
-  bench [--quick]            the benchmarks (fieldflow against COPY and a JDBC loader, latency,
-                             memory); writes docs/BENCHMARKS.md, or bench/target/report/ with --quick
+  bench [--quick] [--notifications-only] [--notification-files=N,N]
+                             the benchmarks (fieldflow against COPY and a JDBC loader, latency,
+                             memory, polling vs S3 event notifications); writes docs/BENCHMARKS.md,
+                             or bench/target/report/ with --quick; --notifications-only runs that
+                             section alone (bench/target/report/NOTIFICATIONS.md)
   stop                       stop running pipelines, the console and the local database; keep data
   kill                       stop everything and delete local state (FIELDFLOW_HOME, default
                              .fieldflow/): only a directory fieldflow created, never /, $HOME or
@@ -351,10 +362,11 @@ visit_pid() {
 }
 
 mode_visit() {
-  local input="${FIELDFLOW_VISITS:-}" runner=direct once=false beam_args=()
+  local input="${FIELDFLOW_VISITS:-}" runner=direct once=false beam_args=() notifications=""
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --input=*) input=${1#--input=} ;;
+      --notifications=*) notifications=${1#--notifications=} ;;
       --once) once=true ;;
       --runner=*) runner=${1#--runner=} ;;
       --) shift; beam_args+=("$@"); break ;;
@@ -363,6 +375,11 @@ mode_visit() {
     shift
   done
   [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
+  [[ -z "$notifications" ]] || beam_args+=("--notifications=$notifications")
+  # An S3-compatible server (./manage.sh local-aws writes FIELDFLOW_S3_ENDPOINT): path-style.
+  if [[ $input == s3://* && -n "${FIELDFLOW_S3_ENDPOINT:-}" ]] && ! printf '%s\n' "${beam_args[@]}" | grep -q '^--endpoint='; then
+    beam_args+=("--endpoint=$FIELDFLOW_S3_ENDPOINT" --s3PathStyle=true)
+  fi
   local profile
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
@@ -522,15 +539,20 @@ mode_prune() {
 }
 
 mode_demo() {
-  local runner=direct
+  local runner=direct source=files
   for arg in "$@"; do
     case "$arg" in
       --runner=*) runner=${arg#--runner=} ;;
-      *) die "demo: unknown option '$arg'" ;;
+      --source=files | --source=s3-events) source=${arg#--source=} ;;
+      *) die "demo: unknown option '$arg'; use ./manage.sh demo [--runner=NAME] [--source=files|s3-events]" ;;
     esac
   done
   runner_args "$runner" >/dev/null
   ensure_built
+  if [[ $source == s3-events ]]; then
+    demo_s3_events "$runner"
+    return
+  fi
   if [[ $runner == flink-cluster ]]; then
     mode_cluster start
   fi
@@ -549,6 +571,257 @@ mode_demo() {
   fieldflow_java status
   say "demo: the analysts' five answers (as the analyst role; ./manage.sh query --help for parameters)"
   fieldflow_java query all --limit=10
+}
+
+# ---------------------------------------------------------------------------------------
+# local-aws: S3Proxy and ElasticMQ as processes on 127.0.0.1 (docs/INGESTING-VISITS.md)
+# ---------------------------------------------------------------------------------------
+
+LOCAL_AWS_DIR="$FIELDFLOW_HOME/local-aws"
+LOCAL_AWS_ENV="$FIELDFLOW_HOME/local-aws.env"
+S3PROXY_PID="$RUN_DIR/s3proxy.pid"
+ELASTICMQ_PID="$RUN_DIR/elasticmq.pid"
+LOCAL_AWS_BUCKET=fieldflow-visits
+LOCAL_AWS_QUEUE=fieldflow-visits
+
+mode_local_aws() {
+  case "${1:-}" in
+    start) local_aws_start ;;
+    stop) local_aws_stop ;;
+    status) local_aws_status ;;
+    *) die "local-aws: use ./manage.sh local-aws start|stop|status" ;;
+  esac
+}
+
+# True when pid $1 is this FIELDFLOW_HOME's local server $2 (s3proxy or elasticmq).
+is_local_aws_server() {
+  local pid=$1 server=$2 cmdline
+  if [[ -r "/proc/$pid/cmdline" ]]; then
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+  else
+    cmdline=$(ps -o command= -p "$pid" 2>/dev/null) || return 1
+  fi
+  case "$server" in
+    s3proxy) [[ "$cmdline" == *"$LOCAL_AWS_DIR/s3proxy/"*"--properties"* ]] ;;
+    elasticmq) [[ "$cmdline" == *"$LOCAL_AWS_DIR/elasticmq"*"org.elasticmq.server.Main"* ]] ;;
+    *) return 1 ;;
+  esac
+}
+
+# Prints the pid of local server $2 (pid file $1) when it runs; forgets a stale pid file.
+local_aws_pid() {
+  local file=$1 server=$2 pid
+  [[ -f "$file" ]] || return 1
+  pid=$(<"$file")
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && is_local_aws_server "$pid" "$server"; then
+    printf '%s' "$pid"
+    return 0
+  fi
+  rm -f -- "$file"
+  return 1
+}
+
+listening() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A port nobody listens on now, picked at random above 20000.
+free_port() {
+  local port tries=0
+  while ((tries++ < 100)); do
+    port=$((20000 + RANDOM % 40000))
+    listening "$port" || { printf '%s' "$port"; return 0; }
+  done
+  die "local-aws: found no free port on 127.0.0.1"
+}
+
+# Fetches the two servers from Maven Central once (runner-profiles/local-aws/pom.xml).
+local_aws_fetch() {
+  if compgen -G "$LOCAL_AWS_DIR/s3proxy/s3proxy-*.jar" >/dev/null \
+      && compgen -G "$LOCAL_AWS_DIR/elasticmq/elasticmq-server_*.jar" >/dev/null; then
+    return 0
+  fi
+  require_maven
+  say "local-aws: fetching S3Proxy and ElasticMQ from Maven Central"
+  local pom="$ROOT/runner-profiles/local-aws/pom.xml"
+  mvn -B -q -f "$pom" dependency:copy-dependencies -DincludeArtifactIds=s3proxy \
+    "-DoutputDirectory=$LOCAL_AWS_DIR/s3proxy"
+  mvn -B -q -f "$pom" dependency:copy-dependencies -DexcludeArtifactIds=s3proxy \
+    "-DoutputDirectory=$LOCAL_AWS_DIR/elasticmq"
+}
+
+# Waits until server $1 (pid $2) listens on port $3; a server that dies says where its log is.
+await_listening() {
+  local what=$1 pid=$2 port=$3 log=$4 waited=0
+  until listening "$port"; do
+    kill -0 "$pid" 2>/dev/null || die "local-aws: $what stopped at startup; see $log"
+    ((waited++ < 600)) || die "local-aws: $what not listening on 127.0.0.1:$port after 60 s; see $log"
+    sleep 0.1
+  done
+}
+
+local_aws_start() {
+  require_java
+  ensure_home
+  mkdir -p "$RUN_DIR" "$LOG_DIR" "$LOCAL_AWS_DIR"
+  local s3_pid="" sqs_pid=""
+  s3_pid=$(local_aws_pid "$S3PROXY_PID" s3proxy) || true
+  sqs_pid=$(local_aws_pid "$ELASTICMQ_PID" elasticmq) || true
+  if [[ -n "$s3_pid" && -n "$sqs_pid" ]]; then
+    say "local-aws: already running (S3Proxy pid $s3_pid, ElasticMQ pid $sqs_pid); set -a; . $LOCAL_AWS_ENV; set +a"
+    return 0
+  fi
+  local_aws_fetch
+  # The same ports and credentials as last time, so that a sourced env file stays right.
+  local s3_port sqs_port key secret
+  if [[ -f "$LOCAL_AWS_ENV" ]]; then
+    s3_port=$(sed -n 's|^FIELDFLOW_S3_ENDPOINT=http://127.0.0.1:\([0-9]*\)$|\1|p' "$LOCAL_AWS_ENV")
+    sqs_port=$(sed -n 's|^FIELDFLOW_SQS_QUEUE_URL=http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$LOCAL_AWS_ENV")
+    key=$(sed -n 's|^AWS_ACCESS_KEY_ID=||p' "$LOCAL_AWS_ENV")
+    secret=$(sed -n 's|^AWS_SECRET_ACCESS_KEY=||p' "$LOCAL_AWS_ENV")
+  fi
+  if [[ -z "${s3_port:-}" || -z "${sqs_port:-}" || -z "${key:-}" || -z "${secret:-}" ]]; then
+    s3_port=$(free_port)
+    sqs_port=$(free_port)
+    [[ "$sqs_port" != "$s3_port" ]] || sqs_port=$(free_port)
+    key="fieldflow-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+    secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+  fi
+  local queue_url="http://127.0.0.1:$sqs_port/000000000000/$LOCAL_AWS_QUEUE"
+  (
+    umask 077
+    cat >"$LOCAL_AWS_DIR/s3proxy.properties" <<PROPS
+s3proxy.endpoint=http://127.0.0.1:$s3_port
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$key
+s3proxy.credential=$secret
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$LOCAL_AWS_DIR/s3-data
+jclouds.identity=$key
+jclouds.credential=$secret
+PROPS
+    cat >"$LOCAL_AWS_ENV" <<ENV
+# Written by ./manage.sh local-aws start: the local S3 (S3Proxy) and SQS (ElasticMQ) servers.
+# Use with: set -a; . $LOCAL_AWS_ENV; set +a
+FIELDFLOW_S3_ENDPOINT=http://127.0.0.1:$s3_port
+FIELDFLOW_S3_BUCKET=$LOCAL_AWS_BUCKET
+FIELDFLOW_SQS_QUEUE_URL=$queue_url
+FIELDFLOW_SQS_DLQ_URL=http://127.0.0.1:$sqs_port/000000000000/$LOCAL_AWS_QUEUE-dlq
+AWS_ACCESS_KEY_ID=$key
+AWS_SECRET_ACCESS_KEY=$secret
+AWS_REGION=us-east-1
+AWS_DEFAULT_REGION=us-east-1
+AWS_EC2_METADATA_DISABLED=true
+ENV
+  )
+  chmod 600 "$LOCAL_AWS_ENV" "$LOCAL_AWS_DIR/s3proxy.properties"
+  # A bucket of S3Proxy's filesystem store is a directory of it.
+  mkdir -p "$LOCAL_AWS_DIR/s3-data/$LOCAL_AWS_BUCKET"
+  cat >"$LOCAL_AWS_DIR/elasticmq.conf" <<CONF
+include classpath("application.conf")
+node-address { protocol = http, host = "127.0.0.1", port = $sqs_port, context-path = "" }
+rest-sqs { enabled = true, bind-port = $sqs_port, bind-hostname = "127.0.0.1", sqs-limits = strict }
+rest-stats { enabled = false }
+queues {
+  $LOCAL_AWS_QUEUE {
+    defaultVisibilityTimeout = 60 seconds
+    deadLettersQueue { name = "$LOCAL_AWS_QUEUE-dlq", maxReceiveCount = 5 }
+  }
+  $LOCAL_AWS_QUEUE-dlq { }
+}
+CONF
+  if [[ -z "$s3_pid" ]]; then
+    listening "$s3_port" && die "local-aws: 127.0.0.1:$s3_port is taken by another program; delete $LOCAL_AWS_ENV to pick new ports"
+    nohup java -Xmx256m -XX:+UseSerialGC -jar "$(compgen -G "$LOCAL_AWS_DIR/s3proxy/s3proxy-*.jar" | head -n 1)" \
+      --properties "$LOCAL_AWS_DIR/s3proxy.properties" >>"$LOG_DIR/s3proxy.log" 2>&1 </dev/null &
+    s3_pid=$!
+    printf '%s\n' "$s3_pid" >"$S3PROXY_PID"
+  fi
+  if [[ -z "$sqs_pid" ]]; then
+    listening "$sqs_port" && die "local-aws: 127.0.0.1:$sqs_port is taken by another program; delete $LOCAL_AWS_ENV to pick new ports"
+    nohup java -Xmx128m -XX:+UseSerialGC "-Dconfig.file=$LOCAL_AWS_DIR/elasticmq.conf" \
+      -cp "$LOCAL_AWS_DIR/elasticmq/*" org.elasticmq.server.Main >>"$LOG_DIR/elasticmq.log" 2>&1 </dev/null &
+    sqs_pid=$!
+    printf '%s\n' "$sqs_pid" >"$ELASTICMQ_PID"
+  fi
+  await_listening S3Proxy "$s3_pid" "$s3_port" "$LOG_DIR/s3proxy.log"
+  await_listening ElasticMQ "$sqs_pid" "$sqs_port" "$LOG_DIR/elasticmq.log"
+  say "local-aws: S3Proxy on http://127.0.0.1:$s3_port (bucket $LOCAL_AWS_BUCKET), ElasticMQ on http://127.0.0.1:$sqs_port (queue $LOCAL_AWS_QUEUE, dead letters $LOCAL_AWS_QUEUE-dlq)"
+  say "local-aws: set -a; . $LOCAL_AWS_ENV; set +a   then e.g. ./manage.sh visit --input=s3://\$FIELDFLOW_S3_BUCKET/visits/ --notifications=\$FIELDFLOW_SQS_QUEUE_URL"
+}
+
+# Ends local server $2 (pid file $1, named $3): SIGTERM, then SIGKILL after 10 s.
+stop_local_aws_server() {
+  local file=$1 server=$2 what=$3 pid waited=0
+  pid=$(local_aws_pid "$file" "$server") || return 0
+  say "stop: stopping $what (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((waited++ >= 100)); then
+      is_local_aws_server "$pid" "$server" && kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.1
+  done
+  rm -f -- "$file"
+}
+
+local_aws_stop() {
+  stop_local_aws_server "$S3PROXY_PID" s3proxy "the local S3 (S3Proxy)"
+  stop_local_aws_server "$ELASTICMQ_PID" elasticmq "the local SQS (ElasticMQ)"
+}
+
+local_aws_status() {
+  local pid
+  if pid=$(local_aws_pid "$S3PROXY_PID" s3proxy); then
+    say "local-aws: S3Proxy running (pid $pid), $(grep '^FIELDFLOW_S3_ENDPOINT=' "$LOCAL_AWS_ENV" 2>/dev/null | cut -d= -f2-)"
+  else
+    say "local-aws: S3Proxy not running"
+  fi
+  if pid=$(local_aws_pid "$ELASTICMQ_PID" elasticmq); then
+    say "local-aws: ElasticMQ running (pid $pid), $(grep '^FIELDFLOW_SQS_QUEUE_URL=' "$LOCAL_AWS_ENV" 2>/dev/null | cut -d= -f2-)"
+  else
+    say "local-aws: ElasticMQ not running"
+  fi
+  [[ -f "$LOCAL_AWS_ENV" ]] && say "local-aws: environment in $LOCAL_AWS_ENV (set -a; . $LOCAL_AWS_ENV; set +a)"
+  return 0
+}
+
+# The demo with visits arriving in S3 and announced on SQS, as in production with notifications.
+demo_s3_events() {
+  local runner=$1
+  local_aws_start
+  set -a
+  # shellcheck disable=SC1090 # written by local_aws_start
+  . "$LOCAL_AWS_ENV"
+  set +a
+  say "demo: starting the local database"
+  fieldflow_java db start
+  say "demo: generating sample data (seed $DEMO_SEED) into $DEMO_DATA"
+  fieldflow_java generate --out "$DEMO_DATA" --seed "$DEMO_SEED" --quirks
+  say "demo: loading the network"
+  mode_network "--input=$DEMO_DATA/network/*" "--runner=$runner"
+  say "demo: starting the visit pipeline on s3://$FIELDFLOW_S3_BUCKET/visits/, fed by $FIELDFLOW_SQS_QUEUE_URL"
+  mode_visit "--input=s3://$FIELDFLOW_S3_BUCKET/visits/" "--notifications=$FIELDFLOW_SQS_QUEUE_URL" "--runner=$runner"
+  say "demo: uploading the generated visit files, each followed by its S3 event notification"
+  JAR="$DIRECT_JAR"
+  fieldflow_java upload "$DEMO_DATA/visits" "s3://$FIELDFLOW_S3_BUCKET/visits/" "$FIELDFLOW_SQS_QUEUE_URL"
+  local uploaded waited=0 line
+  uploaded=$(find "$DEMO_DATA/visits" -maxdepth 1 -type f ! -name '.*' ! -name '_*' ! -name '*.tmp' ! -name '*.crc' | wc -l)
+  say "demo: waiting for the $uploaded visit file(s) to be finished"
+  while :; do
+    line=$(fieldflow_java status | grep '^visit:' || true)
+    if [[ $line =~ ^visit:\ ([0-9]+)\ file\(s\)\ done,\ ([0-9]+)\ failed,\ 0\ running ]] \
+        && ((BASH_REMATCH[1] + BASH_REMATCH[2] >= uploaded)); then
+      break
+    fi
+    ((waited++ < 120)) || die "demo: the visit files are not all finished after 4 min; see $VISIT_LOG"
+    sleep 2
+  done
+  fieldflow_java status
+  say "demo: the analysts' five answers (as the analyst role; ./manage.sh query --help for parameters)"
+  fieldflow_java query all --limit=10
+  say "demo: the pipeline keeps taking files from notifications (upload more with: java -jar $DIRECT_JAR upload DIR s3://$FIELDFLOW_S3_BUCKET/visits/ \$FIELDFLOW_SQS_QUEUE_URL); ./manage.sh stop ends it and the local servers"
 }
 
 mode_test() {
@@ -582,7 +855,8 @@ mode_bench() {
   for arg in "$@"; do
     case "$arg" in
       --quick) args+=(--quick) ;;
-      *) die "bench: unknown option '$arg'; use ./manage.sh bench [--quick]" ;;
+      --notifications-only | --notification-files=*) args+=("$arg") ;;
+      *) die "bench: unknown option '$arg'; use ./manage.sh bench [--quick] [--notifications-only] [--notification-files=1000,10000,100000]" ;;
     esac
   done
   ensure_built
@@ -599,6 +873,7 @@ mode_stop() {
   stop_visit
   stop_ui
   stop_watchdog
+  local_aws_stop
   if [[ -d "$FIELDFLOW_HOME/flink/run" ]]; then
     bash "$FLINK_CLUSTER" stop
   fi
@@ -662,6 +937,7 @@ main() {
     query) mode_query "$@" ;;
     ui) mode_ui "$@" ;;
     visit) mode_visit "$@" ;;
+    local-aws) mode_local_aws "$@" ;;
     status) mode_status "$@" ;;
     prune) mode_prune "$@" ;;
     cluster) ensure_home; mode_cluster "$@" ;;

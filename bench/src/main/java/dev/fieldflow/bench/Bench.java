@@ -52,6 +52,8 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     boolean quick = false;
     boolean throughputOnly = false;
+    boolean notificationsOnly = false;
+    String notificationFiles = null;
     Integer visits = null;
     Integer trials = null;
     String runners = null;
@@ -62,6 +64,15 @@ public final class Bench {
         quick = true;
       } else if (arg.startsWith("--out=")) {
         out = Path.of(arg.substring(6)).toAbsolutePath();
+      } else if (arg.equals("--notifications-only")) {
+        notificationsOnly = true;
+      } else if (arg.startsWith("--notification-files=")) {
+        notificationFiles = arg.substring("--notification-files=".length());
+        if (!notificationFiles.matches("\\d+(,\\d+)*")) {
+          System.err.println("bench: --notification-files must be ascending file counts such as 1000,10000,100000,"
+              + " but was '" + notificationFiles + "'");
+          System.exit(2);
+        }
       } else if (arg.equals("--throughput-only")) {
         throughputOnly = true;
       } else if (arg.startsWith("--visits=")) {
@@ -82,12 +93,12 @@ public final class Bench {
       } else {
         System.err.println("bench: unknown option '" + arg + "'; use [--quick] [--out=DIR] [--root=DIR]"
             + " [--throughput-only [--visits=N] [--trials=N] [--runners=" + String.join(",", PipelineRunner.NAMES)
-            + "]]");
+            + "]] [--notifications-only] [--notification-files=1000,10000]");
         System.exit(2);
       }
     }
     if (out == null) {
-      out = quick ? root.resolve("bench/target/report") : root.resolve("docs");
+      out = quick || notificationsOnly ? root.resolve("bench/target/report") : root.resolve("docs");
     }
     try {
       Plan plan = Plan.of(quick);
@@ -97,7 +108,15 @@ public final class Bench {
             plan.linesPerFile(), trials == null ? plan.trials() : trials, 0, 0, 0, plan.latencySpacing(),
             0, 0, plan.trackedFiles());
       }
-      new Run(plan, root, out, throughputOnly, runners).execute();
+      Run run = new Run(plan, root, out, throughputOnly, runners);
+      run.notificationHeapSteps = notificationFiles != null
+          ? java.util.Arrays.stream(notificationFiles.split(",")).map(Integer::valueOf).toList()
+          : quick ? List.of(1_000) : List.of(1_000, 10_000);
+      if (notificationsOnly) {
+        run.notificationsOnly();
+      } else {
+        run.execute();
+      }
     } catch (Exception e) {
       System.err.println("bench: " + e.getMessage());
       e.printStackTrace();
@@ -157,6 +176,7 @@ public final class Bench {
           return;
         }
         latency(db);
+        notifications(db);
         Runtime.getRuntime().removeShutdownHook(cleanup);
       }
       reusedBenchmarks();
@@ -355,6 +375,53 @@ public final class Bench {
         return false;
       }
       return process.exitValue() == 0;
+    }
+
+    List<Integer> notificationHeapSteps = List.of(1_000, 10_000);
+
+    /**
+     * {@code --notifications-only}: the polling vs notifications section alone, written to
+     * {@code NOTIFICATIONS.md} in the output directory (a quick loop while working on it).
+     */
+    void notificationsOnly() throws Exception {
+      if (dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).isRunning()) {
+        dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).stop();
+      }
+      deleteRecursively(work);
+      Files.createDirectories(work);
+      copyJars();
+      try (BenchDatabase db = BenchDatabase.startAt(work.resolve("db"))) {
+        notifications(db);
+      }
+      StringBuilder md = new StringBuilder("# Polling vs S3 event notifications\n\nWritten by `Bench --notifications-only`"
+          + " on " + Instant.now() + ".\n\n");
+      report.notifications.section(md);
+      Files.createDirectories(out);
+      Files.writeString(out.resolve("NOTIFICATIONS.md"), md.toString(), StandardCharsets.UTF_8);
+      say("wrote " + out.resolve("NOTIFICATIONS.md"));
+    }
+
+    private void copyJars() throws IOException {
+      Path copied = work.resolve("jars");
+      Files.createDirectories(copied);
+      for (String jar : List.of("fieldflow-bundled.jar", "fieldflow-flink-bundled.jar")) {
+        Path built = root.resolve("pipelines/target").resolve(jar);
+        if (Files.isRegularFile(built) && !Files.exists(copied.resolve(jar))) {
+          Files.copy(built, copied.resolve(jar));
+        }
+      }
+      this.jars = copied;
+    }
+
+    private void notifications(BenchDatabase db) {
+      NotificationBench bench = plan.quick()
+          ? new NotificationBench(db, root, work, 20, Duration.ofMillis(500), notificationHeapSteps)
+          : new NotificationBench(db, root, work, 30, Duration.ofMillis(1000), notificationHeapSteps);
+      report.notifications = bench;
+      bench.run(PipelineRunner.direct(root, jars), PipelineRunner.flinkEmbedded(root, jars));
+      if (bench.notMeasured != null) {
+        report.notMeasured.put("polling vs notifications", bench.notMeasured);
+      }
     }
 
     private void latency(BenchDatabase db) throws Exception {

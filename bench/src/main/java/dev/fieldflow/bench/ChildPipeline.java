@@ -26,6 +26,12 @@ final class ChildPipeline implements AutoCloseable {
   }
 
   static ChildPipeline start(List<String> command, Path fieldflowHome, Path log) throws IOException {
+    return start(command, fieldflowHome, log, Map.of());
+  }
+
+  /** As {@link #start(List, Path, Path)}, with {@code extraEnvironment} (AWS credentials) set. */
+  static ChildPipeline start(List<String> command, Path fieldflowHome, Path log,
+      Map<String, String> extraEnvironment) throws IOException {
     Files.createDirectories(log.toAbsolutePath().getParent());
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
@@ -34,6 +40,7 @@ final class ChildPipeline implements AutoCloseable {
     env.keySet().removeIf(key -> key.startsWith("FIELDFLOW_"));
     env.put("FIELDFLOW_HOME", fieldflowHome.toString());
     env.put("AWS_EC2_METADATA_DISABLED", "true");
+    env.putAll(extraEnvironment);
     long started = System.nanoTime();
     return new ChildPipeline(builder.start(), log, started);
   }

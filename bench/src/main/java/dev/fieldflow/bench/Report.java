@@ -34,6 +34,8 @@ final class Report {
   final List<PipelineRunner> runners = new ArrayList<>();
   final Map<String, String> notMeasured = new LinkedHashMap<>();
   IngestLatency latency;
+  /** Polling vs S3 event notifications (issue 11); null when not run. */
+  NotificationBench notifications;
   final List<IngestLatency.Run> latencyRuns = new ArrayList<>();
   Optional<String> analyst = Optional.empty();
   String reusedCommand = "";
@@ -143,6 +145,9 @@ final class Report {
     throughputSection(md);
     profileSection(md);
     latencySection(md);
+    if (notifications != null) {
+      notifications.section(md);
+    }
     memorySection(md);
     fileTrackingSection(md);
     analystSection(md);

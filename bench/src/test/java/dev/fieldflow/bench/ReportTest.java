@@ -104,4 +104,26 @@ class ReportTest {
       assertThat(md, not(containsString(old)));
     }
   }
+
+  @Test
+  void rendersPollingAndNotificationsSideBySideWithTheHeapPoints(@TempDir Path root) throws IOException {
+    Report report = report(root);
+    NotificationBench notifications = new NotificationBench(null, root, root, 4, java.time.Duration.ofMillis(500),
+        List.of(1_000, 10_000));
+    notifications.latencyRuns.add(new NotificationBench.LatencyRun("polling (1 s), DirectRunner", List.of(1.0, 2.0, 3.0, 4.0),
+        Map.of("LIST", 2L, "HEAD", 8L, "GET", 4L), 4));
+    notifications.latencyRuns.add(new NotificationBench.LatencyRun("notifications, DirectRunner", List.of(0.5, 0.5, 0.5, 1.0),
+        Map.of("HEAD", 8L, "GET", 4L), 4));
+    notifications.heap.add(new NotificationBench.HeapPoint(1_000, 60_000_000L, 77));
+    notifications.heap.add(new NotificationBench.HeapPoint(10_000, 62_000_000L, 700));
+    report.notifications = notifications;
+    Path out = root.resolve("out");
+    report.write(out);
+    String md = Files.readString(out.resolve("BENCHMARKS.md"), StandardCharsets.UTF_8);
+
+    assertThat(md, containsString("## Polling vs S3 event notifications (issue 11)"));
+    assertThat(md, containsString("| notifications, DirectRunner | 0.50 s | 1.00 s | 1.00 s | 0.00 | 2.00 | 1.00 |"));
+    assertThat(md, containsString("| polling (1 s), DirectRunner | 2.50 s | 4.00 s | 4.00 s | 0.50 | 2.00 | 1.00 |"));
+    assertThat(md, containsString("| 10,000 | 62.0 MB | 700 s |"));
+  }
 }

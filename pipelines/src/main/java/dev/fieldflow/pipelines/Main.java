@@ -37,6 +37,7 @@ public final class Main {
     COMMANDS.put("query", dev.fieldflow.analytics.QueryCommand::main);
     COMMANDS.put("ui", dev.fieldflow.analytics.console.Console::main);
     COMMANDS.put("watchdog", dev.fieldflow.analytics.AnalystWatchdog::main);
+    COMMANDS.put("upload", dev.fieldflow.pipelines.localaws.UploadWithNotifications::main);
   }
 
   private Main() {}

@@ -13,6 +13,11 @@ import dev.fieldflow.ingest.visits.ReclaimVisitFiles;
 import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.ingest.visits.VisitPartitions;
 import dev.fieldflow.ingest.visits.WatchVisitFiles;
+import dev.fieldflow.ingest.notifications.BackfillVisitFiles;
+import dev.fieldflow.ingest.notifications.InputPattern;
+import dev.fieldflow.ingest.notifications.LedgerClaims;
+import dev.fieldflow.ingest.notifications.NotificationQueue;
+import dev.fieldflow.ingest.notifications.ReadS3Notifications;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,8 +206,10 @@ public final class VisitPipeline {
       throws IOException {
     validate(options);
     VisitPartitions partitions = partitions(options);
+    checkNotifications(options, partitions);
     checkS3(options, partitions.everything());
     FileSystems.setDefaultPipelineOptions(options);
+    checkQueue(options);
     String there;
     if (wave.isEmpty()) {
       List<String> patterns = options.getOnce()
@@ -218,7 +225,10 @@ public final class VisitPipeline {
     db.checkReachable(Duration.ofSeconds(options.getDbConnectTimeoutSeconds()));
     LOG.info("ingesting visits from {} ({}, {}) into {} as run {}",
         options.getOnce() ? partitions.everything() : partitions.describe(), there,
-        options.getOnce() ? "once" : "watching with a poll every " + options.getPollIntervalSeconds()
+        options.getOnce() ? "once" : notified(options) ? "from the notifications on "
+            + options.getNotifications() + ", listing " + (options.getBackfillIntervalSeconds() == 0
+                ? "never" : "at start and every " + options.getBackfillIntervalSeconds() + " s")
+        : "watching with a poll every " + options.getPollIntervalSeconds()
             + " s, a new watch every " + options.getWatchGenerationMinutes() + " min",
         db.describe(), runId);
     Pipeline pipeline = Pipeline.create(options);
@@ -257,6 +267,8 @@ public final class VisitPipeline {
       claimed = matched
           .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true, lease)
               .withFileNames(names));
+    } else if (notified(options)) {
+      claimed = notifiedFiles(pipeline, options, db, runId, partitions, names, outageTolerance, lease);
     } else {
       Duration poll = Duration.ofSeconds(options.getPollIntervalSeconds());
       PCollection<VisitFile> seen = pipeline
@@ -291,6 +303,77 @@ public final class VisitPipeline {
   private static void atLeast(String option, long value, long least) {
     if (value < least) {
       throw new IllegalArgumentException("--" + option + " must be >= " + least + ", but was " + value);
+    }
+  }
+
+  /** Whether new files come from S3 event notifications ({@code --notifications}). */
+  static boolean notified(VisitPipelineOptions options) {
+    return !options.getOnce() && options.getNotifications() != null && !options.getNotifications().isBlank();
+  }
+
+  /**
+   * The notification mode's sources, each claiming in the ledger itself (so that a message is
+   * deleted only after its file's claim commits): the queue, the backfill listings, and the
+   * ledger's own failed and orphaned files, as in the polling mode.
+   */
+  private static PCollection<VisitFile> notifiedFiles(Pipeline pipeline, VisitPipelineOptions options,
+      DatabaseConfig db, UUID runId, VisitPartitions partitions, IngestibleFileNames names,
+      Duration outageTolerance, Duration lease) {
+    LedgerClaims claims = new LedgerClaims(runId, db, outageTolerance, lease);
+    InputPattern input = new InputPattern(partitions.everything(), names);
+    PCollectionList<VisitFile> sources = PCollectionList.of(pipeline.apply("ReadNotifications",
+        ReadS3Notifications.from(options.getNotifications().strip(), input, claims)));
+    if (options.getBackfillIntervalSeconds() > 0) {
+      sources = sources.and(pipeline.apply("BackfillFiles", BackfillVisitFiles.every(
+          Duration.ofSeconds(options.getBackfillIntervalSeconds()), input, claims)));
+    }
+    Duration poll = Duration.ofSeconds(options.getPollIntervalSeconds());
+    sources = sources.and(pipeline
+        .apply("CheckLedger", PeriodicImpulse.create().withInterval(
+            org.joda.time.Duration.millis(poll.toMillis())))
+        .apply("ReclaimFiles", new ReclaimVisitFiles(runId, db, outageTolerance, lease)));
+    return sources.apply("AllClaimedFiles", Flatten.pCollections());
+  }
+
+  /** Refuses notification options that cannot work, naming the option and what to do. */
+  static void checkNotifications(VisitPipelineOptions options, VisitPartitions partitions) {
+    if (options.getBackfillIntervalSeconds() < 0) {
+      throw new IllegalArgumentException("--backfillIntervalSeconds must be >= 0 (0: never list),"
+          + " but was " + options.getBackfillIntervalSeconds());
+    }
+    String queue = options.getNotifications();
+    if (queue == null || queue.isBlank()) {
+      return;
+    }
+    if (options.getOnce()) {
+      throw new IllegalArgumentException("--notifications is for the continuous mode; --once lists"
+          + " the input instead: drop one of them");
+    }
+    NotificationQueue.endpoint(queue.strip());
+    if (!partitions.everything().startsWith("s3://")) {
+      throw new IllegalArgumentException("--notifications needs an s3://bucket/prefix/ input, but "
+          + INPUT_HINT + " is " + partitions.everything());
+    }
+  }
+
+  /** Reaches the queue now, so that a wrong URL or a missing permission fails at start. */
+  private static void checkQueue(VisitPipelineOptions options) {
+    if (!notified(options)) {
+      return;
+    }
+    String url = options.getNotifications().strip();
+    try (NotificationQueue queue = NotificationQueue.open(url, options)) {
+      var attributes = queue.attributes();
+      String visibility = attributes.get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT);
+      if (!attributes.containsKey(software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY)) {
+        LOG.warn("queue {} has no dead-letter queue (RedrivePolicy): a message that is not an S3"
+            + " event notification is received again until its retention ends; see"
+            + " docs/INGESTING-VISITS.md", url);
+      }
+      LOG.info("notifications: queue {} reached, visibility timeout {} s", url, visibility);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("cannot reach the SQS queue " + url + ": " + UserMessages.of(e)
+          + "; check --notifications, AWS_REGION, the credentials and sqs:GetQueueAttributes", e);
     }
   }
 

@@ -151,6 +151,23 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   void setS3PathStyle(boolean value);
 
+  @Description("Continuous mode: the URL of an SQS queue receiving the input bucket's S3 event"
+      + " notifications (directly, or through SNS), e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/visits."
+      + " New files are then taken from the notifications within a second instead of by polling"
+      + " the input, and the input is listed only at start and every --backfillIntervalSeconds."
+      + " The queue's endpoint is the URL's host. Needs an s3:// input. docs/INGESTING-VISITS.md.")
+  String getNotifications();
+
+  void setNotifications(String value);
+
+  @Description("With --notifications: seconds between two listings of the input that take the files"
+      + " the ledger lacks (objects there before the queue, lost notifications); the first is at"
+      + " start. 0: never list.")
+  @Default.Integer(3600)
+  int getBackfillIntervalSeconds();
+
+  void setBackfillIntervalSeconds(int value);
+
   /** Reads the default from FIELDFLOW_VISITS, so options beat the environment. */
   class VisitsInputFromEnvironment implements DefaultValueFactory<String> {
     @Override

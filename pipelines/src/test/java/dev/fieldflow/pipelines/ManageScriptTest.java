@@ -267,6 +267,95 @@ class ManageScriptTest {
     }
   }
 
+  @Test
+  void localAwsRefusesAnUnknownActionNamingTheKnownOnes() throws Exception {
+    Outcome o = run("local-aws", "begin");
+
+    assertThat(o.exit(), not(equalTo(0)));
+    assertThat(o.stderr(), containsString("local-aws: use ./manage.sh local-aws start|stop|status"));
+  }
+
+  /** Stand-ins whose command lines are the local servers' (S3Proxy's jar, ElasticMQ's main). */
+  @Test
+  void stopEndsTheLocalAwsServersOfThePidFiles() throws Exception {
+    Path fieldflowHome = markedHome();
+    Path servers = fieldflowHome.resolve("local-aws");
+    Process s3 = new ProcessBuilder("bash", "-c", "while :; do sleep 0.1; done",
+        servers.resolve("s3proxy/s3proxy-4.1.0-jar-with-dependencies.jar").toString(), "--properties", "p").start();
+    Process sqs = new ProcessBuilder("bash", "-c", "while :; do sleep 0.1; done",
+        servers.resolve("elasticmq/*").toString(), "org.elasticmq.server.Main").start();
+    try {
+      Files.writeString(fieldflowHome.resolve("run/s3proxy.pid"), s3.pid() + "\n");
+      Files.writeString(fieldflowHome.resolve("run/elasticmq.pid"), sqs.pid() + "\n");
+
+      Outcome o = runWith(Map.of("FIELDFLOW_HOME", fieldflowHome.toString()), "stop");
+
+      assertThat(o.stderr(), o.exit(), equalTo(0));
+      assertThat(o.stdout(), containsString("stop: stopping the local S3 (S3Proxy) (pid " + s3.pid() + ")"));
+      assertThat(o.stdout(), containsString("stop: stopping the local SQS (ElasticMQ) (pid " + sqs.pid() + ")"));
+      assertThat(s3.waitFor(10, TimeUnit.SECONDS), equalTo(true));
+      assertThat(sqs.waitFor(10, TimeUnit.SECONDS), equalTo(true));
+    } finally {
+      s3.destroyForcibly();
+      sqs.destroyForcibly();
+    }
+  }
+
+  /** The real servers, from the Maven repository: started, described, reachable, stopped. */
+  @Test
+  @org.junit.jupiter.api.Tag("slow")
+  void localAwsStartsBothServersWritesAPrivateEnvFileAndStopEndsThem() throws Exception {
+    Path fieldflowHome = home.resolve("aws");
+    try {
+      Outcome started = runWith(Map.of("FIELDFLOW_HOME", fieldflowHome.toString()), "local-aws", "start");
+      assertThat(started.stderr(), started.exit(), equalTo(0));
+      Path env = fieldflowHome.resolve("local-aws.env");
+      assertThat(java.nio.file.Files.getPosixFilePermissions(env),
+          equalTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      Map<String, String> values = new java.util.HashMap<>();
+      for (String line : Files.readAllLines(env)) {
+        if (!line.startsWith("#") && line.contains("=")) {
+          values.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+        }
+      }
+      assertThat(values.keySet(), org.hamcrest.Matchers.hasItems("FIELDFLOW_S3_ENDPOINT", "FIELDFLOW_S3_BUCKET",
+          "FIELDFLOW_SQS_QUEUE_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"));
+      assertThat("the secret is never printed", started.stdout() + started.stderr(),
+          not(containsString(values.get("AWS_SECRET_ACCESS_KEY"))));
+      java.net.URI s3 = java.net.URI.create(values.get("FIELDFLOW_S3_ENDPOINT"));
+      java.net.URI sqs = java.net.URI.create(values.get("FIELDFLOW_SQS_QUEUE_URL"));
+      assertThat(s3.getHost(), equalTo("127.0.0.1"));
+      assertThat(sqs.getHost(), equalTo("127.0.0.1"));
+      try (software.amazon.awssdk.services.sqs.SqsClient client = software.amazon.awssdk.services.sqs.SqsClient.builder()
+          .endpointOverride(java.net.URI.create("http://127.0.0.1:" + sqs.getPort()))
+          .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+          .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+              software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("x", "y")))
+          .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder()).build()) {
+        String policy = client.getQueueAttributes(b -> b.queueUrl(sqs.toString()).attributeNamesWithStrings("All"))
+            .attributesAsStrings().get("RedrivePolicy");
+        assertThat(policy, containsString("fieldflow-visits-dlq"));
+      }
+      try (software.amazon.awssdk.services.s3.S3Client client = software.amazon.awssdk.services.s3.S3Client.builder()
+          .endpointOverride(s3).forcePathStyle(true).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+          .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+              software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                  values.get("AWS_ACCESS_KEY_ID"), values.get("AWS_SECRET_ACCESS_KEY"))))
+          .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder()).build()) {
+        assertThat(client.listObjectsV2(b -> b.bucket(values.get("FIELDFLOW_S3_BUCKET"))).keyCount(), equalTo(0));
+      }
+      Outcome status = runWith(Map.of("FIELDFLOW_HOME", fieldflowHome.toString()), "local-aws", "status");
+      assertThat(status.stdout(), containsString("local-aws: S3Proxy running"));
+      assertThat(status.stdout(), containsString("local-aws: ElasticMQ running"));
+    } finally {
+      Outcome stopped = runWith(Map.of("FIELDFLOW_HOME", fieldflowHome.toString()), "stop");
+      assertThat(stopped.stderr(), stopped.exit(), equalTo(0));
+    }
+    Outcome status = runWith(Map.of("FIELDFLOW_HOME", fieldflowHome.toString()), "local-aws", "status");
+    assertThat(status.stdout(), containsString("local-aws: S3Proxy not running"));
+    assertThat(status.stdout(), containsString("local-aws: ElasticMQ not running"));
+  }
+
   private Path markedHome() throws IOException {
     Path fieldflowHome = Files.createDirectories(home.resolve("marked/run"));
     Files.writeString(fieldflowHome.getParent().resolve(".fieldflow-home"), "");

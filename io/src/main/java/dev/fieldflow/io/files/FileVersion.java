@@ -16,6 +16,15 @@ public final class FileVersion {
     if (checksum != null && !checksum.isEmpty()) {
       return "etag:" + checksum;
     }
+    return sizeAndTime(metadata);
+  }
+
+  /**
+   * {@code size:<bytes>,mtime:<millis>}, whatever else is known: the form a listing gives (Beam's
+   * S3 listing reports no etag), so an object looked at alone (HEAD, after an S3 event
+   * notification) is recorded as the same version a listing of it records.
+   */
+  public static String sizeAndTime(MatchResult.Metadata metadata) {
     return "size:" + metadata.sizeBytes() + ",mtime:" + metadata.lastModifiedMillis();
   }
 
@@ -26,7 +35,7 @@ public final class FileVersion {
    */
   public static boolean matches(String recorded, MatchResult.Metadata now) {
     return recorded.equals(of(now))
-        || recorded.equals("size:" + now.sizeBytes() + ",mtime:" + now.lastModifiedMillis());
+        || recorded.equals(sizeAndTime(now));
   }
 
   /** The path the ledger records: the file's full URI or absolute local path. */

@@ -47,6 +47,9 @@ public final class Status {
       out.println("database: " + db.describe());
       for (String pipeline : new String[] {"visit", "network"}) {
         printPipeline(c, pipeline, out);
+        if (pipeline.equals("visit")) {
+          printInputs(c, out);
+        }
       }
     }
   }
@@ -130,6 +133,33 @@ public final class Status {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.printf(Locale.ROOT, "  flagged: %s: %s%n", rs.getString(1), rs.getString(2));
+        }
+      }
+    }
+  }
+
+  /**
+   * Per input read with notifications ({@code fieldflow.input_completeness}, V11; analysts read
+   * it as {@code analytics.input_completeness}): the time up
+   * to which every object of it is loaded or quarantined (the last complete backfill listing),
+   * files waiting, and the ingest lag of its recent files.
+   */
+  private static void printInputs(Connection c, PrintStream out) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT input, complete_through, last_listed_at, last_listing_files, files_waiting,"
+            + " oldest_waiting_since, ingest_lag_seconds, ingest_lag_max_seconds, ingest_lag_files"
+            + " FROM fieldflow.input_completeness ORDER BY input");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        String complete = rs.getTimestamp(2) == null
+            ? "not yet complete (no listing with all its files finished)"
+            : "complete through " + rs.getTimestamp(2).toInstant();
+        out.printf(Locale.ROOT, "  input %s: %s; last listing %s (%d file(s)); %d file(s) waiting%s%n",
+            rs.getString(1), complete, rs.getTimestamp(3).toInstant(), rs.getLong(4), rs.getLong(5),
+            rs.getTimestamp(6) == null ? "" : " since " + rs.getTimestamp(6).toInstant());
+        if (rs.getLong(9) > 0) {
+          out.printf(Locale.ROOT, "    ingestion lag of its last %d files: median %s, max %s%n",
+              rs.getLong(9), seconds(rs.getDouble(7)), seconds(rs.getDouble(8)));
         }
       }
     }

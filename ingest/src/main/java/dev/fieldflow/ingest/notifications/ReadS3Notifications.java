@@ -1,0 +1,280 @@
+package dev.fieldflow.ingest.notifications;
+
+import dev.fieldflow.ingest.visits.RetryingDatabase;
+import dev.fieldflow.ingest.visits.VisitFile;
+import dev.fieldflow.ingest.visits.VisitLedger;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.aws2.options.AwsOptions;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.PeriodicImpulse;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * The visit files S3 event notifications announce, taken from the ledger. Out: the file versions
+ * that need work, each {@code running} for this run, as {@link
+ * dev.fieldflow.ingest.visits.ClaimVisitFiles} gives them.
+ *
+ * <p>Every second a tick long-polls the queue (up to 10 messages, draining a burst). For each
+ * batch of messages, in this order: parse ({@link S3EventMessage}); look at each announced
+ * object that is under the input (a HEAD: its version now, or that it is gone); claim those
+ * versions in the ledger and commit; emit the files taken; only then delete the messages. So a
+ * message is never deleted before its file is durably in the ledger, whatever the runner and
+ * its checkpoints, and a crash anywhere before the delete only brings the message back, which
+ * the ledger then answers with "seen already". Beam's {@code SqsIO} deletes when a checkpoint is
+ * finalized instead, which on the DirectRunner follows its own output bundle, not this claim:
+ * see docs/INGESTING-VISITS.md.
+ *
+ * <p>A message is left in the queue (for its dead-letter redrive) when it cannot be
+ * understood, logged and counted on its first receive only, or when an object could not be
+ * looked at (S3 unreachable: it is tried again when the message comes back). Everything else is
+ * deleted once handled: test events, removals, keys outside the input or with ignored names
+ * (counted), objects that are gone (counted), and files the ledger has already.
+ */
+public final class ReadS3Notifications extends PTransform<PBegin, PCollection<VisitFile>> {
+  private static final Duration TICK = Duration.standardSeconds(1);
+
+  private final String queueUrl;
+  private final InputPattern input;
+  private final LedgerClaims claims;
+
+  private ReadS3Notifications(String queueUrl, InputPattern input, LedgerClaims claims) {
+    this.queueUrl = queueUrl;
+    this.input = input;
+    this.claims = claims;
+  }
+
+  /** Files of {@code input} announced on queue {@code queueUrl}, claimed as {@code claims} says. */
+  public static ReadS3Notifications from(String queueUrl, InputPattern input, LedgerClaims claims) {
+    NotificationQueue.endpoint(queueUrl);
+    return new ReadS3Notifications(queueUrl, input, claims);
+  }
+
+  @Override
+  public PCollection<VisitFile> expand(PBegin begin) {
+    return begin
+        .apply("EverySecond", PeriodicImpulse.create().withInterval(TICK))
+        .apply("ReceiveAndClaim", ParDo.of(new ReceiveAndClaimFn(queueUrl, input, claims)));
+  }
+
+  /** Counters of what notifications brought, for the runner's metrics and the tests. */
+  public static final class Counters {
+    public static final String NAMESPACE = ReadS3Notifications.class.getName();
+    public static final String MESSAGES = "notification_messages";
+    public static final String UNREADABLE = "notification_messages_unreadable";
+    public static final String TEST_EVENTS = "notification_test_events";
+    public static final String OUTSIDE_INPUT = "notification_keys_outside_input";
+    public static final String IGNORED_NAMES = "notification_keys_ignored_names";
+    public static final String GONE = "notification_objects_gone";
+    public static final String CLAIMED = "notification_files_claimed";
+    public static final String DELETED = "notification_messages_deleted";
+
+    private Counters() {}
+  }
+
+  static final class ReceiveAndClaimFn extends DoFn<Instant, VisitFile> {
+    private static final Logger LOG = LoggerFactory.getLogger(ReadS3Notifications.class);
+    /** A tick this far behind is catching up: poll without waiting. */
+    private static final long LATE_MILLIS = 2 * TICK.getMillis();
+    /** One tick drains a burst for at most this long, so checkpoints are not held back. */
+    private static final long DRAIN_MILLIS = 3_000;
+
+    private final String queueUrl;
+    private final InputPattern input;
+    private final LedgerClaims claims;
+    private final Counter messages = counter(Counters.MESSAGES);
+    private final Counter unreadable = counter(Counters.UNREADABLE);
+    private final Counter testEvents = counter(Counters.TEST_EVENTS);
+    private final Counter outside = counter(Counters.OUTSIDE_INPUT);
+    private final Counter ignoredNames = counter(Counters.IGNORED_NAMES);
+    private final Counter gone = counter(Counters.GONE);
+    private final Counter claimed = counter(Counters.CLAIMED);
+    private final Counter deleted = counter(Counters.DELETED);
+    private transient NotificationQueue queue;
+    private transient RetryingDatabase database;
+
+    ReceiveAndClaimFn(String queueUrl, InputPattern input, LedgerClaims claims) {
+      this.queueUrl = queueUrl;
+      this.input = input;
+      this.claims = claims;
+    }
+
+    private static Counter counter(String name) {
+      return Metrics.counter(Counters.NAMESPACE, name);
+    }
+
+    @Setup
+    public void setup() {
+      database = claims.open();
+    }
+
+    @StartBundle
+    public void startBundle(StartBundleContext context) {
+      if (queue == null) {
+        queue = NotificationQueue.open(queueUrl, context.getPipelineOptions().as(AwsOptions.class));
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
+      long started = System.currentTimeMillis();
+      boolean late = tick.getMillis() < started - LATE_MILLIS;
+      List<Message> batch;
+      try {
+        batch = queue.receive(late ? 0 : (int) TICK.getStandardSeconds());
+      } catch (software.amazon.awssdk.core.exception.SdkException e) {
+        // SQS unreachable for a while: nothing is lost (messages wait in the queue); next tick.
+        LOG.warn("cannot receive from {}: {}; trying again in a second", queueUrl, e.getMessage());
+        return;
+      }
+      while (!batch.isEmpty()) {
+        handle(batch, out);
+        if (batch.size() < NotificationQueue.MAX_MESSAGES
+            || System.currentTimeMillis() - started > DRAIN_MILLIS) {
+          break;
+        }
+        try {
+          batch = queue.receive(0);
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+          LOG.warn("cannot receive from {}: {}; trying again in a second", queueUrl, e.getMessage());
+          return;
+        }
+      }
+    }
+
+    /** Parse, look at, claim and commit, emit, then delete: the order is the guarantee. */
+    private void handle(List<Message> batch, OutputReceiver<VisitFile> out)
+        throws IOException, java.sql.SQLException {
+      messages.inc(batch.size());
+      List<Message> done = new ArrayList<>();
+      Map<String, String> sightingByPath = new LinkedHashMap<>();
+      Map<String, List<Message>> messagesByPath = new LinkedHashMap<>();
+      for (Message m : batch) {
+        S3EventMessage parsed = S3EventMessage.parse(m.body());
+        if (parsed instanceof S3EventMessage.Unreadable u) {
+          if (firstReceive(m)) {
+            unreadable.inc();
+            LOG.warn("SQS message {} on {} is not an S3 event notification ({}); left in the"
+                + " queue for its dead-letter redrive. Body starts: {}", m.messageId(), queueUrl,
+                u.reason(), excerpt(m.body()));
+          } else {
+            LOG.debug("SQS message {} received again, still unreadable", m.messageId());
+          }
+        } else if (parsed instanceof S3EventMessage.TestEvent) {
+          testEvents.inc();
+          done.add(m);
+        } else if (parsed instanceof S3EventMessage.ObjectsCreated created) {
+          boolean wanted = false;
+          for (S3EventMessage.CreatedObject o : created.objects()) {
+            String path = o.uri();
+            if (!input.covers(path)) {
+              outside.inc();
+            } else if (!input.ingests(path)) {
+              ignoredNames.inc();
+            } else {
+              wanted = true;
+              sightingByPath.putIfAbsent(path, m.messageId());
+              messagesByPath.computeIfAbsent(path, p -> new ArrayList<>()).add(m);
+            }
+          }
+          if (!wanted) {
+            done.add(m);
+          }
+        } else {
+          done.add(m); // removals and other events: nothing to ingest
+        }
+      }
+      // One HEAD per object: its version now (a redelivered, duplicate or out-of-order message
+      // finds the latest version, which the ledger may have already), or that it is gone.
+      List<String> paths = new ArrayList<>(sightingByPath.keySet());
+      List<VisitLedger.Claim> toClaim = new ArrayList<>();
+      List<Message> unresolved = new ArrayList<>();
+      if (!paths.isEmpty()) {
+        List<MatchResult> looked = FileSystems.match(paths);
+        for (int i = 0; i < paths.size(); i++) {
+          String path = paths.get(i);
+          MatchResult r = looked.get(i);
+          MatchResult.Metadata found = null;
+          if (r.status() == MatchResult.Status.OK) {
+            for (MatchResult.Metadata m : r.metadata()) {
+              if (m.resourceId().toString().equals(path)) {
+                found = m;
+              }
+            }
+          }
+          if (found != null) {
+            toClaim.add(claims.claim(sightingByPath.get(path), LedgerClaims.listed(found)));
+          } else if (r.status() == MatchResult.Status.OK || r.status() == MatchResult.Status.NOT_FOUND) {
+            gone.inc();
+            LOG.info("{} was announced but is gone; nothing to ingest", path);
+          } else {
+            unresolved.addAll(messagesByPath.get(path));
+            LOG.warn("cannot look at {} ({}); its message comes back after the queue's visibility"
+                + " timeout and it is tried again", path, r.status());
+          }
+        }
+      }
+      List<VisitFile> taken = claims.take(database, toClaim);
+      claimed.inc(taken.size());
+      for (VisitFile f : taken) {
+        out.output(f);
+      }
+      // Now every announced file is in the ledger (committed): its message may go.
+      for (Message m : batch) {
+        if (messagesByPath.values().stream().anyMatch(l -> l.contains(m)) && !unresolved.contains(m)
+            && !done.contains(m)) {
+          done.add(m);
+        }
+      }
+      int refused;
+      try {
+        refused = queue.delete(done);
+      } catch (software.amazon.awssdk.core.exception.SdkException e) {
+        // The files are in the ledger: the messages come back and are answered "seen already".
+        LOG.warn("cannot delete {} handled message(s) from {}: {}; they return after the"
+            + " visibility timeout and change nothing", done.size(), queueUrl, e.getMessage());
+        return;
+      }
+      deleted.inc(done.size() - refused);
+      if (refused > 0) {
+        LOG.info("{} message(s) could not be deleted (received again meanwhile); the ledger"
+            + " answers their next delivery", refused);
+      }
+    }
+
+    private static boolean firstReceive(Message m) {
+      String count = m.attributesAsStrings().get("ApproximateReceiveCount");
+      return count == null || count.equals("1");
+    }
+
+    private static String excerpt(String body) {
+      String oneLine = body == null ? "" : body.replaceAll("\\s+", " ");
+      return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
+    }
+
+    @Teardown
+    public void teardown() {
+      if (queue != null) {
+        queue.close();
+      }
+      if (database != null) {
+        database.close();
+      }
+    }
+  }
+}

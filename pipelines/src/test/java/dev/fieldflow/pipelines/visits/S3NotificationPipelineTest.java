@@ -1,0 +1,232 @@
+package dev.fieldflow.pipelines.visits;
+
+import static dev.fieldflow.pipelines.visits.ContinuousVisitPipelineTest.continuous;
+import static dev.fieldflow.pipelines.visits.VisitLines.visits;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.fieldflow.ingest.notifications.BackfillVisitFiles;
+import dev.fieldflow.ingest.notifications.ReadS3Notifications;
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.pipelines.VisitPipeline;
+import dev.fieldflow.pipelines.VisitPipelineOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * The visit pipeline fed by S3 event notifications: real S3 (S3Proxy) and SQS (ElasticMQ)
+ * servers in their own processes; each notification is published in S3's format after its
+ * upload, as S3 would. Each test has its own bucket and queue.
+ */
+@Tag("slow")
+class S3NotificationPipelineTest {
+  @RegisterExtension static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+
+  static S3ProxyServer s3;
+  static ElasticMqServer sqs;
+
+  @BeforeAll
+  static void startServers() throws Exception {
+    System.setProperty("aws.disableEc2Metadata", "true");
+    s3 = S3ProxyServer.start();
+    sqs = ElasticMqServer.start();
+  }
+
+  @AfterAll
+  static void stopServers() {
+    if (s3 != null) {
+      s3.close();
+    }
+    if (sqs != null) {
+      sqs.close();
+    }
+  }
+
+  static VisitPipelineOptions notified(String input, String queueUrl, int backfillSeconds) {
+    VisitPipelineOptions options = continuous(input);
+    options.setAwsRegion(Region.US_EAST_1);
+    options.setEndpoint(s3.endpoint());
+    options.setAwsCredentialsProvider(S3ProxyServer.credentials());
+    options.setS3PathStyle(true);
+    options.setNotifications(queueUrl);
+    options.setBackfillIntervalSeconds(backfillSeconds);
+    return options;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 90_000;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("after 90 s, not yet: " + what + "; ledger: "
+            + POSTGRES.rows("SELECT path, version, status, error FROM fieldflow.ingest_files ORDER BY file_id"));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  static long done(String bucket) {
+    return POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'done' AND path LIKE ?",
+        "s3://" + bucket + "/%");
+  }
+
+  static long counter(PipelineResult result, Class<?> namespace, String name) {
+    long sum = 0;
+    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(namespace.getName(), name)).build()).getCounters()) {
+      sum += c.getAttempted();
+    }
+    return sum;
+  }
+
+  @Test
+  void everyShapeOfNotificationBringsItsFileExactlyOnceAndGarbageGoesToTheDeadLetterQueue()
+      throws Exception {
+    String bucket = "shapes";
+    s3.createBucket(bucket);
+    String queue = sqs.createQueue("shapes", 2, 2);
+    PipelineResult result = VisitPipeline.start(
+        notified("s3://" + bucket + "/visits/", queue, 0), POSTGRES.writer(), UUID.randomUUID());
+    try {
+      s3.put(bucket, "visits/day one a b.jsonl", utf8(visits(1, 10)));
+      s3.put(bucket, "visits/a+b.jsonl", utf8(visits(100, 11)));
+      s3.put(bucket, "visits/café €.jsonl", utf8(visits(200, 12)));
+      s3.put(bucket, "visits/sns.jsonl", utf8(visits(300, 13)));
+      s3.put(bucket, "other/outside.jsonl", utf8(visits(400, 5)));
+      s3.put(bucket, "visits/.hidden.jsonl", utf8(visits(500, 5)));
+      String twoFiles = S3Events.created(bucket, "visits/day one a b.jsonl", "visits/a+b.jsonl");
+      sqs.send(queue, twoFiles);
+      sqs.send(queue, S3Events.created(bucket, "visits/café €.jsonl"));
+      sqs.send(queue, S3Events.viaSns(S3Events.created(bucket, "visits/sns.jsonl")));
+      sqs.send(queue, S3Events.testEvent(bucket));
+      sqs.send(queue, S3Events.created(bucket, "visits/never-uploaded.jsonl"));
+      sqs.send(queue, S3Events.created(bucket, "other/outside.jsonl", "visits/.hidden.jsonl"));
+      sqs.send(queue, "this is not an S3 event {");
+      sqs.send(queue, twoFiles); // a duplicate
+
+      await("4 files done", () -> done(bucket) == 4);
+      // Every message handled is deleted; the garbage one, never deleted, is moved by the
+      // queue's redrive policy to the dead-letter queue after its second receive.
+      await("the queue empty", () -> sqs.messagesLeft(queue) == 0);
+      await("the garbage in the dead-letter queue", () -> sqs.messagesLeft(queue + "-dlq") == 1);
+    } finally {
+      result.cancel();
+    }
+    assertThat(sqs.peek(queue + "-dlq").get(0).body(), is("this is not an S3 event {"));
+    assertThat(POSTGRES.rows("SELECT path, lines_read, rows_loaded, attempts FROM fieldflow.ingest_files"
+            + " WHERE path LIKE 's3://shapes/%' ORDER BY path"),
+        equalTo(List.of(
+            List.of("s3://shapes/visits/a+b.jsonl", 11L, 11L, 1),
+            List.of("s3://shapes/visits/café €.jsonl", 12L, 12L, 1),
+            List.of("s3://shapes/visits/day one a b.jsonl", 10L, 10L, 1),
+            List.of("s3://shapes/visits/sns.jsonl", 13L, 13L, 1))));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits WHERE source_file LIKE 's3://shapes/%'"),
+        is(46L));
+    Class<?> n = ReadS3Notifications.class;
+    assertThat(counter(result, n, ReadS3Notifications.Counters.CLAIMED), is(4L));
+    assertThat(counter(result, n, ReadS3Notifications.Counters.TEST_EVENTS), is(1L));
+    assertThat(counter(result, n, ReadS3Notifications.Counters.GONE), is(1L));
+    assertThat(counter(result, n, ReadS3Notifications.Counters.OUTSIDE_INPUT), is(1L));
+    assertThat(counter(result, n, ReadS3Notifications.Counters.IGNORED_NAMES), is(1L));
+    assertThat("counted on its first receive only",
+        counter(result, n, ReadS3Notifications.Counters.UNREADABLE), is(1L));
+    assertThat(counter(result, n, ReadS3Notifications.Counters.DELETED), is(7L));
+  }
+
+  @Test
+  void anObjectThereBeforeStartIsBackfilledAndOnlyANewVersionOfItIsIngestedAgain() throws Exception {
+    String bucket = "backfill";
+    s3.createBucket(bucket);
+    s3.put(bucket, "visits/early.jsonl", utf8(visits(1000, 20)));
+    String queue = sqs.createQueue("backfill", 5, 3);
+    PipelineResult result = VisitPipeline.start(
+        notified("s3://" + bucket + "/visits/", queue, 3600), POSTGRES.writer(), UUID.randomUUID());
+    try {
+      await("the early file backfilled", () -> done(bucket) == 1);
+
+      // A late notification of the version the listing took changes nothing.
+      String early = S3Events.created(bucket, "visits/early.jsonl");
+      sqs.send(queue, early);
+      await("the late notification handled", () -> sqs.messagesLeft(queue) == 0);
+
+      // A new version of the key is a new file; an old notification arriving after it (S3 does
+      // not order deliveries) finds the new version, which is done: nothing more.
+      s3.put(bucket, "visits/early.jsonl", utf8(visits(1000, 20) + visits(1100, 2)));
+      sqs.send(queue, early);
+      await("the new version done", () -> done(bucket) == 2);
+      sqs.send(queue, early);
+      await("the queue empty", () -> sqs.messagesLeft(queue) == 0);
+    } finally {
+      result.cancel();
+    }
+    assertThat(POSTGRES.rows("SELECT lines_read, rows_loaded, duplicates, attempts FROM fieldflow.ingest_files"
+            + " WHERE path = 's3://backfill/visits/early.jsonl' ORDER BY file_id"),
+        equalTo(List.of(List.of(20L, 20L, 0L, 1), List.of(22L, 2L, 20L, 1))));
+    assertThat("complete up to the listing, nothing waiting, as analysts see it",
+        POSTGRES.rowsAs(POSTGRES.analyst(), "SELECT complete_through = last_listed_at, files_waiting,"
+            + " last_listing_files, ingest_lag_files FROM analytics.input_completeness"
+            + " WHERE input = 's3://backfill/visits/*'"),
+        equalTo(List.of(List.of(true, 0L, 1L, 2L))));
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    dev.fieldflow.pipelines.status.Status.print(POSTGRES.writer(),
+        new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+    assertThat(printed.toString(StandardCharsets.UTF_8),
+        containsString("input s3://backfill/visits/*: complete through "));
+    assertThat(printed.toString(StandardCharsets.UTF_8),
+        containsString("ingestion lag of its last 2 files: median "));
+    assertThat(counter(result, BackfillVisitFiles.class, BackfillVisitFiles.Counters.LISTINGS), is(1L));
+    assertThat(counter(result, BackfillVisitFiles.class, BackfillVisitFiles.Counters.CLAIMED), is(1L));
+    assertThat(counter(result, ReadS3Notifications.class, ReadS3Notifications.Counters.CLAIMED), is(1L));
+  }
+
+  @Test
+  void aQueueUrlThatIsNotOneIsRefusedAtStartWithTheOptionsName() {
+    VisitPipelineOptions options = notified("s3://shapes/visits/", "sqs-visits", 0);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID()));
+    assertThat(e.getMessage(), containsString("--notifications 'sqs-visits' is not an SQS queue URL"));
+  }
+
+  @Test
+  void aLocalInputWithNotificationsIsRefusedAtStart() {
+    VisitPipelineOptions options = notified("/tmp/visits/", "http://127.0.0.1:1/000000000000/q", 0);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID()));
+    assertThat(e.getMessage(), containsString("--notifications needs an s3://bucket/prefix/ input"));
+  }
+
+  @Test
+  void aNegativeBackfillIntervalIsRefusedAtStartWithItsNameAndValue() {
+    VisitPipelineOptions options = notified("s3://shapes/visits/", "http://127.0.0.1:1/000000000000/q", -5);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID()));
+    assertThat(e.getMessage(), containsString("--backfillIntervalSeconds must be >= 0 (0: never list), but was -5"));
+  }
+
+  @Test
+  void notificationsWithOnceAreRefusedSayingWhichToDrop() {
+    VisitPipelineOptions options = notified("s3://shapes/visits/", "http://127.0.0.1:1/000000000000/q", 0);
+    options.setOnce(true);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID()));
+    assertThat(e.getMessage(), containsString("--notifications is for the continuous mode"));
+  }
+}
