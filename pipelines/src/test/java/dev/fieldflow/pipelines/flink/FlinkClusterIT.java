@@ -15,6 +15,10 @@ import dev.fieldflow.pipelines.NetworkPipeline;
 import dev.fieldflow.pipelines.NetworkPipelineOptions;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
+import dev.fieldflow.pipelines.visits.ElasticMqServer;
+import dev.fieldflow.pipelines.visits.S3Events;
+import dev.fieldflow.pipelines.visits.S3ProxyServer;
+import dev.fieldflow.pipelines.visits.VisitLines;
 import dev.fieldflow.testdata.Dataset;
 import dev.fieldflow.testdata.GeneratedNetwork;
 import dev.fieldflow.testdata.GeneratedVisit;
@@ -37,6 +41,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Both pipelines on a real Flink 1.19 session cluster (one JobManager, one TaskManager) started by {@code manage.sh cluster}: the job jar is submitted over REST, the
@@ -172,6 +177,99 @@ class FlinkClusterIT {
       assertThat(commandLine, not(containsString(writer.password())));
     }
     assertThat(cluster.rest("/overview"), containsString("\"taskmanagers\":1"));
+  }
+
+  /**
+   * Notification mode on the cluster: the TaskManager reads S3 event messages from a real
+   * ElasticMQ queue and the objects from a real S3Proxy, claims each announced file before it
+   * deletes the message, backfills an object that was there before the job, and checkpoints
+   * while it runs. Every file is ingested once, the queue ends empty.
+   */
+  @Test
+  @Order(4)
+  void theNotificationPipelineIngestsAnnouncedAndBackfilledFilesOnTheClusterWithCheckpoints()
+      throws Exception {
+    System.setProperty("aws.disableEc2Metadata", "true");
+    String jobId = null;
+    try (S3ProxyServer s3 = S3ProxyServer.start(); ElasticMqServer sqs = ElasticMqServer.start()) {
+      String bucket = "flink-events";
+      s3.createBucket(bucket);
+      String queue = sqs.createQueue("flink-events", 5, 3);
+      s3.put(bucket, "visits/before.jsonl", utf8(VisitLines.visits(7_000, 9)));
+      VisitPipelineOptions options = onCluster(VisitPipelineOptions.class,
+          "--attachedMode=false", "--checkpointingInterval=2000", "--pollIntervalSeconds=1");
+      options.setVisitsInput("s3://" + bucket + "/visits/");
+      options.setAwsRegion(Region.US_EAST_1);
+      options.setEndpoint(s3.endpoint());
+      options.setAwsCredentialsProvider(S3ProxyServer.credentials());
+      options.setS3PathStyle(true);
+      options.setNotifications(queue);
+      options.setBackfillIntervalSeconds(3600); // once at start, then not within this test
+
+      VisitPipeline.start(options, POSTGRES.writer(), java.util.UUID.randomUUID());
+      jobId = runningJob();
+      s3.put(bucket, "visits/a b.jsonl", utf8(VisitLines.visits(7_100, 11)));
+      s3.put(bucket, "visits/c+d.jsonl", utf8(VisitLines.visits(7_200, 13)));
+      s3.put(bucket, "visits/e.jsonl", utf8(VisitLines.visits(7_300, 17)));
+      sqs.send(queue, S3Events.created(bucket, "visits/a b.jsonl", "visits/c+d.jsonl"));
+      sqs.send(queue, S3Events.created(bucket, "visits/e.jsonl"));
+      sqs.send(queue, S3Events.created(bucket, "visits/e.jsonl")); // a duplicate
+
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'done'"
+              + " AND path LIKE 's3://flink-events/%'") < 4 || sqs.messagesLeft(queue) > 0
+          || completedCheckpoints(jobId) < 1) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("after 120 s: ledger " + POSTGRES.rows("SELECT path, status, error"
+              + " FROM fieldflow.ingest_files WHERE path LIKE 's3://flink-events/%'") + ", messages left "
+              + sqs.messagesLeft(queue) + ", checkpoints " + cluster.rest("/jobs/" + jobId + "/checkpoints"));
+        }
+        Thread.sleep(200);
+      }
+      assertThat(POSTGRES.rows("SELECT path, lines_read, rows_loaded, attempts FROM fieldflow.ingest_files"
+              + " WHERE path LIKE 's3://flink-events/%' ORDER BY path"),
+          equalTo(List.of(
+              List.of("s3://flink-events/visits/a b.jsonl", 11L, 11L, 1),
+              List.of("s3://flink-events/visits/before.jsonl", 9L, 9L, 1),
+              List.of("s3://flink-events/visits/c+d.jsonl", 13L, 13L, 1),
+              List.of("s3://flink-events/visits/e.jsonl", 17L, 17L, 1))));
+      assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits WHERE source_file LIKE 's3://flink-events/%'"),
+          is(50L));
+      assertThat(sqs.messagesLeft(queue + "-dlq"), is(0L));
+      cluster.cancel(jobId);
+      jobId = null;
+    } finally {
+      if (jobId != null) {
+        cluster.cancel(jobId);
+      }
+    }
+  }
+
+  /** The id of the cluster's running job, once there is one (within 60 s). */
+  private static String runningJob() throws Exception {
+    java.util.regex.Pattern running =
+        java.util.regex.Pattern.compile("\"jid\":\"([0-9a-f]{32})\"[^}]*?\"state\":\"RUNNING\"");
+    long deadline = System.currentTimeMillis() + 60_000;
+    String overview = "";
+    while (System.currentTimeMillis() < deadline) {
+      overview = cluster.rest("/jobs/overview");
+      java.util.regex.Matcher m = running.matcher(overview);
+      if (m.find()) {
+        return m.group(1);
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("no job RUNNING within 60 s: " + overview);
+  }
+
+  private static long completedCheckpoints(String jobId) throws Exception {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"completed\":(\\d+)")
+        .matcher(cluster.rest("/jobs/" + jobId + "/checkpoints"));
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static List<String> difference(TreeSet<String> a, TreeSet<String> b) {

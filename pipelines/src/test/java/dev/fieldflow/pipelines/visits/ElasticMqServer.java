@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * A real SQS server for tests: ElasticMQ 1.7.1 in its own process on 127.0.0.1 (its classes
  * are on the test classpath), queues in memory. Its log goes to target/elasticmq-PORT.log.
  */
-final class ElasticMqServer implements AutoCloseable {
+public final class ElasticMqServer implements AutoCloseable {
   private final Process process;
   private final int port;
   private final SqsClient client;
@@ -36,7 +36,7 @@ final class ElasticMqServer implements AutoCloseable {
         .build();
   }
 
-  static ElasticMqServer start() throws IOException, InterruptedException {
+  public static ElasticMqServer start() throws IOException, InterruptedException {
     int port;
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
@@ -86,7 +86,7 @@ final class ElasticMqServer implements AutoCloseable {
    * A queue with a dead-letter queue NAME-dlq that takes a message received {@code maxReceives}
    * times; returns the queue's URL.
    */
-  String createQueue(String name, int visibilitySeconds, int maxReceives) {
+  public String createQueue(String name, int visibilitySeconds, int maxReceives) {
     String dlq = client.createQueue(b -> b.queueName(name + "-dlq")).queueUrl();
     String dlqArn = client.getQueueAttributes(b -> b.queueUrl(dlq).attributeNames(QueueAttributeName.QUEUE_ARN))
         .attributes().get(QueueAttributeName.QUEUE_ARN);
@@ -96,12 +96,12 @@ final class ElasticMqServer implements AutoCloseable {
         "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceives + "\"}"))).queueUrl();
   }
 
-  void send(String queueUrl, String body) {
+  public void send(String queueUrl, String body) {
     client.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body));
   }
 
   /** Messages waiting plus messages in flight (received, not deleted). */
-  long messagesLeft(String queueUrl) {
+  public long messagesLeft(String queueUrl) {
     Map<QueueAttributeName, String> a = client.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
         QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
         QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  * S3 event notification bodies as S3 sends them (local S3 servers send none, so tests publish
  * each one after the upload): keys form-URL-encoded, {@code /} kept.
  */
-final class S3Events {
+public final class S3Events {
   private S3Events() {}
 
   static String encodedKey(String key) {
@@ -25,7 +25,7 @@ final class S3Events {
   }
 
   /** One message announcing {@code keys} of {@code bucket} as created. */
-  static String created(String bucket, String... keys) {
+  public static String created(String bucket, String... keys) {
     StringBuilder b = new StringBuilder("{\"Records\":[");
     for (int i = 0; i < keys.length; i++) {
       b.append(i > 0 ? "," : "").append(record("ObjectCreated:Put", bucket, keys[i], "00" + i));

@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.zip.GZIPOutputStream;
 
 /** Visit log lines in the raw format, and files of them, for the visit pipeline's tests. */
-final class VisitLines {
+public final class VisitLines {
   private VisitLines() {}
 
   /** A valid line in the source's own form (the key {@code visit_date:} with its colon). */
@@ -30,7 +30,7 @@ final class VisitLines {
   }
 
   /** {@code count} valid lines: tasks {@code firstTask}.., one visit each. */
-  static String visits(long firstTask, int count) {
+  public static String visits(long firstTask, int count) {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < count; i++) {
       s.append(visit(firstTask + i, 1)).append('\n');
