@@ -73,13 +73,47 @@ public final class Ingestion {
   /** Rows and files committed in one hour (UTC) by one pipeline. */
   public record Hour(String pipeline, Instant hour, long files, long rows) {}
 
+  /**
+   * Completeness of an input read with S3 event notifications ({@code
+   * fieldflow.input_completeness}, V11): every object listed up to {@code completeThrough} is
+   * loaded or quarantined (null before the first such backfill listing).
+   */
+  public record Completeness(
+      String input,
+      Instant completeThrough,
+      Instant lastListedAt,
+      long filesWaiting,
+      Double ingestLagSeconds,
+      Double ingestLagMaxSeconds) {}
+
   /** Everything the Ingestion page shows. */
   public record Report(
       Instant readAt,
       List<Pipeline> pipelines,
       List<RejectReason> rejects,
       List<FailedFile> failedFiles,
-      List<Hour> hours) {}
+      List<Hour> hours,
+      List<Completeness> completeness) {}
+
+  /** Per input read with notifications, its completeness; empty when none is. */
+  public static List<Completeness> completeness(Connection c) throws SQLException {
+    List<Completeness> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(
+            "SELECT input, complete_through, last_listed_at, files_waiting, ingest_lag_seconds,"
+                + " ingest_lag_max_seconds FROM fieldflow.input_completeness ORDER BY input");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        double lag = rs.getDouble(5);
+        boolean noLag = rs.wasNull();
+        double lagMax = rs.getDouble(6);
+        boolean noLagMax = rs.wasNull();
+        out.add(new Completeness(rs.getString(1), instant(rs.getTimestamp(2)),
+            instant(rs.getTimestamp(3)), rs.getLong(4), noLag ? null : lag,
+            noLagMax ? null : lagMax));
+      }
+    }
+    return out;
+  }
 
   /** The per-pipeline numbers only: what {@code /metrics} needs, in one query. */
   public static List<Pipeline> pipelines(Connection c) throws SQLException {
@@ -137,7 +171,7 @@ public final class Ingestion {
         s.execute("SET LOCAL TIME ZONE 'UTC'");
       }
       Report report =
-          new Report(now, pipelines(c), rejects(c), failedFiles(c), hours(c));
+          new Report(now, pipelines(c), rejects(c), failedFiles(c), hours(c), completeness(c));
       c.commit();
       return report;
     } finally {

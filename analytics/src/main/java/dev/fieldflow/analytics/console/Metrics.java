@@ -19,6 +19,55 @@ final class Metrics {
 
   /** The exposition of {@code pipelines} as read at {@code now}. */
   static String render(List<Ingestion.Pipeline> pipelines, Instant now) {
+    return render(pipelines, List.of(), now);
+  }
+
+  /**
+   * The exposition of {@code pipelines} and, per input read with notifications, its
+   * completeness, as read at {@code now}.
+   */
+  static String render(List<Ingestion.Pipeline> pipelines, List<Ingestion.Completeness> inputs,
+      Instant now) {
+    return pipelines(pipelines, now) + inputs(inputs);
+  }
+
+  private static String inputs(List<Ingestion.Completeness> inputs) {
+    StringBuilder out = new StringBuilder();
+    if (inputs.isEmpty()) {
+      return "";
+    }
+    inputFamily(out, inputs, "fieldflow_input_complete_through_timestamp_seconds",
+        "Time (Unix) up to which every listed object of the input is loaded or quarantined (the"
+            + " last complete backfill listing).",
+        i -> i.completeThrough() == null ? null : i.completeThrough().toEpochMilli() / 1000.0);
+    inputFamily(out, inputs, "fieldflow_input_files_waiting",
+        "Files of the input seen and not finished (running, or failed and due for a retry).",
+        Ingestion.Completeness::filesWaiting);
+    inputFamily(out, inputs, "fieldflow_input_ingest_lag_seconds",
+        "Median, over the input's last 100 files, from arrival (last-modified) to rows committed.",
+        Ingestion.Completeness::ingestLagSeconds);
+    return out.toString();
+  }
+
+  private static void inputFamily(StringBuilder out, List<Ingestion.Completeness> inputs,
+      String name, String help, Function<Ingestion.Completeness, Number> value) {
+    out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+        .append("# TYPE ").append(name).append(" gauge\n");
+    for (Ingestion.Completeness i : inputs) {
+      Number v = value.apply(i);
+      if (v != null) {
+        out.append(name).append("{input=\"").append(escape(i.input())).append("\"} ")
+            .append(format(v)).append('\n');
+      }
+    }
+  }
+
+  /** A label value as the exposition format wants it: backslash, quote and newline escaped. */
+  static String escape(String value) {
+    return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+
+  private static String pipelines(List<Ingestion.Pipeline> pipelines, Instant now) {
     StringBuilder out = new StringBuilder();
     up(out, true);
     out.append("# HELP fieldflow_files Files of the ingestion ledger by status.\n")

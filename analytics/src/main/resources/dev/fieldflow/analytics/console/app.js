@@ -89,6 +89,19 @@ async function loadIngestion() {
       el('dl', {}, fields.map(([k, v]) => [el('dt', {}, k), el('dd', {'data-field': k}, v)]).flat()));
   }));
 
+  const inputs = report.completeness || [];
+  $('completeness-part').hidden = inputs.length === 0;
+  $('completeness').replaceChildren(...inputs.map(i => {
+    const fields = [
+      ['complete through', i.completeThrough || 'not yet'], ['last listing', i.lastListedAt || '—'],
+      ['files waiting', number(i.filesWaiting)], ['ingest lag (median)', duration(i.ingestLagSeconds)],
+      ['ingest lag (max)', duration(i.ingestLagMaxSeconds)],
+    ];
+    return el('div', {class: 'card completeness'},
+      el('h3', {}, i.input),
+      el('dl', {}, fields.map(([k, v]) => [el('dt', {}, k), el('dd', {'data-field': k}, v)]).flat()));
+  }));
+
   const hours = [...new Set(report.hours.map(h => h.hour))];
   const pipelines = [...new Set(report.hours.map(h => h.pipeline))];
   const value = (pipeline, hour, field) => {
