@@ -32,6 +32,9 @@ public final class Main {
     COMMANDS.put("visit", VisitPipeline::main);
     COMMANDS.put("status", dev.fieldflow.pipelines.status.Status::main);
     COMMANDS.put("prune", dev.fieldflow.pipelines.retention.Prune::main);
+    COMMANDS.put("audit", dev.fieldflow.pipelines.repair.Audit::main);
+    COMMANDS.put("replay", dev.fieldflow.pipelines.repair.Replay::main);
+    COMMANDS.put("requeue", dev.fieldflow.pipelines.repair.Requeue::main);
     COMMANDS.put("generate", dev.fieldflow.testdata.Generate::main);
     COMMANDS.put("db", dev.fieldflow.io.db.LocalDatabase::main);
     COMMANDS.put("query", dev.fieldflow.analytics.QueryCommand::main);
