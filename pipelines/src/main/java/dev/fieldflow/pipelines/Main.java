@@ -26,6 +26,8 @@ public final class Main {
   private static final Map<String, Command> COMMANDS = new TreeMap<>();
   /** The commands that run a Beam pipeline and take Beam options. */
   private static final Set<String> PIPELINES = Set.of("network", "visit");
+  /** The repair commands: they read the visit input through Beam's file systems too. */
+  private static final Set<String> REPAIRS = Set.of("audit", "replay", "requeue");
 
   static {
     COMMANDS.put("network", NetworkPipeline::main);
@@ -53,6 +55,8 @@ public final class Main {
       String[] commandArgs = Arrays.copyOfRange(args, 1, args.length);
       if (PIPELINES.contains(args[0])) {
         commandArgs = withEmbeddedFlinkClasspath(commandArgs, Main.class.getClassLoader());
+        commandArgs = withRegionForLocalInput(commandArgs, System.getenv());
+      } else if (REPAIRS.contains(args[0])) {
         commandArgs = withRegionForLocalInput(commandArgs, System.getenv());
       }
       COMMANDS.get(args[0]).run(commandArgs);

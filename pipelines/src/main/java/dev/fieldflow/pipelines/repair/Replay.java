@@ -119,13 +119,13 @@ public final class Replay {
     FileSystems.setDefaultPipelineOptions(options);
     Optional<MatchResult.Metadata> now = CurrentFile.look(path);
     if (now.isEmpty()) {
-      throw new IllegalStateException("replay: " + path + " is not there now (deleted or moved): "
+      throw new IllegalStateException(path + " is not there now (deleted or moved): "
           + knownVersions(db, path) + "; only a file present can be read again");
     }
     MatchResult.Metadata file = now.get();
     String filePath = CurrentFile.path(file);
     if (version != null && !version.isBlank() && !CurrentFile.isVersion(version.strip(), file)) {
-      throw new IllegalStateException("replay: " + filePath + " is now version "
+      throw new IllegalStateException(filePath + " is now version "
           + CurrentFile.listedVersion(file) + ", not " + version.strip() + "; a replay reads the"
           + " content there now: replay without --version to load that version");
     }
@@ -143,7 +143,7 @@ public final class Replay {
             : e.getMessage();
         database.inTransaction("restoring " + filePath + " after a failed replay",
             c -> restore(c, taken, before[0], error, settings));
-        throw new IllegalStateException("replay: " + taken.describe() + " failed: " + error
+        throw new IllegalStateException(taken.describe() + " failed: " + error
             + (before[0] != null && "done".equals(before[0].status())
                 ? "; the ledger keeps it done as before" : "; it is recorded failed"));
       }
@@ -189,7 +189,7 @@ public final class Replay {
             continue;
           }
           if (rs.getBoolean(13)) {
-            throw new IllegalStateException("replay: " + path + " is being loaded now (attempt "
+            throw new IllegalStateException(path + " is being loaded now (attempt "
                 + rs.getInt(12) + ") by a running visit pipeline; replay it once that load is done"
                 + " (./manage.sh audit shows it)");
           }
@@ -263,7 +263,7 @@ public final class Replay {
         VisitMerge.Summary summary =
             VisitFileLoad.run(c, reference.session(), file, settings, mode);
         if (summary == null || summary.alreadyDone()) {
-          throw new IllegalStateException("replay: " + file.describe()
+          throw new IllegalStateException(file.describe()
               + " was taken over by another load meanwhile; see ./manage.sh audit");
         }
         long readmitted;

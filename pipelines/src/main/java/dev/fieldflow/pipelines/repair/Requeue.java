@@ -181,9 +181,15 @@ public final class Requeue {
                 ? "it is now version " + CurrentFile.listedVersion(now.get()) + "; that version is a"
                     + " file of its own, read whole by ./manage.sh visit"
                 : null;
-        FileOutcome outcome = skip != null ? FileOutcome.skipped(skip)
-            : database.inTransaction("requeueing the " + selection.reason() + " lines of " + h.path(),
-                c -> requeueFile(c, h, selection, settings));
+        FileOutcome outcome;
+        try {
+          outcome = skip != null ? FileOutcome.skipped(skip)
+              : database.inTransaction("requeueing the " + selection.reason() + " lines of " + h.path(),
+                  c -> requeueFile(c, h, selection, settings));
+        } catch (UnreadableException e) {
+          // Rolled back; the other files go on.
+          outcome = FileOutcome.skipped(e.getMessage());
+        }
         if (outcome.skipped() != null) {
           total[7]++;
           out.printf(Locale.ROOT, "requeue: skipped %s (%s): %s%n", h.path(), h.version(), outcome.skipped());
@@ -243,6 +249,13 @@ public final class Requeue {
   private static final class AllLinesRead extends RuntimeException {
     AllLinesRead() {
       super(null, null, false, false);
+    }
+  }
+
+  /** The file cannot be read again now: it is skipped, the others go on. */
+  private static final class UnreadableException extends RuntimeException {
+    UnreadableException(String message) {
+      super(message);
     }
   }
 
@@ -341,10 +354,9 @@ public final class Requeue {
     } catch (Unchecked e) {
       throw (SQLException) e.getCause();
     } catch (FileRejectedException e) {
-      throw new IllegalStateException("requeue: " + h.path() + " is refused by the reader now: "
-          + e.getMessage());
+      throw new UnreadableException("the reader refuses it now: " + e.getMessage());
     } catch (IOException e) {
-      throw new IllegalStateException("requeue: cannot read " + h.path() + ": " + e.getMessage());
+      throw new UnreadableException("cannot read it: " + e.getMessage());
     }
     counts[0] = counts[0].plus(admit(c, h.path(), candidates, again, version));
     requarantine(c, again, selection.reason());

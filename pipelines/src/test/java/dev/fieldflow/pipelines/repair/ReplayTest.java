@@ -151,7 +151,7 @@ class ReplayTest {
     IllegalStateException refused = assertThrows(IllegalStateException.class,
         () -> replay(file, null, null));
 
-    assertThat(refused.getMessage(), containsString("replay: " + file + " is not there now"
+    assertThat(refused.getMessage(), containsString(file + " is not there now"
         + " (deleted or moved): the ledger has " + version + " done"));
     assertThat(refused.getMessage(), containsString("only a file present can be read again"));
     assertThat(POSTGRES.rows("SELECT attempts, replays, status FROM fieldflow.ingest_files"),
@@ -166,7 +166,7 @@ class ReplayTest {
     IllegalStateException refused = assertThrows(IllegalStateException.class,
         () -> replay(file, "size:1,mtime:2", null));
 
-    assertThat(refused.getMessage(), equalTo("replay: " + file + " is now version "
+    assertThat(refused.getMessage(), equalTo(file + " is now version "
         + version(file) + ", not size:1,mtime:2; a replay reads the content there now: replay"
         + " without --version to load that version"));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.file_replays"), is(0L));

@@ -21,7 +21,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * its own process on 127.0.0.1, keeping objects in memory, checking AWS signatures. Its log
  * goes to target/s3proxy/s3proxy-PORT.log.
  */
-final class S3ProxyServer implements AutoCloseable {
+public final class S3ProxyServer implements AutoCloseable {
   static final String IDENTITY = "fieldflow-test";
   static final String CREDENTIAL = "not-a-secret-test-credential";
 
@@ -41,7 +41,7 @@ final class S3ProxyServer implements AutoCloseable {
         .build();
   }
 
-  static S3ProxyServer start() throws IOException, InterruptedException {
+  public static S3ProxyServer start() throws IOException, InterruptedException {
     Path jar = Path.of("target", "s3proxy", "s3proxy.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing; run the tests through Maven (it copies S3Proxy there)");
@@ -90,19 +90,19 @@ final class S3ProxyServer implements AutoCloseable {
   }
 
   /** By host name, so that only path-style addressing reaches it. */
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://localhost:" + port);
   }
 
-  static StaticCredentialsProvider credentials() {
+  public static StaticCredentialsProvider credentials() {
     return StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL));
   }
 
-  void createBucket(String bucket) {
+  public void createBucket(String bucket) {
     client.createBucket(b -> b.bucket(bucket));
   }
 
-  void put(String bucket, String key, byte[] content) {
+  public void put(String bucket, String key, byte[] content) {
     client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
   }
 
