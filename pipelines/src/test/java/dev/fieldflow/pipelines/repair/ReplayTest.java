@@ -173,6 +173,48 @@ class ReplayTest {
   }
 
   @Test
+  void aReplayThatFailsLeavesADoneFileDone() throws Exception {
+    Path file = dir.resolve("in/a.jsonl.gz");
+    Files.createDirectories(file.getParent());
+    Files.write(file, VisitLines.gzip(VisitLines.visits(1, 3).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    load(POSTGRES, dir.resolve("in"));
+
+    // The same bytes, read under a decompression limit they exceed: the reader refuses them.
+    IllegalStateException failed = assertThrows(IllegalStateException.class,
+        () -> replay(file, null, "tighter limit", "--maxDecompressedBytes=10"));
+
+    assertThat(failed.getMessage(), containsString(file + " (file "));
+    assertThat(failed.getMessage(), containsString("; the ledger keeps it done as before"));
+    assertThat(ledger(POSTGRES, file), equalTo(List.of(3L, 3L, 0L, 0L, 0L, "done")));
+    assertThat(POSTGRES.rows("SELECT attempts, replays, error IS NULL FROM fieldflow.ingest_files"),
+        equalTo(List.of(List.of(2, 0, true))));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.file_replays"), is(0L));
+  }
+
+  @Test
+  void aFileALiveRunIsLoadingIsRefused() throws Exception {
+    Path file = fourLines("a.jsonl");
+    load(POSTGRES, dir.resolve("in"));
+    java.util.UUID run = java.util.UUID.randomUUID();
+    POSTGRES.execute("UPDATE fieldflow.ingest_files SET status = 'running', run_id = ?::uuid",
+        run.toString());
+    // The run is alive while one of its sessions holds its lock (V8).
+    try (java.sql.Connection session = POSTGRES.writer().dataSource().getConnection();
+        java.sql.PreparedStatement lock = session.prepareStatement("SELECT pg_advisory_lock_shared(?)")) {
+      lock.setLong(1, dev.fieldflow.ingest.visits.RetryingDatabase.runLockKey(run));
+      lock.execute();
+
+      IllegalStateException refused = assertThrows(IllegalStateException.class,
+          () -> replay(file, null, null));
+
+      assertThat(refused.getMessage(), equalTo(file + " is being loaded now (attempt 1) by a"
+          + " running visit pipeline; replay it once that load is done (./manage.sh audit shows it)"));
+    }
+    assertThat(POSTGRES.rows("SELECT attempts, status FROM fieldflow.ingest_files"),
+        equalTo(List.of(List.of(1, "running"))));
+  }
+
+  @Test
   void aPatternIsNotOneFile() {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
         () -> replay(dir.resolve("in/*.jsonl"), null, null));
