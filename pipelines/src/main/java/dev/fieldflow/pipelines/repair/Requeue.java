@@ -25,7 +25,6 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -218,16 +217,16 @@ public final class Requeue {
   /** Quarantined lines of the selection (parameters: reason, glob twice, since twice). */
   private static final String QUARANTINED = "pipeline = 'visit' AND readmitted_at IS NULL"
       + " AND reason_code = ? AND (?::text IS NULL OR file LIKE ?::text ESCAPE '\\')"
-      + " AND (?::timestamptz IS NULL OR rejected_at >= ?::timestamptz)";
+      + " AND (?::date IS NULL OR rejected_at >= (?::date)::timestamp AT TIME ZONE 'UTC')";
 
   private static int bindSelection(PreparedStatement ps, int p, Selection s) throws SQLException {
     ps.setString(p++, s.reason());
     ps.setString(p++, s.like());
     ps.setString(p++, s.like());
-    java.sql.Timestamp since = s.since() == null ? null
-        : java.sql.Timestamp.from(s.since().atStartOfDay(ZoneOffset.UTC).toInstant());
-    ps.setTimestamp(p++, since);
-    ps.setTimestamp(p++, since);
+    // As text: a date means the same day whatever the JVM's or the session's time zone.
+    String since = s.since() == null ? null : s.since().toString();
+    ps.setString(p++, since);
+    ps.setString(p++, since);
     return p;
   }
 
