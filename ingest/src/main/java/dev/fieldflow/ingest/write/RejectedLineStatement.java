@@ -26,9 +26,11 @@ public final class RejectedLineStatement implements BatchStatement<KV<String, Re
   public String sql() {
     return "INSERT INTO fieldflow.rejected_records AS r"
         + " (pipeline, file, file_version, line_number, raw_text, original_length, reason_code, message)"
-        + " SELECT ?, f, v, l, t, n, c, m"
+        // One row per line: an upsert may not meet the same key twice in one statement (a
+        // batch holding a line twice, e.g. after a retried bundle, is stored once, as before).
+        + " SELECT DISTINCT ON (f, v, l) ?, f, v, l, t, n, c, m"
         + " FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::text[])"
-        + " AS u(f, v, l, t, n, c, m)"
+        + " AS u(f, v, l, t, n, c, m) ORDER BY f, v, l"
         + " ON CONFLICT (pipeline, file, file_version, line_number) DO UPDATE SET"
         + "  readmitted_at = NULL, readmitted_by = NULL, readmitted_how = NULL,"
         + "  reason_code = EXCLUDED.reason_code, message = EXCLUDED.message"
