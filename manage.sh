@@ -62,6 +62,18 @@ usage: ./manage.sh MODE [options]
                              delete quarantined lines older than the horizon and network staging
                              left over a day; --ledger also forgets finished files (they would be
                              ingested again; needs the schema owner); docs/OPERATIONS.md
+  audit [--input=PATTERN] [-- beam options]
+                             list the visit input now and compare it with the ledger: print every
+                             file not loaded yet, failed (with its error) or loaded in another
+                             version, then a summary; exit 3 when there is such a gap
+  replay PATH [--version=V] [--why=TEXT] [-- beam options]
+                             ingest one file once more through the load path, exactly once (V: the
+                             ledger's version, as audit prints it; refused if the file is gone or
+                             is now another version); recorded in fieldflow.file_replays
+  requeue --reason=CODE [--path=GLOB] [--since=YYYY-MM-DD] [-- beam options]
+                             read again the quarantined lines of a reason after a fix (a newer
+                             fieldflow, or e.g. -- --maxLineBytes=N) and admit those now accepted,
+                             exactly once; docs/INGESTING-VISITS.md, "Repair"
   cluster start|stop|status [--taskmanagers=N] [--port=8081] [--memory=default|t3micro]
                              a Flink 1.19 session cluster on this machine (JobManager and
                              TaskManager JVMs, web UI 127.0.0.1:8081; docs/FLINK.md)
@@ -538,6 +550,57 @@ mode_prune() {
   fieldflow_java prune "${args[@]}"
 }
 
+# The repair loop (docs/INGESTING-VISITS.md, "Repair"): options are checked here, Beam options
+# (load limits, S3, database) go after --.
+mode_audit() {
+  local input="${FIELDFLOW_VISITS:-}" beam_args=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --input=*) input=${1#--input=} ;;
+      --) shift; beam_args+=("$@"); break ;;
+      *) die "audit: unknown option '$1'; use ./manage.sh audit [--input=PATTERN] [-- beam options]" ;;
+    esac
+    shift
+  done
+  [[ -n "$input" ]] || die "audit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
+  ensure_built
+  fieldflow_java audit "--visitsInput=$input" "${beam_args[@]}"
+}
+
+mode_replay() {
+  local path="" args=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --version=*) args+=("--fileVersion=${1#--version=}") ;;
+      --why=*) args+=("$1") ;;
+      --) shift; args+=("$@"); break ;;
+      -*) die "replay: unknown option '$1'; use ./manage.sh replay PATH [--version=V] [--why=TEXT] [-- beam options]" ;;
+      *) [[ -z "$path" ]] || die "replay: one file at a time, but got '$path' and '$1'"
+         path=$1 ;;
+    esac
+    shift
+  done
+  [[ -n "$path" ]] || die "replay: no file; use ./manage.sh replay PATH [--version=V] [--why=TEXT] (./manage.sh audit lists the files)"
+  ensure_built
+  fieldflow_java replay "$path" "${args[@]}"
+}
+
+mode_requeue() {
+  local reason="" args=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --reason=*) reason=${1#--reason=}; args+=("$1") ;;
+      --path=* | --since=*) args+=("$1") ;;
+      --) shift; args+=("$@"); break ;;
+      *) die "requeue: unknown option '$1'; use ./manage.sh requeue --reason=CODE [--path=GLOB] [--since=YYYY-MM-DD] [-- beam options]" ;;
+    esac
+    shift
+  done
+  [[ -n "$reason" ]] || die "requeue: no reason; give --reason=CODE (a reason_code of fieldflow.rejected_records, e.g. line_too_long)"
+  ensure_built
+  fieldflow_java requeue "${args[@]}"
+}
+
 mode_demo() {
   local runner=direct source=files
   for arg in "$@"; do
@@ -940,6 +1003,9 @@ main() {
     local-aws) mode_local_aws "$@" ;;
     status) mode_status "$@" ;;
     prune) mode_prune "$@" ;;
+    audit) mode_audit "$@" ;;
+    replay) mode_replay "$@" ;;
+    requeue) mode_requeue "$@" ;;
     cluster) ensure_home; mode_cluster "$@" ;;
     demo) ensure_home; mode_demo "$@" ;;
     test) mode_test "$@" ;;

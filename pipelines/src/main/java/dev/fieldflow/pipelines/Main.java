@@ -26,12 +26,17 @@ public final class Main {
   private static final Map<String, Command> COMMANDS = new TreeMap<>();
   /** The commands that run a Beam pipeline and take Beam options. */
   private static final Set<String> PIPELINES = Set.of("network", "visit");
+  /** The repair commands: they read the visit input through Beam's file systems too. */
+  private static final Set<String> REPAIRS = Set.of("audit", "replay", "requeue");
 
   static {
     COMMANDS.put("network", NetworkPipeline::main);
     COMMANDS.put("visit", VisitPipeline::main);
     COMMANDS.put("status", dev.fieldflow.pipelines.status.Status::main);
     COMMANDS.put("prune", dev.fieldflow.pipelines.retention.Prune::main);
+    COMMANDS.put("audit", dev.fieldflow.pipelines.repair.Audit::main);
+    COMMANDS.put("replay", dev.fieldflow.pipelines.repair.Replay::main);
+    COMMANDS.put("requeue", dev.fieldflow.pipelines.repair.Requeue::main);
     COMMANDS.put("generate", dev.fieldflow.testdata.Generate::main);
     COMMANDS.put("db", dev.fieldflow.io.db.LocalDatabase::main);
     COMMANDS.put("query", dev.fieldflow.analytics.QueryCommand::main);
@@ -52,6 +57,8 @@ public final class Main {
       String[] commandArgs = Arrays.copyOfRange(args, 1, args.length);
       if (PIPELINES.contains(args[0])) {
         commandArgs = withEmbeddedFlinkClasspath(commandArgs, Main.class.getClassLoader());
+        commandArgs = withRegionForLocalInput(commandArgs, System.getenv());
+      } else if (REPAIRS.contains(args[0])) {
         commandArgs = withRegionForLocalInput(commandArgs, System.getenv());
       }
       COMMANDS.get(args[0]).run(commandArgs);

@@ -378,7 +378,7 @@ public final class VisitPipeline {
   }
 
   /** How files are loaded, from the options; a bad value is refused with its option's name. */
-  static LoadSettings loadSettings(VisitPipelineOptions options) {
+  public static LoadSettings loadSettings(VisitPipelineOptions options) {
     return new LoadSettings(options.getMergeChunkRows(),
         new ReadLimits(options.getMaxLineBytes(), options.getMaxDecompressedBytes(),
             options.getMaxCompressionRatio()),
@@ -396,7 +396,7 @@ public final class VisitPipeline {
   }
 
   /** The input as a pattern: a directory or a prefix ending in {@code /} means all its files. */
-  static String pattern(String input) {
+  public static String pattern(String input) {
     if (input == null || input.isBlank()) {
       throw new IllegalArgumentException("no visit input given: set " + INPUT_HINT);
     }
@@ -414,7 +414,7 @@ public final class VisitPipeline {
    * S3 needs a region and credentials; without them the AWS SDK fails only at the first poll.
    * Check them now and say what to set. {@code --s3PathStyle} selects path-style addressing.
    */
-  static void checkS3(VisitPipelineOptions options, String pattern) {
+  public static void checkS3(VisitPipelineOptions options, String pattern) {
     if (!pattern.startsWith("s3://")) {
       return;
     }

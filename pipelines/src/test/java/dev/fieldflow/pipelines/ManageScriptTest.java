@@ -66,7 +66,9 @@ class ManageScriptTest {
 
     assertThat(o.exit(), equalTo(0));
     for (String mode : List.of("install", "build", "db start", "network", "demo", "test", "stop",
-        "kill", "prune [--older-than=90d] [--dry-run]", "network [--input=PATTERN] [--force]")) {
+        "kill", "prune [--older-than=90d] [--dry-run]", "network [--input=PATTERN] [--force]",
+        "audit [--input=PATTERN]", "replay PATH [--version=V] [--why=TEXT]",
+        "requeue --reason=CODE [--path=GLOB] [--since=YYYY-MM-DD]")) {
       assertThat(o.stdout(), containsString(mode));
     }
   }
@@ -86,6 +88,24 @@ class ManageScriptTest {
 
     assertThat(o.stderr().strip(),
         equalTo("manage.sh: network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"));
+  }
+
+  @Test
+  void theRepairCommandsRefuseMissingOrUnknownOptionsBeforeBuildingAnything() throws Exception {
+    Outcome replay = run("replay", "--why=x");
+    assertThat(replay.exit(), equalTo(1));
+    assertThat(replay.stderr().strip(), equalTo("manage.sh: replay: no file; use ./manage.sh replay"
+        + " PATH [--version=V] [--why=TEXT] (./manage.sh audit lists the files)"));
+
+    Outcome requeue = run("requeue", "--path=*/a.jsonl");
+    assertThat(requeue.exit(), equalTo(1));
+    assertThat(requeue.stderr().strip(), equalTo("manage.sh: requeue: no reason; give --reason=CODE"
+        + " (a reason_code of fieldflow.rejected_records, e.g. line_too_long)"));
+
+    Outcome audit = run("audit", "--everything");
+    assertThat(audit.exit(), equalTo(1));
+    assertThat(audit.stderr().strip(), equalTo("manage.sh: audit: unknown option '--everything';"
+        + " use ./manage.sh audit [--input=PATTERN] [-- beam options]"));
   }
 
   @Test

@@ -338,6 +338,31 @@ public final class VisitMerge {
   }
 
   /**
+   * Merges {@code visits} (in line order) of {@code sourceFile} into the model inside the
+   * caller's transaction, nodes and tasks included, counted as a load counts them: for lines
+   * re-admitted from the quarantine (manage.sh requeue), which are few and come outside a file's
+   * load. A data error leaves the transaction to the caller (roll back to a savepoint).
+   */
+  public static Counts mergeReadmitted(Connection c, String sourceFile, java.util.List<Visit> visits)
+      throws SQLException {
+    if (visits.isEmpty()) {
+      return Counts.NONE;
+    }
+    createStage(c);
+    BinaryCopyRows rows = stageWriter(c);
+    try {
+      for (Visit v : visits) {
+        stage(rows, v);
+      }
+      rows.finish();
+    } catch (SQLException | RuntimeException e) {
+      rows.cancel();
+      throw e;
+    }
+    return mergeStaged(c, sourceFile, visits.size(), true, true, new LoadProfile());
+  }
+
+  /**
    * The fast path of a chunk of new visits (a backfill, a stream of new files): when no staged
    * visit is stored, a plain INSERT, about 15% cheaper than the upsert (no conflict arbitration,
    * no RETURNING; measured on 100,000 visits: 2.45 s against 2.93 s). A concurrent load that

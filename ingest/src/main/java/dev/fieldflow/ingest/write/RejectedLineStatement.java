@@ -10,7 +10,9 @@ import org.apache.beam.sdk.values.KV;
 /**
  * Stores rejected lines in {@code fieldflow.rejected_records}. Rows are keyed by (file
  * version, rejected line); storing the same line of the same file version twice is a no-op, so
- * a re-read after a crash does not duplicate the quarantine.
+ * a re-read after a crash does not duplicate the quarantine. A line the quarantine marks
+ * re-admitted (V12: by a requeue or a replay) and that a later read rejects again is quarantined
+ * again, with the reason of that read.
  */
 public final class RejectedLineStatement implements BatchStatement<KV<String, RejectedLine>> {
   private final String pipeline;
@@ -22,12 +24,17 @@ public final class RejectedLineStatement implements BatchStatement<KV<String, Re
 
   @Override
   public String sql() {
-    return "INSERT INTO fieldflow.rejected_records"
+    return "INSERT INTO fieldflow.rejected_records AS r"
         + " (pipeline, file, file_version, line_number, raw_text, original_length, reason_code, message)"
-        + " SELECT ?, f, v, l, t, n, c, m"
+        // One row per line: an upsert may not meet the same key twice in one statement (a
+        // batch holding a line twice, e.g. after a retried bundle, is stored once, as before).
+        + " SELECT DISTINCT ON (f, v, l) ?, f, v, l, t, n, c, m"
         + " FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::text[])"
-        + " AS u(f, v, l, t, n, c, m)"
-        + " ON CONFLICT (pipeline, file, file_version, line_number) DO NOTHING";
+        + " AS u(f, v, l, t, n, c, m) ORDER BY f, v, l"
+        + " ON CONFLICT (pipeline, file, file_version, line_number) DO UPDATE SET"
+        + "  readmitted_at = NULL, readmitted_by = NULL, readmitted_how = NULL,"
+        + "  reason_code = EXCLUDED.reason_code, message = EXCLUDED.message"
+        + " WHERE r.readmitted_at IS NOT NULL";
   }
 
   @Override

@@ -15,7 +15,7 @@ public final class VisitLines {
   private VisitLines() {}
 
   /** A valid line in the source's own form (the key {@code visit_date:} with its colon). */
-  static String visit(long task, int visit, int node, String date, String outcome, String note) {
+  public static String visit(long task, int visit, int node, String date, String outcome, String note) {
     return String.format(Locale.ROOT,
         "{\"task_id\": \"TASK%d\", \"node_id\": \"NODE%d\", \"visit_id\": %d, \"visit_date:\": \"%s\","
             + " \"original_reported_date\": \"2019-09-16\", \"node_age\": 23, \"node_type\": \"TYPE2\","
@@ -25,7 +25,7 @@ public final class VisitLines {
   }
 
   /** A valid line for visit {@code visit} of task {@code task}, defaults elsewhere. */
-  static String visit(long task, int visit) {
+  public static String visit(long task, int visit) {
     return visit(task, visit, (int) (task % 50), "2020-01-0" + (1 + visit % 9), "SUCCESS", "1 2 3");
   }
 
@@ -38,17 +38,17 @@ public final class VisitLines {
     return s.toString();
   }
 
-  static Path write(Path file, String content) throws IOException {
+  public static Path write(Path file, String content) throws IOException {
     Files.createDirectories(file.getParent());
     Files.writeString(file, content, StandardCharsets.UTF_8);
     return file;
   }
 
-  static Path write(Path file, List<String> lines) throws IOException {
+  public static Path write(Path file, List<String> lines) throws IOException {
     return write(file, String.join("\n", lines) + "\n");
   }
 
-  static byte[] gzip(byte[] content) throws IOException {
+  public static byte[] gzip(byte[] content) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (OutputStream gz = new GZIPOutputStream(bytes)) {
       gz.write(content);

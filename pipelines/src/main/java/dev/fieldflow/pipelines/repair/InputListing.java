@@ -1,0 +1,161 @@
+package dev.fieldflow.pipelines.repair;
+
+import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
+import dev.fieldflow.pipelines.VisitPipelineOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.io.FileSystemUtils;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.aws2.options.S3ClientBuilderFactory;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The files of an input pattern, listed page by page and handed on one page at a time, so that
+ * no more than a page is held whatever the size of the input: Beam's {@code
+ * FileSystems.match} builds the whole listing in memory, which a bucket of millions of objects
+ * does not fit. The pattern means what it means to the visit pipeline (Beam's globs: {@code *}
+ * within a directory, {@code **} across them).
+ *
+ * <ul>
+ *   <li>local: a lazy walk from the deepest directory without a wildcard;
+ *   <li>{@code s3://}: {@code ListObjectsV2} pages (1,000 keys each) from the longest prefix
+ *       without a wildcard, through the same S3 client settings as the pipeline ({@code
+ *       --endpoint}, {@code --awsRegion}, {@code --s3PathStyle}, the credentials chain).
+ * </ul>
+ *
+ * <p>A listed file carries size and modification time, as the visit pipeline's listing records
+ * them in the ledger; no checksum (S3 listings' etags are not what Beam reports either).
+ */
+final class InputListing {
+  /** What receives each page of the listing. */
+  interface PageReceiver {
+    void page(List<MatchResult.Metadata> files) throws Exception;
+  }
+
+  static final int PAGE = 1_000;
+
+  private InputListing() {}
+
+  /** Lists {@code pattern} in pages of at most {@code pageSize} files. */
+  static void list(String pattern, VisitPipelineOptions options, int pageSize, PageReceiver receiver)
+      throws Exception {
+    if (pageSize < 1) {
+      throw new IllegalArgumentException("pageSize must be >= 1, but was " + pageSize);
+    }
+    if (pattern.startsWith("s3://")) {
+      listS3(pattern, options, pageSize, receiver);
+    } else if (pattern.contains("://") && !pattern.startsWith("file://")) {
+      throw new IllegalArgumentException("cannot list '" + pattern + "': audit lists local paths"
+          + " and s3:// only");
+    } else {
+      listLocal(pattern.startsWith("file://") ? pattern.substring("file://".length()) : pattern,
+          pageSize, receiver);
+    }
+  }
+
+  /** The part of {@code pattern} before its first wildcard. */
+  static String fixedPrefix(String pattern) {
+    for (int i = 0; i < pattern.length(); i++) {
+      if ("*?[{".indexOf(pattern.charAt(i)) >= 0) {
+        return pattern.substring(0, i);
+      }
+    }
+    return pattern;
+  }
+
+  private static void listLocal(String pattern, int pageSize, PageReceiver receiver) throws Exception {
+    String fixed = fixedPrefix(pattern);
+    String absolute = pattern;
+    if (!fixed.startsWith("/")) {
+      // Relative to the working directory, as Beam's local file system resolves it.
+      String base = Path.of("").toAbsolutePath().toString();
+      absolute = base + (base.endsWith("/") ? "" : "/") + pattern;
+    }
+    String prefix = fixedPrefix(absolute);
+    Path start = prefix.endsWith("/") ? Path.of(prefix) : Path.of(prefix).getParent();
+    if (start == null || !Files.isDirectory(start)) {
+      receiver.page(List.of());
+      return;
+    }
+    Pattern matcher = Pattern.compile(FileSystemUtils.wildcardToRegexp(absolute));
+    String rest = absolute.substring(start.toString().length());
+    int depth = rest.contains("**") ? Integer.MAX_VALUE
+        : (int) rest.chars().filter(ch -> ch == '/').count();
+    List<MatchResult.Metadata> page = new ArrayList<>(Math.min(pageSize, PAGE));
+    try (Stream<Path> walk = Files.find(start, Math.max(1, depth), (p, attributes) ->
+        attributes.isRegularFile() && matcher.matcher(p.toString()).matches())) {
+      Iterator<Path> files = walk.iterator();
+      while (files.hasNext()) {
+        Path file = files.next();
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        page.add(MatchResult.Metadata.builder()
+            .setResourceId(FileSystems.matchNewResource(file.toString(), false))
+            .setSizeBytes(attributes.size())
+            .setLastModifiedMillis(file.toFile().lastModified())
+            .setIsReadSeekEfficient(true)
+            .build());
+        if (page.size() >= pageSize) {
+          receiver.page(page);
+          page = new ArrayList<>();
+        }
+      }
+    } catch (UncheckedIOException e) {
+      throw new IOException("cannot list " + pattern + ": " + e.getCause().getMessage(), e.getCause());
+    }
+    if (!page.isEmpty()) {
+      receiver.page(page);
+    }
+  }
+
+  private static void listS3(String pattern, VisitPipelineOptions options, int pageSize,
+      PageReceiver receiver) throws Exception {
+    String withoutScheme = pattern.substring("s3://".length());
+    int slash = withoutScheme.indexOf('/');
+    String bucket = slash < 0 ? withoutScheme : withoutScheme.substring(0, slash);
+    String keyPattern = slash < 0 ? "" : withoutScheme.substring(slash + 1);
+    if (bucket.isEmpty()) {
+      throw new IllegalArgumentException("no bucket in '" + pattern + "'");
+    }
+    Pattern matcher = Pattern.compile(FileSystemUtils.wildcardToRegexp(keyPattern));
+    String prefix = fixedPrefix(keyPattern);
+    S3ClientBuilderFactory factory = options.getS3PathStyle()
+        ? new PathStyleS3ClientBuilderFactory()
+        : options.getS3ClientFactoryClass().getDeclaredConstructor().newInstance();
+    try (S3Client s3 = factory.createBuilder(options).build()) {
+      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(bucket)
+          .prefix(prefix).maxKeys(Math.min(pageSize, PAGE));
+      String token = null;
+      do {
+        ListObjectsV2Response response = s3.listObjectsV2(request.continuationToken(token).build());
+        List<MatchResult.Metadata> page = new ArrayList<>();
+        for (S3Object object : response.contents()) {
+          if (object.key().endsWith("/") || !matcher.matcher(object.key()).matches()) {
+            continue;
+          }
+          page.add(MatchResult.Metadata.builder()
+              .setResourceId(FileSystems.matchNewResource("s3://" + bucket + "/" + object.key(), false))
+              .setSizeBytes(object.size())
+              .setLastModifiedMillis(object.lastModified().toEpochMilli())
+              .setIsReadSeekEfficient(true)
+              .build());
+        }
+        if (!page.isEmpty()) {
+          receiver.page(page);
+        }
+        token = Boolean.TRUE.equals(response.isTruncated()) ? response.nextContinuationToken() : null;
+      } while (token != null);
+    }
+  }
+}
