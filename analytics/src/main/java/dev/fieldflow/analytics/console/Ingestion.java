@@ -129,7 +129,7 @@ public final class Ingestion {
                     + " coalesce(sum(f.duplicates) FILTER (WHERE f.status = 'done'), 0),"
                     + " coalesce(sum(f.rejected) FILTER (WHERE f.status = 'done'), 0),"
                     + " (SELECT count(*) FROM fieldflow.rejected_records r"
-                    + "  WHERE r.pipeline = p.pipeline),"
+                    + "  WHERE r.pipeline = p.pipeline AND r.readmitted_at IS NULL),"
                     + " last.finished_at, last.path, last.lag"
                     + " FROM unnest(?::text[]) WITH ORDINALITY AS p (pipeline, position)"
                     + " LEFT JOIN fieldflow.ingest_files f ON f.pipeline = p.pipeline"
@@ -187,7 +187,7 @@ public final class Ingestion {
     try (PreparedStatement ps =
             c.prepareStatement(
                 "SELECT pipeline, reason_code, count(*) FROM fieldflow.rejected_records"
-                    + " GROUP BY pipeline, reason_code"
+                    + " WHERE readmitted_at IS NULL GROUP BY pipeline, reason_code"
                     + " ORDER BY array_position(?::text[], pipeline), count(*) DESC, reason_code")) {
       ps.setArray(1, c.createArrayOf("text", PIPELINES.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
@@ -203,7 +203,8 @@ public final class Ingestion {
                 "SELECT pipeline, reason_code, file, line_number, left(raw_text, ?),"
                     + " original_length, message FROM ("
                     + "  SELECT r.*, row_number() OVER (PARTITION BY pipeline, reason_code"
-                    + "   ORDER BY reject_id DESC) AS recent FROM fieldflow.rejected_records r) s"
+                    + "   ORDER BY reject_id DESC) AS recent FROM fieldflow.rejected_records r"
+                    + "  WHERE r.readmitted_at IS NULL) s"
                     + " WHERE recent <= ? ORDER BY pipeline, reason_code, recent")) {
       ps.setInt(1, SAMPLE_CHARS);
       ps.setInt(2, SAMPLES_PER_REASON);

@@ -78,7 +78,8 @@ public final class Status {
           count(c, "SELECT count(*) FROM fieldflow.visits"),
           count(c, "SELECT count(*) FROM fieldflow.tasks"),
           count(c, "SELECT count(*) FROM fieldflow.nodes"),
-          count(c, "SELECT count(*) FROM fieldflow.rejected_records WHERE pipeline = 'visit'"));
+          count(c, "SELECT count(*) FROM fieldflow.rejected_records WHERE pipeline = 'visit'"
+              + " AND readmitted_at IS NULL"));
     } else {
       out.printf(Locale.ROOT, "  %d undirected edges in the current snapshot%n",
           count(c, "SELECT count(*) / 2 FROM fieldflow.network_edges"));

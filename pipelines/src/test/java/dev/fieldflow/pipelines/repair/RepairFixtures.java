@@ -13,12 +13,13 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 final class RepairFixtures {
   private RepairFixtures() {}
 
-  /** Visit options on {@code input}, with {@code extra} Beam options (e.g. --maxLineBytes=1024). */
+  /** --once visit options on {@code input}, with {@code extra} Beam options (e.g. --maxLineBytes=1024). */
   static VisitPipelineOptions options(String input, String... extra) {
-    String[] args = new String[extra.length + 2];
+    String[] args = new String[extra.length + 3];
     args[0] = "--runner=DirectRunner";
     args[1] = "--targetParallelism=2";
-    System.arraycopy(extra, 0, args, 2, extra.length);
+    args[2] = "--once";
+    System.arraycopy(extra, 0, args, 3, extra.length);
     VisitPipelineOptions options = PipelineOptionsFactory.fromArgs(args).as(VisitPipelineOptions.class);
     options.setVisitsInput(input);
     options.setDbConnectTimeoutSeconds(5);

@@ -104,6 +104,9 @@ class RequeueTest {
             List.of(4L, "bad_date", "-", "-", false),
             List.of(5L, "line_too_long", "requeue", FieldflowVersion.current(), true),
             List.of(6L, "line_too_long", "requeue", FieldflowVersion.current(), true))));
+    // What status and the console count as quarantined is what is still quarantined.
+    assertThat(POSTGRES.rows("SELECT rejected_lines, quarantined_records FROM analytics.status"
+        + " WHERE pipeline = 'visit'"), equalTo(List.of(List.of(2L, 2L))));
   }
 
   @Test
