@@ -91,6 +91,24 @@ final class FlinkCluster {
     return response.body();
   }
 
+  private static final java.util.regex.Pattern JOB =
+      java.util.regex.Pattern.compile("\"jid\":\"([0-9a-f]{32})\"[^}]*?\"state\":\"([A-Z]+)\"");
+
+  /** The id of the cluster's one job once it is in {@code state}. */
+  String awaitJob(String state, long timeoutMillis) throws IOException, InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    String overview = "";
+    while (System.currentTimeMillis() < deadline) {
+      overview = rest("/jobs/overview");
+      java.util.regex.Matcher m = JOB.matcher(overview);
+      if (m.find() && m.group(2).equals(state)) {
+        return m.group(1);
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("no job " + state + " within " + timeoutMillis + " ms: " + overview);
+  }
+
   /** Cancels a job ({@code PATCH /jobs/ID?mode=cancel}), as the web UI's cancel button does. */
   void cancel(String jobId) throws IOException, InterruptedException {
     HttpClient.newHttpClient().send(

@@ -207,7 +207,7 @@ class FlinkClusterIT {
       options.setBackfillIntervalSeconds(3600); // once at start, then not within this test
 
       VisitPipeline.start(options, POSTGRES.writer(), java.util.UUID.randomUUID());
-      jobId = runningJob();
+      jobId = cluster.awaitJob("RUNNING", 60_000);
       s3.put(bucket, "visits/a b.jsonl", utf8(VisitLines.visits(7_100, 11)));
       s3.put(bucket, "visits/c+d.jsonl", utf8(VisitLines.visits(7_200, 13)));
       s3.put(bucket, "visits/e.jsonl", utf8(VisitLines.visits(7_300, 17)));
@@ -243,23 +243,6 @@ class FlinkClusterIT {
         cluster.cancel(jobId);
       }
     }
-  }
-
-  /** The id of the cluster's running job, once there is one (within 60 s). */
-  private static String runningJob() throws Exception {
-    java.util.regex.Pattern running =
-        java.util.regex.Pattern.compile("\"jid\":\"([0-9a-f]{32})\"[^}]*?\"state\":\"RUNNING\"");
-    long deadline = System.currentTimeMillis() + 60_000;
-    String overview = "";
-    while (System.currentTimeMillis() < deadline) {
-      overview = cluster.rest("/jobs/overview");
-      java.util.regex.Matcher m = running.matcher(overview);
-      if (m.find()) {
-        return m.group(1);
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError("no job RUNNING within 60 s: " + overview);
   }
 
   private static long completedCheckpoints(String jobId) throws Exception {

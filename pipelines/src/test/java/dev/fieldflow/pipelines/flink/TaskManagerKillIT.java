@@ -55,8 +55,6 @@ class TaskManagerKillIT {
 
   @TempDir Path dir;
 
-  private static final Pattern JOB = Pattern.compile("\"jid\":\"([0-9a-f]{32})\"[^}]*?\"state\":\"([A-Z]+)\"");
-
   @Test
   void aTaskManagerKilledMidIngestIsReplacedAndEveryVisitEndsStoredExactlyOnce() throws Exception {
     long t0 = System.nanoTime();
@@ -96,7 +94,7 @@ class TaskManagerKillIT {
           .as(VisitPipelineOptions.class);
       options.setVisitsInput(in.toString());
       VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID());
-      jobId = awaitJob(cluster, "RUNNING", 60_000);
+      jobId = cluster.awaitJob("RUNNING", 60_000);
       log(t0, "job " + jobId + " submitted");
 
       // Files arrive one every 1.5 s, each moved in whole (a rename), in name order. After the
@@ -215,7 +213,7 @@ class TaskManagerKillIT {
       assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.rejected_records"), is(0L));
 
       cluster.cancel(jobId);
-      assertThat(awaitJob(cluster, "CANCELED", 60_000), equalTo(jobId));
+      assertThat(cluster.awaitJob("CANCELED", 60_000), equalTo(jobId));
       jobId = null;
     } finally {
       if (writer != null) {
@@ -256,21 +254,6 @@ class TaskManagerKillIT {
 
   private static long done() {
     return POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'done'");
-  }
-
-  /** The id of the cluster's one job once it is in {@code state}. */
-  private static String awaitJob(FlinkCluster cluster, String state, long timeoutMillis) throws Exception {
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    String overview = "";
-    while (System.currentTimeMillis() < deadline) {
-      overview = cluster.rest("/jobs/overview");
-      Matcher m = JOB.matcher(overview);
-      if (m.find() && m.group(2).equals(state)) {
-        return m.group(1);
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError("no job " + state + " within " + timeoutMillis + " ms: " + overview);
   }
 
   private static String jobState(FlinkCluster cluster, String jobId) throws Exception {
