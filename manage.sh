@@ -688,11 +688,17 @@ listening() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# A port nobody listens on now, picked at random above 20000.
+# A port nobody listens on now, picked at random from 20000 up to the kernel's ephemeral
+# range (ip_local_port_range), where outgoing connections take their local ports: a port
+# one of them holds cannot be listened on, and nothing shows it beforehand.
 free_port() {
-  local port tries=0
+  local port tries=0 low=61000
+  if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range || true
+  fi
+  ((low > 21000)) || low=61000
   while ((tries++ < 100)); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % (low - 20000)))
     listening "$port" || { printf '%s' "$port"; return 0; }
   done
   die "local-aws: found no free port on 127.0.0.1"
@@ -717,7 +723,11 @@ local_aws_fetch() {
 await_listening() {
   local what=$1 pid=$2 port=$3 log=$4 waited=0
   until listening "$port"; do
-    kill -0 "$pid" 2>/dev/null || die "local-aws: $what stopped at startup; see $log"
+    if ! kill -0 "$pid" 2>/dev/null; then
+      # What the server said last is the reason; an operator should not have to go looking.
+      tail -n 15 -- "$log" >&2 2>/dev/null || true
+      die "local-aws: $what stopped at startup (its last log lines are above); see $log"
+    fi
     ((waited++ < 600)) || die "local-aws: $what not listening on 127.0.0.1:$port after 60 s; see $log"
     sleep 0.1
   done
