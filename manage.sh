@@ -320,9 +320,10 @@ mode_query() {
 VISIT_PID="$RUN_DIR/visit.pid"
 VISIT_LOG="$LOG_DIR/visit.log"
 
-# True when pid $1 is fieldflow's jar running command $2 (visit, ui). A pid file outlives its
-# process (a crash, a reboot), and the pid may since belong to another program: that one is
-# never signalled.
+# True when pid $1 is fieldflow's process $2: its jar running that command (visit, watchdog,
+# ui), or this FIELDFLOW_HOME's local S3 or SQS server (s3proxy, elasticmq). A pid file
+# outlives its process (a crash, a reboot), and the pid may since belong to another program:
+# that one is never signalled.
 is_fieldflow_command() {
   local pid=$1 command=$2 cmdline
   if [[ -r "/proc/$pid/cmdline" ]]; then
@@ -330,11 +331,15 @@ is_fieldflow_command() {
   else
     cmdline=$(ps -o command= -p "$pid" 2>/dev/null) || return 1
   fi
-  [[ "$cmdline" == *"/pipelines/target/fieldflow"*"bundled.jar $command "* ]]
+  case "$command" in
+    s3proxy) [[ "$cmdline" == *"$LOCAL_AWS_DIR/s3proxy/"*"--properties"* ]] ;;
+    elasticmq) [[ "$cmdline" == *"$LOCAL_AWS_DIR/elasticmq"*"org.elasticmq.server.Main"* ]] ;;
+    *) [[ "$cmdline" == *"/pipelines/target/fieldflow"*"bundled.jar $command "* ]] ;;
+  esac
 }
 
-# Prints the pid in pid file $1 when it is alive and fieldflow's jar running command $2; says
-# so and forgets a stale pid file ($3 names the process in that message).
+# Prints the pid in pid file $1 when it is alive and fieldflow's process $2 (is_fieldflow_command);
+# says so and forgets a stale pid file ($3 names the process in that message).
 running_pid() {
   local file=$1 command=$2 what=$3 pid
   [[ -f "$file" ]] || return 1
@@ -656,34 +661,6 @@ mode_local_aws() {
   esac
 }
 
-# True when pid $1 is this FIELDFLOW_HOME's local server $2 (s3proxy or elasticmq).
-is_local_aws_server() {
-  local pid=$1 server=$2 cmdline
-  if [[ -r "/proc/$pid/cmdline" ]]; then
-    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
-  else
-    cmdline=$(ps -o command= -p "$pid" 2>/dev/null) || return 1
-  fi
-  case "$server" in
-    s3proxy) [[ "$cmdline" == *"$LOCAL_AWS_DIR/s3proxy/"*"--properties"* ]] ;;
-    elasticmq) [[ "$cmdline" == *"$LOCAL_AWS_DIR/elasticmq"*"org.elasticmq.server.Main"* ]] ;;
-    *) return 1 ;;
-  esac
-}
-
-# Prints the pid of local server $2 (pid file $1) when it runs; forgets a stale pid file.
-local_aws_pid() {
-  local file=$1 server=$2 pid
-  [[ -f "$file" ]] || return 1
-  pid=$(<"$file")
-  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && is_local_aws_server "$pid" "$server"; then
-    printf '%s' "$pid"
-    return 0
-  fi
-  rm -f -- "$file"
-  return 1
-}
-
 listening() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
@@ -738,8 +715,8 @@ local_aws_start() {
   ensure_home
   mkdir -p "$RUN_DIR" "$LOG_DIR" "$LOCAL_AWS_DIR"
   local s3_pid="" sqs_pid=""
-  s3_pid=$(local_aws_pid "$S3PROXY_PID" s3proxy) || true
-  sqs_pid=$(local_aws_pid "$ELASTICMQ_PID" elasticmq) || true
+  s3_pid=$(running_pid "$S3PROXY_PID" s3proxy "the local S3 (S3Proxy)") || true
+  sqs_pid=$(running_pid "$ELASTICMQ_PID" elasticmq "the local SQS (ElasticMQ)") || true
   if [[ -n "$s3_pid" && -n "$sqs_pid" ]]; then
     say "local-aws: already running (S3Proxy pid $s3_pid, ElasticMQ pid $sqs_pid); set -a; . $LOCAL_AWS_ENV; set +a"
     return 0
@@ -823,20 +800,11 @@ CONF
   say "local-aws: set -a; . $LOCAL_AWS_ENV; set +a   then e.g. ./manage.sh visit --input=s3://\$FIELDFLOW_S3_BUCKET/visits/ --notifications=\$FIELDFLOW_SQS_QUEUE_URL"
 }
 
-# Ends local server $2 (pid file $1, named $3): SIGTERM, then SIGKILL after 10 s.
+# Ends local server $2 (pid file $1, named $3) if it runs.
 stop_local_aws_server() {
-  local file=$1 server=$2 what=$3 pid waited=0
-  pid=$(local_aws_pid "$file" "$server") || return 0
-  say "stop: stopping $what (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((waited++ >= 100)); then
-      is_local_aws_server "$pid" "$server" && kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.1
-  done
-  rm -f -- "$file"
+  local pid
+  pid=$(running_pid "$1" "$2" "$3") || return 0
+  stop_process "$pid" "$2" "$1" "$3" 10
 }
 
 local_aws_stop() {
@@ -846,12 +814,12 @@ local_aws_stop() {
 
 local_aws_status() {
   local pid
-  if pid=$(local_aws_pid "$S3PROXY_PID" s3proxy); then
+  if pid=$(running_pid "$S3PROXY_PID" s3proxy "the local S3 (S3Proxy)"); then
     say "local-aws: S3Proxy running (pid $pid), $(grep '^FIELDFLOW_S3_ENDPOINT=' "$LOCAL_AWS_ENV" 2>/dev/null | cut -d= -f2-)"
   else
     say "local-aws: S3Proxy not running"
   fi
-  if pid=$(local_aws_pid "$ELASTICMQ_PID" elasticmq); then
+  if pid=$(running_pid "$ELASTICMQ_PID" elasticmq "the local SQS (ElasticMQ)"); then
     say "local-aws: ElasticMQ running (pid $pid), $(grep '^FIELDFLOW_SQS_QUEUE_URL=' "$LOCAL_AWS_ENV" 2>/dev/null | cut -d= -f2-)"
   else
     say "local-aws: ElasticMQ not running"

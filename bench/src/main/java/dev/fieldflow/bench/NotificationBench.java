@@ -329,6 +329,9 @@ final class NotificationBench {
           Thread.sleep(500);
         }
         long heapBytes = heapAfterGc(child.pid());
+        // What holds the heap, for comparing the points (GC.class_histogram forces a full GC too).
+        Files.writeString(work.resolve("logs/notifications-heap-" + step + ".histogram.txt"),
+            jcmd(child.pid(), "GC.class_histogram"));
         double seconds = (System.nanoTime() - started) / 1e9;
         heap.add(new HeapPoint(step, heapBytes, seconds));
         Bench.say(String.format(Locale.ROOT, "notifications bench: %,d files done after %.0f s; heap after GC %.1f MB",
