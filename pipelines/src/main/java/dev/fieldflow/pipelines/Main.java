@@ -1,5 +1,6 @@
 package dev.fieldflow.pipelines;
 
+import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -58,8 +59,10 @@ public final class Main {
       if (PIPELINES.contains(args[0])) {
         commandArgs = withEmbeddedFlinkClasspath(commandArgs, Main.class.getClassLoader());
         commandArgs = withRegionForLocalInput(commandArgs, System.getenv());
+        commandArgs = withPathStyleS3(commandArgs);
       } else if (REPAIRS.contains(args[0])) {
         commandArgs = withRegionForLocalInput(commandArgs, System.getenv());
+        commandArgs = withPathStyleS3(commandArgs);
       }
       COMMANDS.get(args[0]).run(commandArgs);
     } catch (Exception e) {
@@ -89,6 +92,33 @@ public final class Main {
     String[] withRegion = Arrays.copyOf(args, args.length + 1);
     withRegion[args.length] = "--awsRegion=us-east-1";
     return withRegion;
+  }
+
+  /**
+   * The Beam options, plus {@code --s3ClientFactoryClass=}{@link PathStyleS3ClientBuilderFactory}
+   * when they ask for {@code --s3PathStyle}: the flag is the short way to say that, expanded
+   * here, on the command line, so that the options themselves are never changed after parsing
+   * and a worker that deserializes them builds the same S3 client. A different factory given
+   * with it is refused.
+   */
+  static String[] withPathStyleS3(String[] args) {
+    boolean pathStyle = Arrays.asList(args).contains("--s3PathStyle")
+        || "true".equalsIgnoreCase(option(args, "s3PathStyle"));
+    if (!pathStyle) {
+      return args;
+    }
+    String factory = option(args, "s3ClientFactoryClass");
+    String pathStyleFactory = PathStyleS3ClientBuilderFactory.class.getName();
+    if (factory != null) {
+      if (!factory.equals(pathStyleFactory)) {
+        throw new IllegalArgumentException("--s3PathStyle asks for " + pathStyleFactory
+            + ", but --s3ClientFactoryClass=" + factory + " was given too: drop one of them");
+      }
+      return args;
+    }
+    String[] withFactory = Arrays.copyOf(args, args.length + 1);
+    withFactory[args.length] = "--s3ClientFactoryClass=" + pathStyleFactory;
+    return withFactory;
   }
 
   /**

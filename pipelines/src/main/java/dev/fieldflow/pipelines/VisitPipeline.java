@@ -412,14 +412,18 @@ public final class VisitPipeline {
 
   /**
    * S3 needs a region and credentials; without them the AWS SDK fails only at the first poll.
-   * Check them now and say what to set. {@code --s3PathStyle} selects path-style addressing.
+   * Check them now and say what to set. {@code --s3PathStyle} must come with its factory,
+   * which the jar's {@link Main} adds on the command line.
    */
   public static void checkS3(VisitPipelineOptions options, String pattern) {
     if (!pattern.startsWith("s3://")) {
       return;
     }
-    if (options.getS3PathStyle()) {
-      options.setS3ClientFactoryClass(PathStyleS3ClientBuilderFactory.class);
+    if (options.getS3PathStyle()
+        && !PathStyleS3ClientBuilderFactory.class.equals(options.getS3ClientFactoryClass())) {
+      throw new IllegalArgumentException("--s3PathStyle=true needs --s3ClientFactoryClass="
+          + PathStyleS3ClientBuilderFactory.class.getName() + " (the fieldflow jar adds it), but"
+          + " the factory is " + options.getS3ClientFactoryClass().getName());
     }
     Region region;
     try {

@@ -145,7 +145,8 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   @Description("Address S3 buckets by path (http://host:port/bucket/key) instead of by host name:"
       + " needed by S3-compatible servers such as MinIO or S3Proxy behind a host name. Use with"
-      + " --endpoint.")
+      + " --endpoint. Short for --s3ClientFactoryClass=dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory,"
+      + " which the fieldflow jar adds to the command line.")
   @Default.Boolean(false)
   boolean getS3PathStyle();
 

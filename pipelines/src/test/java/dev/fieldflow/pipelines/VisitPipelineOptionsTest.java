@@ -44,4 +44,49 @@ class VisitPipelineOptionsTest {
 
     VisitPipeline.validate(options);
   }
+
+  @ParameterizedTest
+  @CsvSource({"--s3PathStyle=true", "--s3PathStyle"})
+  void pathStyleIsExpandedOnTheCommandLineIntoItsClientFactory(String flag) {
+    String[] args = Main.withPathStyleS3(new String[] {"--visitsInput=s3://b/v/", flag});
+
+    VisitPipelineOptions options = PipelineOptionsFactory.fromArgs(args).as(VisitPipelineOptions.class);
+
+    assertThat(options.getS3ClientFactoryClass(),
+        equalTo(dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory.class));
+  }
+
+  @org.junit.jupiter.api.Test
+  void withoutPathStyleTheCommandLineIsLeftAsGiven() {
+    String[] args = {"--visitsInput=s3://b/v/", "--s3PathStyle=false"};
+
+    assertThat(Main.withPathStyleS3(args), equalTo(args));
+  }
+
+  @org.junit.jupiter.api.Test
+  void pathStyleWithAnotherClientFactoryIsRefused() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> Main.withPathStyleS3(new String[] {"--s3PathStyle=true",
+            "--s3ClientFactoryClass=org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory"}));
+
+    assertThat(refused.getMessage(), equalTo("--s3PathStyle asks for"
+        + " dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory, but"
+        + " --s3ClientFactoryClass=org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory was"
+        + " given too: drop one of them"));
+  }
+
+  /** Options built without the jar's command line (a test, an embedding) are checked, not fixed. */
+  @org.junit.jupiter.api.Test
+  void pathStyleOptionsWithoutTheirFactoryAreRefusedNotChanged() {
+    VisitPipelineOptions options = PipelineOptionsFactory.fromArgs("--visitsInput=s3://b/v/",
+        "--s3PathStyle=true", "--awsRegion=us-east-1").as(VisitPipelineOptions.class);
+    Class<?> before = options.getS3ClientFactoryClass();
+
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> VisitPipeline.checkS3(options, "s3://b/v/"));
+
+    assertThat(refused.getMessage(), org.hamcrest.Matchers.startsWith("--s3PathStyle=true needs"
+        + " --s3ClientFactoryClass=dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory"));
+    assertThat(options.getS3ClientFactoryClass(), equalTo(before));
+  }
 }

@@ -1,6 +1,5 @@
 package dev.fieldflow.pipelines.repair;
 
-import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -130,9 +129,7 @@ final class InputListing {
     }
     Pattern matcher = Pattern.compile(FileSystemUtils.wildcardToRegexp(keyPattern));
     String prefix = fixedPrefix(keyPattern);
-    S3ClientBuilderFactory factory = options.getS3PathStyle()
-        ? new PathStyleS3ClientBuilderFactory()
-        : options.getS3ClientFactoryClass().getDeclaredConstructor().newInstance();
+    S3ClientBuilderFactory factory = options.getS3ClientFactoryClass().getDeclaredConstructor().newInstance();
     try (S3Client s3 = factory.createBuilder(options).build()) {
       ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(bucket)
           .prefix(prefix).maxKeys(Math.min(pageSize, PAGE));

@@ -203,6 +203,7 @@ class FlinkClusterIT {
       options.setEndpoint(s3.endpoint());
       options.setAwsCredentialsProvider(S3ProxyServer.credentials());
       options.setS3PathStyle(true);
+      options.setS3ClientFactoryClass(dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory.class);
       options.setNotifications(queue);
       options.setBackfillIntervalSeconds(3600); // once at start, then not within this test
 

@@ -52,6 +52,7 @@ class S3AuditTest {
     options.setEndpoint(s3.endpoint());
     options.setAwsCredentialsProvider(S3ProxyServer.credentials());
     options.setS3PathStyle(true);
+    options.setS3ClientFactoryClass(dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory.class);
     return options;
   }
 

@@ -63,6 +63,7 @@ class S3NotificationPipelineTest {
     options.setEndpoint(s3.endpoint());
     options.setAwsCredentialsProvider(S3ProxyServer.credentials());
     options.setS3PathStyle(true);
+    options.setS3ClientFactoryClass(dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory.class);
     options.setNotifications(queueUrl);
     options.setBackfillIntervalSeconds(backfillSeconds);
     return options;
