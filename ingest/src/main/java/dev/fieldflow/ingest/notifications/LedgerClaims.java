@@ -6,10 +6,8 @@ import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileVersion;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -21,9 +19,6 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  */
 public record LedgerClaims(UUID runId, DatabaseConfig db, Duration outageTolerance, Duration lease)
     implements Serializable {
-  /** Most files one claim statement takes, as the watch's claims. */
-  static final int MAX_CLAIM = 1_000;
-
   public LedgerClaims {
     if (lease.isNegative() || lease.isZero()) {
       throw new IllegalArgumentException("a claim lease must be > 0, but was " + lease);
@@ -38,8 +33,7 @@ public record LedgerClaims(UUID runId, DatabaseConfig db, Duration outageToleran
 
   /** The claim of {@code file} by one sighting ({@code sighting}: a message id, a listing time). */
   VisitLedger.Claim claim(String sighting, VisitLedger.Listed file) {
-    return new VisitLedger.Claim(file, UUID.nameUUIDFromBytes((runId + "/" + sighting + "/"
-        + file.path() + "/" + file.version()).getBytes(StandardCharsets.UTF_8)));
+    return VisitLedger.Claim.bySighting(runId, sighting, file);
   }
 
   /**
@@ -47,13 +41,7 @@ public record LedgerClaims(UUID runId, DatabaseConfig db, Duration outageToleran
    * every file is durably in the ledger (taken now, or there already). Returns those taken.
    */
   List<VisitFile> take(RetryingDatabase database, List<VisitLedger.Claim> claims) throws SQLException {
-    List<VisitFile> taken = new ArrayList<>();
-    for (int from = 0; from < claims.size(); from += MAX_CLAIM) {
-      List<VisitLedger.Claim> chunk = claims.subList(from, Math.min(claims.size(), from + MAX_CLAIM));
-      taken.addAll(database.inTransaction("claiming " + chunk.size() + " notified or listed file(s)",
-          c -> VisitLedger.claim(c, runId, chunk, false, lease)));
-    }
-    return taken;
+    return VisitLedger.claimAll(database, runId, claims, false, lease, "notified or listed");
   }
 
   RetryingDatabase open() {

@@ -3,7 +3,6 @@ package dev.fieldflow.ingest.visits;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.files.IngestibleFileNames;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,11 +28,11 @@ import org.slf4j.LoggerFactory;
  * {@code running} by a run that died, or {@code running} past the claim lease — each marked {@code running} for this run; a file
  * that is {@code done}, or that this run is ingesting already, is dropped.
  *
- * <p>The files of a bundle are claimed together, up to {@value #MAX_CLAIM} per statement, so a
- * watch's first poll over thousands of files already done costs a few indexed look-ups, not one
- * round trip per file. Each sighting of a file gets its own claim id (run, poll time, path,
- * version): a retried bundle gets back what it took, another poll's sighting of a file in
- * flight gets nothing.
+ * <p>The files of a bundle are claimed together ({@link VisitLedger#claimAll}), so a watch's
+ * first poll over thousands of files already done costs a few indexed look-ups, not one round
+ * trip per file. Each sighting of a file gets its own claim id (run, poll time, path, version):
+ * a retried bundle gets back what it took, another poll's sighting of a file in flight gets
+ * nothing.
  *
  * <p>Files whose names are not ingested ({@link IngestibleFileNames}: by default hidden and
  * temporary names such as {@code .x}, {@code _SUCCESS}, {@code x.tmp}) are skipped and counted
@@ -41,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClaimVisitFiles
     extends PTransform<PCollection<MatchResult.Metadata>, PCollection<VisitFile>> {
-  static final int MAX_CLAIM = 1_000;
-
   private final UUID runId;
   private final DatabaseConfig db;
   private final Duration outageTolerance;
@@ -90,12 +87,6 @@ public final class ClaimVisitFiles
   static VisitLedger.Listed listed(MatchResult.Metadata m) {
     return new VisitLedger.Listed(
         FileVersion.path(m), FileVersion.of(m), m.sizeBytes(), m.lastModifiedMillis());
-  }
-
-  /** The id of one sighting of a file by run {@code runId}: the same for a repeat of it. */
-  static UUID claimId(UUID runId, Instant seenAt, VisitLedger.Listed file) {
-    return UUID.nameUUIDFromBytes((runId + "/" + seenAt.getMillis() + "/" + file.path() + "/"
-        + file.version()).getBytes(StandardCharsets.UTF_8));
   }
 
   private static final class ClaimFn extends DoFn<MatchResult.Metadata, VisitFile> {
@@ -148,30 +139,27 @@ public final class ClaimVisitFiles
       }
       filesMatched.inc();
       VisitLedger.Listed listed = listed(file);
-      pending.add(new Sighting(
-          new VisitLedger.Claim(listed, claimId(runId, timestamp, listed)), timestamp, window));
+      // The poll's time names the sighting: a retried bundle repeats it, another poll does not.
+      pending.add(new Sighting(VisitLedger.Claim.bySighting(runId,
+          Long.toString(timestamp.getMillis()), listed), timestamp, window));
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) throws Exception {
-      for (int from = 0; from < pending.size(); from += MAX_CLAIM) {
-        List<Sighting> chunk = pending.subList(from, Math.min(pending.size(), from + MAX_CLAIM));
-        List<VisitLedger.Claim> claims = new ArrayList<>(chunk.size());
-        chunk.forEach(s -> claims.add(s.claim()));
-        List<VisitFile> claimed = database.inTransaction(
-            "claiming " + claims.size() + " matched file(s)",
-            c -> VisitLedger.claim(c, runId, claims, retryFailedNow, lease));
-        if (!claimed.isEmpty()) {
-          LOG.info("{} new or unfinished file(s) of {} matched to ingest", claimed.size(), claims.size());
-        }
-        filesClaimed.inc(claimed.size());
-        // Each file goes out where its sighting was: same timestamp, same window.
-        Map<String, Sighting> byFile = new HashMap<>();
-        chunk.forEach(s -> byFile.putIfAbsent(s.claim().file().path() + "\n" + s.claim().file().version(), s));
-        for (VisitFile f : claimed) {
-          Sighting s = byFile.get(f.path() + "\n" + f.version());
-          context.output(f, s.timestamp(), s.window());
-        }
+      List<VisitLedger.Claim> claims = new ArrayList<>(pending.size());
+      pending.forEach(s -> claims.add(s.claim()));
+      List<VisitFile> claimed =
+          VisitLedger.claimAll(database, runId, claims, retryFailedNow, lease, "matched");
+      if (!claimed.isEmpty()) {
+        LOG.info("{} new or unfinished file(s) of {} matched to ingest", claimed.size(), claims.size());
+      }
+      filesClaimed.inc(claimed.size());
+      // Each file goes out where its sighting was: same timestamp, same window.
+      Map<String, Sighting> byFile = new HashMap<>();
+      pending.forEach(s -> byFile.putIfAbsent(s.claim().file().path() + "\n" + s.claim().file().version(), s));
+      for (VisitFile f : claimed) {
+        Sighting s = byFile.get(f.path() + "\n" + f.version());
+        context.output(f, s.timestamp(), s.window());
       }
       pending = null;
     }

@@ -34,7 +34,36 @@ public final class VisitLedger {
    * statement repeated after a lost connection) gets the file back with its attempt unchanged,
    * while another sighting of a file this run is already ingesting gets nothing.
    */
-  public record Claim(Listed file, UUID claimId) {}
+  public record Claim(Listed file, UUID claimId) {
+    /**
+     * The claim of {@code file} by one sighting of it by run {@code runId} ({@code sighting}: a
+     * poll's time, a message id, a listing's time): the same id for a repeat of that sighting.
+     */
+    public static Claim bySighting(UUID runId, String sighting, Listed file) {
+      return new Claim(file, UUID.nameUUIDFromBytes((runId + "/" + sighting + "/" + file.path()
+          + "/" + file.version()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+  }
+
+  /** Most files one claim statement takes: thousands of files are a few indexed statements. */
+  public static final int MAX_CLAIM = 1_000;
+
+  /**
+   * Claims {@code claims} through {@code database} in statements of up to {@value #MAX_CLAIM}
+   * files, each committed before the next: when this returns, every file is durably in the
+   * ledger (taken now, or there already). Returns the files taken ({@code what} names the
+   * files in the retry log, e.g. "matched").
+   */
+  public static List<VisitFile> claimAll(RetryingDatabase database, UUID runId, List<Claim> claims,
+      boolean retryFailedNow, java.time.Duration lease, String what) throws SQLException {
+    List<VisitFile> taken = new ArrayList<>();
+    for (int from = 0; from < claims.size(); from += MAX_CLAIM) {
+      List<Claim> chunk = claims.subList(from, Math.min(claims.size(), from + MAX_CLAIM));
+      taken.addAll(database.inTransaction("claiming " + chunk.size() + " " + what + " file(s)",
+          c -> claim(c, runId, chunk, retryFailedNow, lease)));
+    }
+    return taken;
+  }
 
   /** Lease of a claim when none is given: far above a normal file's ingest time. */
   public static final java.time.Duration DEFAULT_LEASE = java.time.Duration.ofMinutes(10);
