@@ -53,6 +53,7 @@ public final class Bench {
     boolean quick = false;
     boolean throughputOnly = false;
     boolean notificationsOnly = false;
+    boolean updateReport = false;
     String notificationFiles = null;
     Integer visits = null;
     Integer trials = null;
@@ -66,6 +67,8 @@ public final class Bench {
         out = Path.of(arg.substring(6)).toAbsolutePath();
       } else if (arg.equals("--notifications-only")) {
         notificationsOnly = true;
+      } else if (arg.equals("--update-report")) {
+        updateReport = true;
       } else if (arg.startsWith("--notification-files=")) {
         notificationFiles = arg.substring("--notification-files=".length());
         if (!notificationFiles.matches("\\d+(,\\d+)*")) {
@@ -93,7 +96,7 @@ public final class Bench {
       } else {
         System.err.println("bench: unknown option '" + arg + "'; use [--quick] [--out=DIR] [--root=DIR]"
             + " [--throughput-only [--visits=N] [--trials=N] [--runners=" + String.join(",", PipelineRunner.NAMES)
-            + "]] [--notifications-only] [--notification-files=1000,10000]");
+            + "]] [--notifications-only [--update-report]] [--notification-files=1000,10000]");
         System.exit(2);
       }
     }
@@ -112,8 +115,13 @@ public final class Bench {
       run.notificationHeapSteps = notificationFiles != null
           ? java.util.Arrays.stream(notificationFiles.split(",")).map(Integer::valueOf).toList()
           : quick ? List.of(1_000) : List.of(1_000, 10_000);
+      if (updateReport && !notificationsOnly) {
+        System.err.println("bench: --update-report goes with --notifications-only (a full run rewrites the whole report)");
+        System.exit(2);
+      }
       if (notificationsOnly) {
-        run.notificationsOnly();
+        run.notificationsOnly(updateReport ? root.resolve("docs/BENCHMARKS.md") : null,
+            String.join(" ", args));
       } else {
         run.execute();
       }
@@ -381,9 +389,11 @@ public final class Bench {
 
     /**
      * {@code --notifications-only}: the polling vs notifications section alone, written to
-     * {@code NOTIFICATIONS.md} in the output directory (a quick loop while working on it).
+     * {@code NOTIFICATIONS.md} in the output directory (a quick loop while working on it), and,
+     * with {@code --update-report}, into {@code reportFile} in place of its section of that name:
+     * the 100,000-file heap point alone takes an hour, more than a full run can carry.
      */
-    void notificationsOnly() throws Exception {
+    void notificationsOnly(Path reportFile, String command) throws Exception {
       if (dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).isRunning()) {
         dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).stop();
       }
@@ -399,6 +409,17 @@ public final class Bench {
       Files.createDirectories(out);
       Files.writeString(out.resolve("NOTIFICATIONS.md"), md.toString(), StandardCharsets.UTF_8);
       say("wrote " + out.resolve("NOTIFICATIONS.md"));
+      if (reportFile != null) {
+        StringBuilder section = new StringBuilder();
+        report.notifications.section(section);
+        Files.writeString(reportFile, Report.replaceSection(Files.readString(reportFile, StandardCharsets.UTF_8),
+            section.toString(), "This section was measured by a run of its own, `Bench " + command + "` ("
+                + "`./manage.sh bench` with the same options), finished " + Instant.now() + " on the same kind"
+                + " of machine (" + Machine.here().cores() + " cores, load average " + Machine.currentLoadAverage()
+                + " at the end); the other sections come from the full run above."),
+            StandardCharsets.UTF_8);
+        say("replaced the notifications section of " + reportFile);
+      }
     }
 
     private void copyJars() throws IOException {

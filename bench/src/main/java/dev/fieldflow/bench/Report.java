@@ -540,4 +540,28 @@ final class Report {
         .map(l -> l.startsWith("## ") ? "#" + l : l).collect(Collectors.joining("\n")).strip())
         .append("\n\nQuery plans: in `bench/target/run/analyst-questions.md` after a run.\n\n");
   }
+
+  /**
+   * {@code report} with its section headed like {@code section}'s first line (up to the next
+   * {@code ## } heading) replaced by {@code section}, {@code note} as the section's first
+   * paragraph.
+   *
+   * @throws IllegalStateException if the report has no such section
+   */
+  static String replaceSection(String report, String section, String note) {
+    String heading = section.substring(0, section.indexOf('\n'));
+    int start = report.startsWith(heading) ? 0 : report.indexOf("\n" + heading + "\n");
+    if (start < 0) {
+      throw new IllegalStateException("the report has no section '" + heading + "' to replace");
+    }
+    start = start == 0 ? 0 : start + 1;
+    int end = report.indexOf("\n## ", start + heading.length());
+    end = end < 0 ? report.length() : end + 1;
+    String body = section.substring(heading.length()).replaceFirst("^\n*", "");
+    String replaced = heading + "\n\n" + note + "\n\n" + body;
+    if (!replaced.endsWith("\n\n")) {
+      replaced = replaced.endsWith("\n") ? replaced + "\n" : replaced + "\n\n";
+    }
+    return report.substring(0, start) + replaced + report.substring(end);
+  }
 }

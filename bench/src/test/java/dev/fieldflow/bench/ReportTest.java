@@ -124,6 +124,34 @@ class ReportTest {
     assertThat(md, containsString("## Polling vs S3 event notifications (issue 11)"));
     assertThat(md, containsString("| notifications, DirectRunner | 0.50 s | 1.00 s | 1.00 s | 0.00 | 2.00 | 1.00 |"));
     assertThat(md, containsString("| polling (1 s), DirectRunner | 2.50 s | 4.00 s | 4.00 s | 0.50 | 2.00 | 1.00 |"));
-    assertThat(md, containsString("| 10,000 | 62.0 MB | 700 s |"));
+    assertThat(md, containsString("| 1,000 | 60.0 MB | +0 % | 77 s |"));
+    assertThat(md, containsString("| 10,000 | 62.0 MB | +3 % | 700 s |"));
+  }
+
+  @Test
+  void aSectionMeasuredOnItsOwnReplacesItsNamesakeAndNothingElse() {
+    String report = "# Report\n\nintro\n\n## A\n\nold a\n\n## Polling vs S3 event notifications (issue 11)\n\n"
+        + "old table\n| 1 |\n\n## 3. Memory\n\nmemory\n";
+    String section = "## Polling vs S3 event notifications (issue 11)\n\nnew table\n| 2 |\n\n";
+
+    String replaced = Report.replaceSection(report, section, "measured on its own");
+
+    assertThat(replaced, is("# Report\n\nintro\n\n## A\n\nold a\n\n## Polling vs S3 event notifications (issue 11)\n\n"
+        + "measured on its own\n\nnew table\n| 2 |\n\n## 3. Memory\n\nmemory\n"));
+  }
+
+  @Test
+  void theLastSectionIsReplacedToTheEnd() {
+    String replaced = Report.replaceSection("# R\n\n## S\n\nold\n", "## S\n\nnew\n", "note");
+
+    assertThat(replaced, is("# R\n\n## S\n\nnote\n\nnew\n\n"));
+  }
+
+  @Test
+  void aReportWithoutTheSectionIsRefused() {
+    IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> Report.replaceSection("# R\n\n## T\n", "## S\n\nnew\n", "note"));
+
+    assertThat(refused.getMessage(), is("the report has no section '## S' to replace"));
   }
 }
