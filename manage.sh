@@ -50,7 +50,8 @@ usage: ./manage.sh MODE [options]
                              questions, a read-only SQL box, /metrics (docs/CONSOLE.md)
   visit [--input=PATTERN] [--once] [--notifications=QUEUE_URL] [--runner=direct|flink-...] [-- beam options]
                              ingest visit files: continuously in the background (log and pid
-                             under .fieldflow/), or with --once the files present now, then exit;
+                             under .fieldflow/; on a Flink cluster a detached job, no process
+                             left), or with --once the files present now, then exit;
                              --notifications takes new s3:// files from S3 event notifications
                              on an SQS queue instead of polling (docs/INGESTING-VISITS.md)
   local-aws start|stop|status
