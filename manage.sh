@@ -50,7 +50,8 @@ usage: ./manage.sh MODE [options]
                              questions, a read-only SQL box, /metrics (docs/CONSOLE.md)
   visit [--input=PATTERN] [--once] [--notifications=QUEUE_URL] [--runner=direct|flink-...] [-- beam options]
                              ingest visit files: continuously in the background (log and pid
-                             under .fieldflow/), or with --once the files present now, then exit;
+                             under .fieldflow/; on a Flink cluster a detached job, no process
+                             left), or with --once the files present now, then exit;
                              --notifications takes new s3:// files from S3 event notifications
                              on an SQS queue instead of polling (docs/INGESTING-VISITS.md)
   local-aws start|stop|status
@@ -320,6 +321,8 @@ mode_query() {
 
 VISIT_PID="$RUN_DIR/visit.pid"
 VISIT_LOG="$LOG_DIR/visit.log"
+# The continuous visit pipeline submitted detached to a Flink cluster: "MASTER JOB_ID".
+VISIT_JOB="$RUN_DIR/visit.flink-job"
 
 # True when pid $1 is fieldflow's process $2: its jar running that command (visit, watchdog,
 # ui), or this FIELDFLOW_HOME's local S3 or SQS server (s3proxy, elasticmq). A pid file
@@ -379,6 +382,42 @@ visit_pid() {
   running_pid "$VISIT_PID" visit "the fieldflow visit pipeline"
 }
 
+# The host:port of a FlinkRunner submission to a cluster (--flinkMaster), nothing for an
+# embedded Flink ([local], [auto]) or another runner.
+cluster_master() {
+  local arg master=""
+  for arg in "$@"; do
+    [[ $arg == --flinkMaster=* ]] && master=${arg#--flinkMaster=}
+  done
+  [[ $master =~ ^[^[].*:[0-9]+$ ]] && printf '%s' "$master"
+}
+
+# The state of Flink job $2 on master $1 (RUNNING, CANCELED...), nothing when it does not answer.
+flink_job_state() {
+  curl -fsS --max-time 5 "http://$1/jobs/$2" 2>/dev/null | grep -o '"state":"[A-Z_]*"' | head -n 1 | cut -d'"' -f4 || true
+}
+
+# Prints "MASTER JOB_ID" of the detached visit job while the cluster runs it; forgets it otherwise.
+visit_job() {
+  local master job state
+  [[ -f "$VISIT_JOB" ]] || return 1
+  read -r master job <"$VISIT_JOB" || true
+  state=$(flink_job_state "$master" "$job")
+  case "$state" in
+    CREATED | INITIALIZING | RUNNING | RESTARTING | FAILING | CANCELLING | RECONCILING | SUSPENDED)
+      printf '%s %s' "$master" "$job" ;;
+    "") printf 'manage.sh: the Flink cluster at %s does not answer; forgetting visit job %s (%s)\n' "$master" "$job" "$VISIT_JOB" >&2
+      rm -f -- "$VISIT_JOB"; return 1 ;;
+    *) rm -f -- "$VISIT_JOB"; return 1 ;;
+  esac
+}
+
+# The id of the job named $2 on master $1 once it runs, or nothing.
+running_job_named() {
+  curl -fsS --max-time 5 "http://$1/jobs/overview" 2>/dev/null \
+    | grep -o "\"jid\":\"[0-9a-f]*\",\"name\":\"$2\"[^}]*\"state\":\"RUNNING\"" | cut -d'"' -f4 | head -n 1 || true
+}
+
 mode_visit() {
   local input="${FIELDFLOW_VISITS:-}" runner=direct once=false beam_args=() notifications=""
   while [[ $# -gt 0 ]]; do
@@ -405,10 +444,28 @@ mode_visit() {
     fieldflow_java visit "--visitsInput=$input" --once "${profile[@]}" "${beam_args[@]}"
     return
   fi
-  local pid
+  local pid job
   if pid=$(visit_pid); then
     say "visit: already running (pid $pid); log $VISIT_LOG"
     return
+  fi
+  if job=$(visit_job); then
+    say "visit: already running as Flink job ${job#* } on ${job%% *}"
+    return
+  fi
+  # On a cluster the job is submitted detached and its launcher ends once the job runs: a client
+  # JVM (about 300 MB) would otherwise stay for nothing but waiting (docs/FLINK.md). Opt out with
+  # -- --attachedMode=true.
+  local master detached=false job_name=""
+  master=$(cluster_master "${profile[@]}" "${beam_args[@]}") || true
+  if [[ $runner == flink-* && -n $master ]] && ! printf '%s\n' "${beam_args[@]}" | grep -q '^--attachedMode='; then
+    detached=true
+    job_name=$(printf '%s\n' "${beam_args[@]}" | sed -n 's/^--jobName=//p' | tail -n 1)
+    if [[ -z $job_name ]]; then
+      job_name="fieldflow-visit-$(date -u +%Y%m%d%H%M%S)-$$"
+      beam_args+=("--jobName=$job_name")
+    fi
+    beam_args+=(--attachedMode=false)
   fi
   require_java
   ensure_home
@@ -432,15 +489,50 @@ mode_visit() {
     ((waited++ < 600)) || die "visit: no startup line after 120 s; see $VISIT_LOG"
     sleep 0.2
   done
+  if $detached; then
+    await_detached_visit_job "$pid" "$master" "$job_name" "$offset"
+    return
+  fi
   say "visit: running in the background (pid $pid); log $VISIT_LOG; ./manage.sh status shows progress, ./manage.sh stop ends it"
 }
 
-# Ends the background visit pipeline: SIGTERM, then SIGKILL after 30 s. Either way is safe:
-# files in flight are read again by the next run (the ledger keeps what was committed).
+# Waits until the detached job named $3, submitted by launcher $1 to master $2, runs; records it
+# and ends the launcher. With SIGKILL: its shutdown hook would cancel the job it submitted.
+await_detached_visit_job() {
+  local pid=$1 master=$2 job_name=$3 offset=$4 job="" waited=0
+  until job=$(running_job_named "$master" "$job_name") && [[ -n $job ]]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f -- "$VISIT_PID"
+      tail -c "+$((offset + 1))" "$VISIT_LOG" | tail -n 5 >&2
+      die "visit: the launcher ended before job $job_name ran on $master; see $VISIT_LOG"
+    fi
+    ((waited++ < 600)) || die "visit: job $job_name not running on $master after 120 s; the launcher (pid $pid) is left running; see $VISIT_LOG"
+    sleep 0.2
+  done
+  printf '%s %s\n' "$master" "$job" >"$VISIT_JOB"
+  is_fieldflow_command "$pid" visit && kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f -- "$VISIT_PID"
+  say "visit: running as Flink job $job on $master (submitted detached; no launcher left); log of the submission $VISIT_LOG; ./manage.sh status shows it, ./manage.sh stop cancels it"
+}
+
+# Ends the background visit pipeline: SIGTERM, then SIGKILL after 30 s; a detached Flink job is
+# cancelled. Either way is safe: files in flight are read again by the next run (the ledger keeps
+# what was committed).
 stop_visit() {
-  local pid
-  pid=$(visit_pid) || return 0
-  stop_process "$pid" visit "$VISIT_PID" "the visit pipeline" 30
+  local pid job waited=0
+  if pid=$(visit_pid); then
+    stop_process "$pid" visit "$VISIT_PID" "the visit pipeline" 30
+  fi
+  job=$(visit_job) || return 0
+  say "stop: cancelling the visit pipeline, Flink job ${job#* } on ${job%% *}"
+  curl -fsS --max-time 10 -X PATCH "http://${job%% *}/jobs/${job#* }?mode=cancel" >/dev/null \
+    || die "stop: the cluster at ${job%% *} refused to cancel job ${job#* }; cancel it in its web UI"
+  until [[ "$(flink_job_state "${job%% *}" "${job#* }")" != @(RUNNING|CANCELLING|RESTARTING) ]]; do
+    ((waited++ < 150)) || { say "stop: job ${job#* } not cancelled after 30 s"; break; }
+    sleep 0.2
+  done
+  rm -f -- "$VISIT_JOB"
 }
 
 WATCHDOG_PID="$RUN_DIR/watchdog.pid"
@@ -534,8 +626,11 @@ mode_status() {
   ensure_built
   fieldflow_java status "$@"
   local pid
+  local job
   if pid=$(visit_pid); then
     say "running: visit pipeline (pid $pid), log $VISIT_LOG"
+  elif job=$(visit_job); then
+    say "running: visit pipeline, Flink job ${job#* } on ${job%% *} (detached)"
   else
     say "running: no visit pipeline"
   fi

@@ -9,8 +9,9 @@
 #   cluster.sh stop
 #   cluster.sh status
 #
-# Environment: FIELDFLOW_HOME (state under $FIELDFLOW_HOME/flink/: conf, log, run, tmp,
-# checkpoints), FIELDFLOW_FLINK_PORT, FIELDFLOW_FLINK_RPC_PORT, FIELDFLOW_FLINK_MEMORY.
+# Environment: FIELDFLOW_HOME (state under $FIELDFLOW_HOME/flink/: conf, lib, log, run, tmp,
+# checkpoints), FIELDFLOW_FLINK_PORT, FIELDFLOW_FLINK_RPC_PORT, FIELDFLOW_FLINK_MEMORY,
+# FIELDFLOW_FLINK_JOB_JAR (default pipelines/target/fieldflow-flink-bundled.jar).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +21,12 @@ FLINK_HOME="$FIELDFLOW_HOME/flink"
 CONF_DIR="$FLINK_HOME/conf"
 LOG_DIR="$FLINK_HOME/log"
 PID_DIR="$FLINK_HOME/run"
+# fieldflow's job jar on the classpath of every JVM of the cluster, so that its classes are loaded
+# once per JVM (config.yaml: classloader.resolve-order: parent-first) instead of once per job in
+# the job's own class loader, which Beam and Flink do not release (Metaspace grows with every job).
+# A copy, taken at start: a rebuild must not change a jar under a running JVM.
+JOB_JAR="${FIELDFLOW_FLINK_JOB_JAR:-$(cd "$HERE/../.." && pwd)/pipelines/target/fieldflow-flink-bundled.jar}"
+CLUSTER_JOB_JAR="$FLINK_HOME/lib/fieldflow-flink-bundled.jar"
 # What the last start chose, so that stop and status talk to the same cluster.
 STATE_FILE="$PID_DIR/cluster.env"
 
@@ -115,6 +122,28 @@ EOF
   cp "$HERE/conf/log4j2.properties" "$CONF_DIR/log4j2.properties"
 }
 
+# Takes the current job jar for the JVMs this start launches; without one, each job loads
+# fieldflow's classes itself (as any Flink cluster does), which is fine for a few jobs.
+copy_job_jar() {
+  mkdir -p "$FLINK_HOME/lib"
+  rm -f "$CLUSTER_JOB_JAR"
+  if [[ -f "$JOB_JAR" ]]; then
+    cp -p "$JOB_JAR" "$CLUSTER_JOB_JAR.tmp" && mv "$CLUSTER_JOB_JAR.tmp" "$CLUSTER_JOB_JAR"
+  else
+    say "no job jar at $JOB_JAR: every job will load fieldflow's classes anew (Metaspace grows per job); build it (mvn -Pflink-runner -pl pipelines -am -DskipTests package) and restart the cluster"
+  fi
+}
+
+# The cluster's classpath: Flink's jars first (they win over the Flink classes inside the job
+# jar), then the job jar copied at start.
+classpath() {
+  if [[ -f "$CLUSTER_JOB_JAR" ]]; then
+    printf '%s' "$LIB/*:$CLUSTER_JOB_JAR"
+  else
+    printf '%s' "$LIB/*"
+  fi
+}
+
 # A key of the written config, or empty.
 config_value() {
   sed -n "s/^$1:[[:space:]]*//p" "$CONF_DIR/config.yaml" | tail -n 1
@@ -141,7 +170,7 @@ launch() {
   MALLOC_ARENA_MAX=2 setsid java $jvm $extra "${JAVA17_OPTS[@]}" \
     "-Dlog.file=$LOG_DIR/$name.log" \
     "-Dlog4j.configurationFile=file:$CONF_DIR/log4j2.properties" \
-    -cp "$LIB/*" "$main_class" --configDir "$CONF_DIR" $dynamic \
+    -cp "$(classpath)" "$main_class" --configDir "$CONF_DIR" $dynamic \
     </dev/null >>"$LOG_DIR/$name.out" 2>&1 &
   local pid=$!
   echo "$pid" >"$PID_DIR/$name.pid"
@@ -193,6 +222,9 @@ cluster_start() {
   load_state
   if alive "$PID_DIR/jobmanager.pid"; then
     [[ -z "$port$rpc_port$bind" ]] || say "already running on port $PORT; ignoring --port/--rpc-port/--bind (stop it first to change them)"
+    if [[ -f "$JOB_JAR" ]] && ! cmp -s "$JOB_JAR" "$CLUSTER_JOB_JAR"; then
+      say "the running cluster holds fieldflow's classes of another build than $JOB_JAR; restart it (cluster stop, cluster start) before submitting jobs of this build"
+    fi
   else
     PORT=${port:-$PORT}
     RPC_PORT=${rpc_port:-$RPC_PORT}
@@ -200,6 +232,7 @@ cluster_start() {
     ensure_lib
     rm -f "$PID_DIR"/*.pid
     write_config "$memory"
+    copy_job_jar
     printf 'PORT=%q\nRPC_PORT=%q\nBIND=%q\n' "$PORT" "$RPC_PORT" "$BIND" >"$STATE_FILE"
     if rest /overview >/dev/null; then
       die "port $PORT already answers as a Flink REST endpoint that this home did not start; use it with --flinkMaster=127.0.0.1:$PORT, or start on another --port"

@@ -266,6 +266,44 @@ class ManageScriptTest {
     }
   }
 
+  /**
+   * A continuous visit pipeline submitted detached to a Flink cluster leaves no process, only its
+   * job: stop cancels that job over the cluster's REST API (a stand-in answers as Flink does).
+   */
+  @Test
+  void stopCancelsTheDetachedVisitJobOfTheJobFile() throws Exception {
+    Path fieldflowHome = markedHome();
+    java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+    com.sun.net.httpserver.HttpServer flink = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    flink.createContext("/jobs/0123abcd", exchange -> {
+      if ("PATCH".equals(exchange.getRequestMethod())
+          && "mode=cancel".equals(exchange.getRequestURI().getQuery())) {
+        cancelled.set(true);
+      }
+      byte[] body = ("{\"jid\":\"0123abcd\",\"name\":\"fieldflow-visit\",\"state\":\""
+          + (cancelled.get() ? "CANCELED" : "RUNNING") + "\"}").getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(exchange.getRequestMethod().equals("PATCH") ? 202 : 200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    flink.start();
+    try {
+      String master = "127.0.0.1:" + flink.getAddress().getPort();
+      Files.writeString(fieldflowHome.resolve("run/visit.flink-job"), master + " 0123abcd\n");
+
+      Outcome o = runWith(Map.of("FIELDFLOW_HOME", fieldflowHome.toString()), "stop");
+
+      assertThat(o.stderr(), o.exit(), equalTo(0));
+      assertThat(o.stdout(), containsString(
+          "stop: cancelling the visit pipeline, Flink job 0123abcd on " + master));
+      assertThat(cancelled.get(), equalTo(true));
+      assertThat(Files.exists(fieldflowHome.resolve("run/visit.flink-job")), equalTo(false));
+    } finally {
+      flink.stop(0);
+    }
+  }
+
   /** A stand-in whose command line is the analyst watchdog's: java -jar JAR watchdog. */
   @Test
   void stopEndsTheAnalystWatchdogOfThePidFile() throws Exception {
