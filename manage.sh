@@ -321,7 +321,7 @@ mode_query() {
 
 VISIT_PID="$RUN_DIR/visit.pid"
 VISIT_LOG="$LOG_DIR/visit.log"
-# The continuous visit pipeline submitted detached to a Flink cluster: "MASTER JOB_ID".
+# The continuous visit pipeline submitted detached to a Flink cluster: "MASTER JOB_ID RUN_ID".
 VISIT_JOB="$RUN_DIR/visit.flink-job"
 
 # True when pid $1 is fieldflow's process $2: its jar running that command (visit, watchdog,
@@ -397,15 +397,16 @@ flink_job_state() {
   curl -fsS --max-time 5 "http://$1/jobs/$2" 2>/dev/null | grep -o '"state":"[A-Z_]*"' | head -n 1 | cut -d'"' -f4 || true
 }
 
-# Prints "MASTER JOB_ID" of the detached visit job while the cluster runs it; forgets it otherwise.
+# Prints "MASTER JOB_ID RUN_ID" of the detached visit job while the cluster runs it (RUN_ID may
+# be missing); forgets it otherwise.
 visit_job() {
-  local master job state
+  local master job run state
   [[ -f "$VISIT_JOB" ]] || return 1
-  read -r master job <"$VISIT_JOB" || true
+  read -r master job run <"$VISIT_JOB" || true
   state=$(flink_job_state "$master" "$job")
   case "$state" in
     CREATED | INITIALIZING | RUNNING | RESTARTING | FAILING | CANCELLING | RECONCILING | SUSPENDED)
-      printf '%s %s' "$master" "$job" ;;
+      printf '%s %s %s' "$master" "$job" "${run:-}" ;;
     "") printf 'manage.sh: the Flink cluster at %s does not answer; forgetting visit job %s (%s)\n' "$master" "$job" "$VISIT_JOB" >&2
       rm -f -- "$VISIT_JOB"; return 1 ;;
     *) rm -f -- "$VISIT_JOB"; return 1 ;;
@@ -450,7 +451,7 @@ mode_visit() {
     return
   fi
   if job=$(visit_job); then
-    say "visit: already running as Flink job ${job#* } on ${job%% *}"
+    say "visit: already running as Flink job $(cut -d' ' -f2 <<<"$job") on ${job%% *}"
     return
   fi
   # On a cluster the job is submitted detached and its launcher ends once the job runs: a client
@@ -497,39 +498,55 @@ mode_visit() {
 }
 
 # Waits until the detached job named $3, submitted by launcher $1 to master $2, runs; records it
-# and ends the launcher. With SIGKILL: its shutdown hook would cancel the job it submitted.
+# with its run id (from the launcher's log past byte $4) and waits for the launcher, which ends
+# once it has submitted the job (VisitPipeline: "run ID submitted detached").
 await_detached_visit_job() {
-  local pid=$1 master=$2 job_name=$3 offset=$4 job="" waited=0
+  local pid=$1 master=$2 job_name=$3 offset=$4 job="" run="" waited=0
   until job=$(running_job_named "$master" "$job_name") && [[ -n $job ]]; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! kill -0 "$pid" 2>/dev/null && ! job=$(running_job_named "$master" "$job_name"); then
       rm -f -- "$VISIT_PID"
       tail -c "+$((offset + 1))" "$VISIT_LOG" | tail -n 5 >&2
       die "visit: the launcher ended before job $job_name ran on $master; see $VISIT_LOG"
     fi
+    [[ -n $job ]] && break
     ((waited++ < 600)) || die "visit: job $job_name not running on $master after 120 s; the launcher (pid $pid) is left running; see $VISIT_LOG"
     sleep 0.2
   done
-  printf '%s %s\n' "$master" "$job" >"$VISIT_JOB"
-  is_fieldflow_command "$pid" visit && kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  run=$(tail -c "+$((offset + 1))" "$VISIT_LOG" | grep -o 'run [0-9a-f-]\{36\} submitted detached' | head -n 1 | cut -d' ' -f2) || true
+  printf '%s %s %s\n' "$master" "$job" "$run" >"$VISIT_JOB"
+  waited=0
+  while kill -0 "$pid" 2>/dev/null && ((waited++ < 150)); do
+    sleep 0.2
+  done
+  # A launcher still there after 30 s is ended; SIGTERM is safe: it no longer holds the job.
+  if kill -0 "$pid" 2>/dev/null; then
+    stop_process "$pid" visit "$VISIT_PID" "the visit launcher (the job runs on)" 10
+  fi
   rm -f -- "$VISIT_PID"
-  say "visit: running as Flink job $job on $master (submitted detached; no launcher left); log of the submission $VISIT_LOG; ./manage.sh status shows it, ./manage.sh stop cancels it"
+  say "visit: running as Flink job $job on $master (submitted detached as run ${run:-?}; no launcher left); log of the submission $VISIT_LOG; ./manage.sh status shows it, ./manage.sh stop cancels it"
 }
 
-# Ends the background visit pipeline: SIGTERM, then SIGKILL after 30 s; a detached Flink job is
+# Ends the background visit pipeline: SIGTERM, then SIGKILL after 30 s; a detached Flink job has
+# its run recorded as stopped on purpose (so the files in flight count no reader death), then is
 # cancelled. Either way is safe: files in flight are read again by the next run (the ledger keeps
 # what was committed).
 stop_visit() {
-  local pid job waited=0
+  local pid job master id run waited=0
   if pid=$(visit_pid); then
     stop_process "$pid" visit "$VISIT_PID" "the visit pipeline" 30
   fi
   job=$(visit_job) || return 0
-  say "stop: cancelling the visit pipeline, Flink job ${job#* } on ${job%% *}"
-  curl -fsS --max-time 10 -X PATCH "http://${job%% *}/jobs/${job#* }?mode=cancel" >/dev/null \
-    || die "stop: the cluster at ${job%% *} refused to cancel job ${job#* }; cancel it in its web UI"
-  until [[ "$(flink_job_state "${job%% *}" "${job#* }")" != @(RUNNING|CANCELLING|RESTARTING) ]]; do
-    ((waited++ < 150)) || { say "stop: job ${job#* } not cancelled after 30 s"; break; }
+  read -r master id run <<<"$job"
+  say "stop: cancelling the visit pipeline, Flink job $id on $master"
+  if [[ -n ${run:-} ]]; then
+    # shellcheck disable=SC2086 # the options are a word list on purpose
+    java $PIPELINE_JAVA_OPTS -jar "$(ls -1 "$DIRECT_JAR" "$FLINK_JAR" 2>/dev/null | head -n 1)" visit-stopped "--run=$run" \
+      || say "stop: could not record run $run as stopped; the files it was loading count one reader death each"
+  fi
+  curl -fsS --max-time 10 -X PATCH "http://$master/jobs/$id?mode=cancel" >/dev/null \
+    || die "stop: the cluster at $master refused to cancel job $id; cancel it in its web UI"
+  until [[ "$(flink_job_state "$master" "$id")" != @(RUNNING|CANCELLING|RESTARTING) ]]; do
+    ((waited++ < 150)) || { say "stop: job $id not cancelled after 30 s"; break; }
     sleep 0.2
   done
   rm -f -- "$VISIT_JOB"
@@ -630,7 +647,7 @@ mode_status() {
   if pid=$(visit_pid); then
     say "running: visit pipeline (pid $pid), log $VISIT_LOG"
   elif job=$(visit_job); then
-    say "running: visit pipeline, Flink job ${job#* } on ${job%% *} (detached)"
+    say "running: visit pipeline, Flink job $(cut -d' ' -f2 <<<"$job") on ${job%% *} (detached)"
   else
     say "running: no visit pipeline"
   fi

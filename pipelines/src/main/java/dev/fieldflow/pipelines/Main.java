@@ -33,6 +33,7 @@ public final class Main {
   static {
     COMMANDS.put("network", NetworkPipeline::main);
     COMMANDS.put("visit", VisitPipeline::main);
+    COMMANDS.put("visit-stopped", VisitPipeline::recordStopped);
     COMMANDS.put("status", dev.fieldflow.pipelines.status.Status::main);
     COMMANDS.put("prune", dev.fieldflow.pipelines.retention.Prune::main);
     COMMANDS.put("audit", dev.fieldflow.pipelines.repair.Audit::main);

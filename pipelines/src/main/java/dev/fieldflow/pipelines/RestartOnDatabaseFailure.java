@@ -65,6 +65,15 @@ final class RestartOnDatabaseFailure {
       try {
         // The DirectRunner's run() blocks until the pipeline ends (unless --blockOnRun=false).
         PipelineResult result = launch.start(runId);
+        if (isDetached(result)) {
+          // The cluster runs the job now, restarting it by its own strategy; a launcher that
+          // stayed would only wait (and cancel the job on its way out). Stopping it is
+          // ./manage.sh stop's: it records the stop (visit-stopped) and cancels the job.
+          running.set(null);
+          LOG.info("run {} submitted detached: {}; this launcher ends, the cluster runs the job",
+              runId, result);
+          return runs;
+        }
         current.set(result);
         state = result.waitUntilFinish();
         running.set(null);
@@ -88,6 +97,14 @@ final class RestartOnDatabaseFailure {
       }
       return runs;
     }
+  }
+
+  /**
+   * Whether {@code result} is of a job submitted to a Flink cluster with {@code
+   * --attachedMode=false}. By name: the DirectRunner's jar has no Flink runner on its classpath.
+   */
+  static boolean isDetached(PipelineResult result) {
+    return result.getClass().getName().equals("org.apache.beam.runners.flink.FlinkDetachedRunnerResult");
   }
 
   /**

@@ -37,7 +37,9 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.Validation;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PeriodicImpulse;
@@ -83,6 +85,45 @@ public final class VisitPipeline {
       ContinuousInputLock lock = ContinuousInputLock.take(db, partitions(options).describe());
       runs.run(runId -> start(options, db, runId));
     }
+  }
+
+  /** {@code visit-stopped --run=ID}: which run's job is being stopped on purpose. */
+  public interface StoppedRunOptions extends FieldflowOptions {
+    @Description("The run id of the visit pipeline being stopped (its log's \"run ID submitted"
+        + " detached\" line).")
+    @Validation.Required
+    String getRun();
+
+    void setRun(String value);
+  }
+
+  /**
+   * {@code visit-stopped --run=ID}: records that run ID is being stopped on purpose, as a
+   * launcher's shutdown hook does for its own run ({@link VisitLedger#recordStop}). For a job
+   * submitted detached, which no launcher watches: {@code ./manage.sh stop} runs this before it
+   * cancels the job, so the files the job was loading are taken again without counting a reader
+   * death.
+   */
+  public static void recordStopped(String[] args) throws Exception {
+    StoppedRunOptions options =
+        PipelineOptionsFactory.fromArgs(args).withValidation().as(StoppedRunOptions.class);
+    UUID run = recordStopped(Databases.writer(options), options.getRun());
+    System.out.println("visit: run " + run + " recorded as stopped on purpose");
+  }
+
+  /** Records run {@code run} (a run id as the log prints it) as stopped on purpose in {@code db}. */
+  public static UUID recordStopped(DatabaseConfig db, String run) throws SQLException {
+    UUID id;
+    try {
+      id = UUID.fromString(run.strip());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--run must be a run id (a UUID), but was '" + run + "'");
+    }
+    try (Connection c = db.dataSource().getConnection()) {
+      c.setAutoCommit(true);
+      VisitLedger.recordStop(c, id);
+    }
+    return id;
   }
 
   /**

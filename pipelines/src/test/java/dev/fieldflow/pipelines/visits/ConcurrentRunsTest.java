@@ -175,6 +175,36 @@ class ConcurrentRunsTest {
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(50L));
   }
 
+  /**
+   * A job submitted detached has no launcher to record its stop: ./manage.sh stop records it by
+   * the run id (visit-stopped) before it cancels the job.
+   */
+  @Test
+  void aRunRecordedAsStoppedByItsIdCountsNoReaderDeathForItsFileInFlight() throws Exception {
+    write(dir.resolve("in-flight.jsonl"), visits(1, 25));
+    UUID detachedRun = UUID.randomUUID();
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      VisitFile file = VisitLedger.claim(c, detachedRun,
+          List.of(new VisitLedger.Claim(listed("in-flight.jsonl"), UUID.randomUUID())), false).get(0);
+      VisitLedger.markLoadStarted(c, file);
+    }
+
+    VisitPipeline.recordStopped(POSTGRES.writer(), detachedRun.toString());
+    VisitLedger.RunSummary next = once();
+
+    assertThat(next.describe(), next.filesDone(), is(1L));
+    assertThat(POSTGRES.rows("SELECT status, reader_deaths, rows_loaded FROM fieldflow.ingest_files"),
+        equalTo(List.of(List.of("done", 0, 25L))));
+  }
+
+  @Test
+  void aStoppedRunIsNamedByItsRunId() {
+    IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> VisitPipeline.recordStopped(POSTGRES.writer(), "0123abcd"));
+
+    assertThat(refused.getMessage(), equalTo("--run must be a run id (a UUID), but was '0123abcd'"));
+  }
+
   @Test
   void aSecondContinuousPipelineOnTheSameInputIsRefusedWithWhatToDo() throws Exception {
     write(dir.resolve("in").resolve("a.jsonl"), visits(1, 10));
