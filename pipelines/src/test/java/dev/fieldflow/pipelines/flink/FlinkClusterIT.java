@@ -41,7 +41,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.regions.Region;
 
 /**
  * Both pipelines on a real Flink 1.19 session cluster (one JobManager, one TaskManager) started by {@code manage.sh cluster}: the job jar is submitted over REST, the
@@ -199,11 +198,7 @@ class FlinkClusterIT {
       VisitPipelineOptions options = onCluster(VisitPipelineOptions.class,
           "--attachedMode=false", "--checkpointingInterval=2000", "--pollIntervalSeconds=1");
       options.setVisitsInput("s3://" + bucket + "/visits/");
-      options.setAwsRegion(Region.US_EAST_1);
-      options.setEndpoint(s3.endpoint());
-      options.setAwsCredentialsProvider(S3ProxyServer.credentials());
-      options.setS3PathStyle(true);
-      options.setS3ClientFactoryClass(dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory.class);
+      s3.configure(options);
       options.setNotifications(queue);
       options.setBackfillIntervalSeconds(3600); // once at start, then not within this test
 

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.regions.Region;
 
 /**
  * audit on a real S3 server (S3Proxy): the listing is paged with ListObjectsV2 and compared with
@@ -47,13 +46,7 @@ class S3AuditTest {
   }
 
   private static VisitPipelineOptions onS3(String input) {
-    VisitPipelineOptions options = options(input);
-    options.setAwsRegion(Region.US_EAST_1);
-    options.setEndpoint(s3.endpoint());
-    options.setAwsCredentialsProvider(S3ProxyServer.credentials());
-    options.setS3PathStyle(true);
-    options.setS3ClientFactoryClass(dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory.class);
-    return options;
+    return s3.configure(options(input));
   }
 
   private static byte[] utf8(String s) {

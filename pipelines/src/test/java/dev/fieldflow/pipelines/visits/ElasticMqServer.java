@@ -1,13 +1,9 @@
 package dev.fieldflow.pipelines.visits;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -37,10 +33,7 @@ public final class ElasticMqServer implements AutoCloseable {
   }
 
   public static ElasticMqServer start() throws IOException, InterruptedException {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
+    int port = LocalServerProcess.freePort();
     Path conf = Files.createTempFile("elasticmq-", ".conf");
     Files.writeString(conf, String.join("\n",
         "include classpath(\"application.conf\")",
@@ -48,31 +41,12 @@ public final class ElasticMqServer implements AutoCloseable {
         "rest-sqs { enabled = true, bind-port = " + port + ", bind-hostname = \"127.0.0.1\", sqs-limits = strict }",
         "rest-stats { enabled = false }") + "\n");
     Path log = Path.of("target", "elasticmq-" + port + ".log").toAbsolutePath();
-    Process process = new ProcessBuilder(S3ProxyServer.javaBinary(), "-Xmx128m",
+    Process process = LocalServerProcess.launch(List.of(S3ProxyServer.javaBinary(), "-Xmx128m",
             "-Dconfig.file=" + conf, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            "-cp", System.getProperty("java.class.path"), "org.elasticmq.server.Main")
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!listening(port)) {
-      if (!process.isAlive() || System.nanoTime() > deadline) {
-        process.destroyForcibly();
-        throw new IllegalStateException("ElasticMQ did not start; see " + log);
-      }
-      Thread.sleep(100);
-    }
+            "-cp", System.getProperty("java.class.path"), "org.elasticmq.server.Main"), log, port, "ElasticMQ");
     return new ElasticMqServer(process, port);
   }
 
-  private static boolean listening(int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
 
   URI endpoint() {
     return URI.create("http://127.0.0.1:" + port);

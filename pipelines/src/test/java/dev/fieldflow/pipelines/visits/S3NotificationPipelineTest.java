@@ -26,7 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.regions.Region;
 
 /**
  * The visit pipeline fed by S3 event notifications: real S3 (S3Proxy) and SQS (ElasticMQ)
@@ -59,11 +58,7 @@ class S3NotificationPipelineTest {
 
   static VisitPipelineOptions notified(String input, String queueUrl, int backfillSeconds) {
     VisitPipelineOptions options = continuous(input);
-    options.setAwsRegion(Region.US_EAST_1);
-    options.setEndpoint(s3.endpoint());
-    options.setAwsCredentialsProvider(S3ProxyServer.credentials());
-    options.setS3PathStyle(true);
-    options.setS3ClientFactoryClass(dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory.class);
+    s3.configure(options);
     options.setNotifications(queueUrl);
     options.setBackfillIntervalSeconds(backfillSeconds);
     return options;

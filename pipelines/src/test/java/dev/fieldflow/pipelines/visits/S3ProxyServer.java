@@ -1,13 +1,9 @@
 package dev.fieldflow.pipelines.visits;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -46,10 +42,7 @@ public final class S3ProxyServer implements AutoCloseable {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing; run the tests through Maven (it copies S3Proxy there)");
     }
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
+    int port = LocalServerProcess.freePort();
     Path properties = Files.createTempFile("s3proxy-", ".properties");
     Files.writeString(properties, String.join("\n",
         "s3proxy.endpoint=http://127.0.0.1:" + port,
@@ -60,19 +53,8 @@ public final class S3ProxyServer implements AutoCloseable {
         "jclouds.identity=" + IDENTITY,
         "jclouds.credential=" + CREDENTIAL) + "\n");
     Path log = jar.resolveSibling("s3proxy-" + port + ".log");
-    Process process = new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", jar.toString(),
-            "--properties", properties.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!listening(port)) {
-      if (!process.isAlive() || System.nanoTime() > deadline) {
-        process.destroyForcibly();
-        throw new IllegalStateException("S3Proxy did not start; see " + log);
-      }
-      Thread.sleep(100);
-    }
+    Process process = LocalServerProcess.launch(List.of(javaBinary(), "-Xmx256m", "-jar", jar.toString(),
+            "--properties", properties.toString()), log, port, "S3Proxy");
     return new S3ProxyServer(process, port);
   }
 
@@ -80,18 +62,24 @@ public final class S3ProxyServer implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private static boolean listening(int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
 
   /** By host name, so that only path-style addressing reaches it. */
   public URI endpoint() {
     return URI.create("http://localhost:" + port);
+  }
+
+  /**
+   * {@code options} pointed at this server as an operator would point the pipeline at any
+   * S3-compatible store: region, endpoint, its credentials, path-style addressing (the flag and
+   * the client factory the jar's command line would add for it). Returns {@code options}.
+   */
+  public <T extends dev.fieldflow.pipelines.VisitPipelineOptions> T configure(T options) {
+    options.setAwsRegion(software.amazon.awssdk.regions.Region.US_EAST_1);
+    options.setEndpoint(endpoint());
+    options.setAwsCredentialsProvider(credentials());
+    options.setS3PathStyle(true);
+    options.setS3ClientFactoryClass(dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory.class);
+    return options;
   }
 
   public static StaticCredentialsProvider credentials() {

@@ -48,12 +48,7 @@ class S3VisitPipelineTest {
   }
 
   private static VisitPipelineOptions onS3(VisitPipelineOptions options) {
-    options.setAwsRegion(Region.US_EAST_1);
-    options.setEndpoint(s3.endpoint());
-    options.setAwsCredentialsProvider(S3ProxyServer.credentials());
-    options.setS3PathStyle(true);
-    options.setS3ClientFactoryClass(dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory.class);
-    return options;
+    return s3.configure(options);
   }
 
   private static byte[] utf8(String s) {
