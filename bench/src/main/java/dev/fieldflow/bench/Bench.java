@@ -71,9 +71,9 @@ public final class Bench {
         updateReport = true;
       } else if (arg.startsWith("--notification-files=")) {
         notificationFiles = arg.substring("--notification-files=".length());
-        if (!notificationFiles.matches("\\d+(,\\d+)*")) {
+        if (!notificationFiles.matches("none|\\d+(,\\d+)*")) {
           System.err.println("bench: --notification-files must be ascending file counts such as 1000,10000,100000,"
-              + " but was '" + notificationFiles + "'");
+              + " or none, but was '" + notificationFiles + "'");
           System.exit(2);
         }
       } else if (arg.equals("--throughput-only")) {
@@ -112,7 +112,8 @@ public final class Bench {
             0, 0, plan.trackedFiles());
       }
       Run run = new Run(plan, root, out, throughputOnly, runners);
-      run.notificationHeapSteps = notificationFiles != null
+      run.notificationHeapSteps = "none".equals(notificationFiles) ? List.of()
+          : notificationFiles != null
           ? java.util.Arrays.stream(notificationFiles.split(",")).map(Integer::valueOf).toList()
           : quick ? List.of(1_000) : List.of(1_000, 10_000);
       if (updateReport && !notificationsOnly) {
@@ -412,12 +413,13 @@ public final class Bench {
       if (reportFile != null) {
         StringBuilder section = new StringBuilder();
         report.notifications.section(section);
-        Files.writeString(reportFile, Report.replaceSection(Files.readString(reportFile, StandardCharsets.UTF_8),
-            section.toString(), "This section was measured by a run of its own, `Bench " + command + "` ("
-                + "`./manage.sh bench` with the same options), finished " + Instant.now() + " on the same kind"
-                + " of machine (" + Machine.here().cores() + " cores, load average " + Machine.currentLoadAverage()
-                + " at the end); the other sections come from the full run above."),
-            StandardCharsets.UTF_8);
+        String old = Files.readString(reportFile, StandardCharsets.UTF_8);
+        String note = "This section was measured by a run of its own, `Bench " + command + "` ("
+            + "`./manage.sh bench` with the same options), finished " + Instant.now() + " on the same kind"
+            + " of machine (" + Machine.here().cores() + " cores, load average " + Machine.currentLoadAverage()
+            + " at the end); the other sections come from the full run above.";
+        Files.writeString(reportFile, Report.updateSection(old, section.toString(), note,
+            !report.notifications.measuredHeap()), StandardCharsets.UTF_8);
         say("replaced the notifications section of " + reportFile);
       }
     }

@@ -117,7 +117,9 @@ final class NotificationBench {
                 + " %.2f HEAD, %.2f GET", mode, Stats.percentile(r.observedSeconds(), 50),
             Stats.percentile(r.observedSeconds(), 95), r.perFile("LIST"), r.perFile("HEAD"), r.perFile("GET")));
       }
-      heapAtScale(runner);
+      if (!heapSteps.isEmpty()) {
+        heapAtScale(runner);
+      }
     } catch (Exception e) {
       notMeasured = (notMeasured == null ? "" : notMeasured + "; ") + e.getMessage();
       Bench.say("notifications bench failed: " + e.getMessage());
@@ -361,6 +363,21 @@ final class NotificationBench {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor();
     return out;
+  }
+
+  /** Where the heap part of a rendered section begins (this version's words and the earlier ones). */
+  private static final Pattern HEAP_PART = Pattern.compile("\n(Live heap|Heap) of the pipeline JVM");
+
+  /** The heap part of a rendered section (its paragraph and table, to the end), or empty. */
+  static java.util.Optional<String> heapPart(String section) {
+    Matcher m = HEAP_PART.matcher(section);
+    return m.find() ? java.util.Optional.of(section.substring(m.start()).stripTrailing() + "\n\n")
+        : java.util.Optional.empty();
+  }
+
+  /** Whether this run measured heap points. */
+  boolean measuredHeap() {
+    return !heap.isEmpty();
   }
 
   /** The markdown section of BENCHMARKS.md. */

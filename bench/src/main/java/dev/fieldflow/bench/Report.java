@@ -548,6 +548,43 @@ final class Report {
    *
    * @throws IllegalStateException if the report has no such section
    */
+  /** The section of {@code report} headed {@code heading} (to the next {@code ## }), or "". */
+  static String section(String report, String heading) {
+    int start = report.startsWith(heading + "\n") ? 0 : report.indexOf("\n" + heading + "\n");
+    if (start < 0) {
+      return "";
+    }
+    start = start == 0 ? 0 : start + 1;
+    int end = report.indexOf("\n## ", start + heading.length());
+    return report.substring(start, end < 0 ? report.length() : end + 1);
+  }
+
+  /** The first paragraph after a section's heading. */
+  static String firstParagraph(String section) {
+    String body = section.substring(section.indexOf('\n') + 1).strip();
+    int end = body.indexOf("\n\n");
+    return end < 0 ? body : body.substring(0, end);
+  }
+
+  /**
+   * {@code report} with {@code section} in place of its namesake, {@code note} first; with {@code
+   * keepHeap} (a notifications run that measured no heap points, {@code --notification-files=none})
+   * the heap table of the section it replaces is kept, and the note says which run measured it.
+   */
+  static String updateSection(String report, String section, String note, boolean keepHeap) {
+    String text = section;
+    if (keepHeap) {
+      String previous = section(report, section.substring(0, section.indexOf('\n')));
+      java.util.Optional<String> heap = NotificationBench.heapPart(previous);
+      if (heap.isPresent()) {
+        text = section.stripTrailing() + "\n" + heap.get();
+        note += " The heap table below is kept from the run that measured it, which "
+            + firstParagraph(previous).replaceFirst("^This section was measured by ", "was ");
+      }
+    }
+    return replaceSection(report, text, note);
+  }
+
   static String replaceSection(String report, String section, String note) {
     String heading = section.substring(0, section.indexOf('\n'));
     int start = report.startsWith(heading) ? 0 : report.indexOf("\n" + heading + "\n");

@@ -154,4 +154,19 @@ class ReportTest {
 
     assertThat(refused.getMessage(), is("the report has no section '## S' to replace"));
   }
+
+  @Test
+  void aLatencyOnlyRunKeepsTheHeapTableOfTheRunThatMeasuredItAndSaysSo() {
+    String report = "# R\n\n## Polling vs S3 event notifications (issue 11)\n\n"
+        + "This section was measured by a run of its own, `Bench --notification-files=1000,100000`, finished T1.\n\n"
+        + "old latency\n| a |\n\nLive heap of the pipeline JVM (...).\n\n| 100,000 | 27.0 MB |\n\n## 3. Memory\n\nm\n";
+    String latencyOnly = "## Polling vs S3 event notifications (issue 11)\n\nnew latency\n| b |\n\n";
+
+    String updated = Report.updateSection(report, latencyOnly, "Measured by `Bench --notification-files=none`, T2.", true);
+
+    assertThat(updated, is("# R\n\n## Polling vs S3 event notifications (issue 11)\n\n"
+        + "Measured by `Bench --notification-files=none`, T2. The heap table below is kept from the run that"
+        + " measured it, which was a run of its own, `Bench --notification-files=1000,100000`, finished T1.\n\n"
+        + "new latency\n| b |\n\nLive heap of the pipeline JVM (...).\n\n| 100,000 | 27.0 MB |\n\n## 3. Memory\n\nm\n"));
+  }
 }
