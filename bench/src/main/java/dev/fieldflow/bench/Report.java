@@ -579,7 +579,8 @@ final class Report {
       if (heap.isPresent()) {
         text = section.stripTrailing() + "\n" + heap.get();
         note += " The heap table below is kept from the run that measured it, which "
-            + firstParagraph(previous).replaceFirst("^This section was measured by ", "was ");
+            + firstParagraph(previous).replaceFirst("^This section was measured by ", "was ")
+                .replaceFirst("; the other sections come from the full run above\\.$", ".");
       }
     }
     return replaceSection(report, text, note);
