@@ -503,13 +503,14 @@ mode_visit() {
 await_detached_visit_job() {
   local pid=$1 master=$2 job_name=$3 offset=$4 job="" run="" waited=0
   until job=$(running_job_named "$master" "$job_name") && [[ -n $job ]]; do
-    if ! kill -0 "$pid" 2>/dev/null && ! job=$(running_job_named "$master" "$job_name"); then
+    # The launcher ends by itself once it has submitted the job; ending before that is a failure.
+    if ! kill -0 "$pid" 2>/dev/null \
+        && ! tail -c "+$((offset + 1))" "$VISIT_LOG" | grep -c 'submitted detached' >/dev/null; then
       rm -f -- "$VISIT_PID"
       tail -c "+$((offset + 1))" "$VISIT_LOG" | tail -n 5 >&2
       die "visit: the launcher ended before job $job_name ran on $master; see $VISIT_LOG"
     fi
-    [[ -n $job ]] && break
-    ((waited++ < 600)) || die "visit: job $job_name not running on $master after 120 s; the launcher (pid $pid) is left running; see $VISIT_LOG"
+    ((waited++ < 600)) || die "visit: job $job_name not running on $master after 120 s; see $VISIT_LOG and the cluster's web UI"
     sleep 0.2
   done
   run=$(tail -c "+$((offset + 1))" "$VISIT_LOG" | grep -o 'run [0-9a-f-]\{36\} submitted detached' | head -n 1 | cut -d' ' -f2) || true
