@@ -91,18 +91,30 @@ final class FlinkCluster {
     return response.body();
   }
 
-  private static final java.util.regex.Pattern JOB =
-      java.util.regex.Pattern.compile("\"jid\":\"([0-9a-f]{32})\"[^}]*?\"state\":\"([A-Z]+)\"");
+  private static final java.util.regex.Pattern JOB = java.util.regex.Pattern.compile(
+      "\"jid\":\"([0-9a-f]{32})\"[^}]*?\"start-time\":(\\d+)[^}]*?\"state\":\"([A-Z]+)\"");
 
-  /** The id of the cluster's one job once it is in {@code state}. */
+  /**
+   * The id of the job that started last among those in {@code state}. The cluster keeps the jobs
+   * of earlier tests, and its overview lists them in no particular order.
+   */
   String awaitJob(String state, long timeoutMillis) throws IOException, InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     String overview = "";
     while (System.currentTimeMillis() < deadline) {
       overview = rest("/jobs/overview");
       java.util.regex.Matcher m = JOB.matcher(overview);
-      if (m.find() && m.group(2).equals(state)) {
-        return m.group(1);
+      String latest = null;
+      long latestStart = Long.MIN_VALUE;
+      while (m.find()) {
+        long start = Long.parseLong(m.group(2));
+        if (m.group(3).equals(state) && start > latestStart) {
+          latest = m.group(1);
+          latestStart = start;
+        }
+      }
+      if (latest != null) {
+        return latest;
       }
       Thread.sleep(250);
     }
