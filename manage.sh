@@ -87,7 +87,9 @@ usage: ./manage.sh MODE [options]
                              memory, polling vs S3 event notifications); writes docs/BENCHMARKS.md,
                              or bench/target/report/ with --quick; --notifications-only runs that
                              section alone (bench/target/report/NOTIFICATIONS.md; --update-report
-                             also puts it in docs/BENCHMARKS.md in place of that section)
+                             also puts it in docs/BENCHMARKS.md in place of that section);
+                             --notification-files=none measures no heap points and keeps the
+                             heap table of the report it replaces
   stop                       stop running pipelines, the console and the local database; keep data
   kill                       stop everything and delete local state (FIELDFLOW_HOME, default
                              .fieldflow/): only a directory fieldflow created, never /, $HOME or

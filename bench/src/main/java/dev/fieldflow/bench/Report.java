@@ -578,12 +578,49 @@ final class Report {
       java.util.Optional<String> heap = NotificationBench.heapPart(previous);
       if (heap.isPresent()) {
         text = section.stripTrailing() + "\n" + heap.get();
-        note += " The heap table below is kept from the run that measured it, which "
-            + firstParagraph(previous).replaceFirst("^This section was measured by ", "was ")
-                .replaceFirst("; the other sections come from the full run above\\.$", ".");
+        note += " " + KEPT_HEAP + heapProvenance(previous);
       }
     }
     return replaceSection(report, text, note);
+  }
+
+  /** How a section that kept the heap table of an earlier run starts to say which run that was. */
+  static final String KEPT_HEAP = "The heap table below is kept from the run that measured it, which was ";
+
+  private static final java.util.regex.Pattern KEPT_FROM =
+      java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(KEPT_HEAP) + "([^\n]*)");
+
+  /**
+   * The run that measured the heap table of a rendered notifications section: named where the
+   * section kept the table from an earlier run, else the section's own first paragraph.
+   */
+  static String heapProvenance(String section) {
+    java.util.regex.Matcher kept = KEPT_FROM.matcher(section);
+    if (kept.find()) {
+      return kept.group(1);
+    }
+    return firstParagraph(section).replaceFirst("^This section was measured by ", "")
+        .replaceFirst("; the other sections come from the full run above\\.$", ".");
+  }
+
+  /**
+   * A full report whose notifications section measured no heap points ({@code
+   * --notification-files=none}) with the heap table of {@code previousReport}'s section (the
+   * committed report it replaces) kept below its own tables, and a line that says which run
+   * measured it; {@code report} unchanged when either section is missing or already has one.
+   */
+  static String keepHeapTable(String report, String previousReport) {
+    String heading = "## Polling vs S3 event notifications (issue 11)";
+    String current = section(report, heading);
+    String previous = section(previousReport, heading);
+    java.util.Optional<String> heap = NotificationBench.heapPart(previous);
+    if (current.isEmpty() || heap.isEmpty() || NotificationBench.heapPart(current).isPresent()
+        || current.startsWith(heading + "\n\nNot measured")) {
+      return report;
+    }
+    String kept = current.stripTrailing() + "\n\n" + KEPT_HEAP + heapProvenance(previous) + "\n" + heap.get();
+    int start = report.indexOf(current);
+    return report.substring(0, start) + kept + report.substring(start + current.length());
   }
 
   static String replaceSection(String report, String section, String note) {

@@ -169,4 +169,34 @@ class ReportTest {
         + " measured it, which was a run of its own, `Bench --notification-files=1000,100000`, finished T1.\n\n"
         + "new latency\n| b |\n\nLive heap of the pipeline JVM (...).\n\n| 100,000 | 27.0 MB |\n\n## 3. Memory\n\nm\n"));
   }
+  @Test
+  void aFullRunWithoutHeapPointsKeepsTheHeapTableOfTheReportItReplacesAndNamesItsRun() {
+    String previous = "# R\n\n## Polling vs S3 event notifications (issue 11)\n\n"
+        + "This section was measured by a run of its own, `Bench --notification-files=none`, finished T2."
+        + " The heap table below is kept from the run that measured it, which was a run of its own,"
+        + " `Bench --notification-files=1000,100000`, finished T1.\n\n"
+        + "old latency\n| a |\n\nLive heap of the pipeline JVM (...).\n\n| 100,000 | 27.0 MB |\n\n## 3. Memory\n\nold\n";
+    String full = "# R2\n\n## Polling vs S3 event notifications (issue 11)\n\nnew latency\n| b |\n\n"
+        + "## 3. Memory\n\nnew\n";
+
+    String kept = Report.keepHeapTable(full, previous);
+
+    assertThat(kept, is("# R2\n\n## Polling vs S3 event notifications (issue 11)\n\nnew latency\n| b |\n\n"
+        + "The heap table below is kept from the run that measured it, which was a run of its own,"
+        + " `Bench --notification-files=1000,100000`, finished T1.\n\n"
+        + "Live heap of the pipeline JVM (...).\n\n| 100,000 | 27.0 MB |\n\n## 3. Memory\n\nnew\n"));
+    assertThat("kept again by the next such run, still credited to the run that measured it",
+        Report.keepHeapTable(full, kept), is(kept));
+  }
+
+  @Test
+  void aFullRunKeepsNoHeapTableWhenItMeasuredOneOrTheOldReportHasNone() {
+    String withHeap = "# R\n\n## Polling vs S3 event notifications (issue 11)\n\nlatency\n\n"
+        + "Live heap of the pipeline JVM (new).\n\n| 1,000 | 26.0 MB |\n\n## 3. Memory\n\nm\n";
+    String old = withHeap.replace("new", "old").replace("26.0", "99.0");
+    String withoutHeap = "# R\n\n## Polling vs S3 event notifications (issue 11)\n\nlatency\n\n## 3. Memory\n\nm\n";
+
+    assertThat(Report.keepHeapTable(withHeap, old), is(withHeap));
+    assertThat(Report.keepHeapTable(withoutHeap, withoutHeap), is(withoutHeap));
+  }
 }
