@@ -23,25 +23,26 @@ final class FileProfiles {
   private FileProfiles() {}
 
   /** The phases of {@code LoadProfile#describe}, in its order. */
-  static final List<String> PHASES = List.of("read+parse+stage", "nodes", "tasks", "visits", "ledger");
+  static final List<String> PHASES = List.of("read+parse+stage", "nodes", "tasks", "visits", "ledger", "commit");
 
   // "ingested /dir/visits-00007.jsonl: 10000 lines: ... in 1499 ms: read+parse+stage 270, nodes 16,
-  // tasks 346, visits 860, ledger 6" (a path may hold ": ", so only the profile is anchored).
+  // tasks 346, visits 800, ledger 6, commit 60" (a path may hold ": ", so only the profile is
+  // anchored). Lines of versions that did not time the commit parse with commit 0.
   private static final Pattern LINE = Pattern.compile(
       "ingested (.+?) in (\\d+) ms: read\\+parse\\+stage (-?\\d+), nodes (\\d+), tasks (\\d+),"
-          + " visits (\\d+), ledger (\\d+)\\s*$");
+          + " visits (\\d+), ledger (\\d+)(?:, commit (\\d+))?\\s*$");
 
   /** One file's load, in ms. */
   record File(String what, long totalMs, long readParseStageMs, long nodesMs, long tasksMs, long visitsMs,
-      long ledgerMs) {
+      long ledgerMs, long commitMs) {
     long[] phases() {
-      return new long[] {readParseStageMs, nodesMs, tasksMs, visitsMs, ledgerMs};
+      return new long[] {readParseStageMs, nodesMs, tasksMs, visitsMs, ledgerMs, commitMs};
     }
   }
 
   /** The files of one run, summed: phase sums in ms, in the order of {@link #PHASES}. */
   record Sum(int files, long totalMs, List<Long> phaseMs) {
-    static final Sum NONE = new Sum(0, 0, List.of(0L, 0L, 0L, 0L, 0L));
+    static final Sum NONE = new Sum(0, 0, List.of(0L, 0L, 0L, 0L, 0L, 0L));
 
     boolean present() {
       return files > 0;
@@ -87,7 +88,7 @@ final class FileProfiles {
     }
     return Optional.of(new File(m.group(1), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
         Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)),
-        Long.parseLong(m.group(7))));
+        Long.parseLong(m.group(7)), m.group(8) == null ? 0 : Long.parseLong(m.group(8))));
   }
 
   static Sum sum(Collection<File> files) {

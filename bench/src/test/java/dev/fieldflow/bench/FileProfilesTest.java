@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FileProfilesTest {
   private static final String DIRECT_LINE = "[direct-runner-worker] INFO dev.fieldflow.ingest.visits.IngestVisitFiles"
       + " - ingested /path/visits-00007.jsonl: 10000 lines: 10000 loaded, 0 updated, 0 duplicates, 0 rejected"
-      + " in 1499 ms: read+parse+stage 270, nodes 16, tasks 346, visits 860, ledger 6";
+      + " in 1499 ms: read+parse+stage 270, nodes 16, tasks 346, visits 800, ledger 6, commit 60";
   private static final String FLINK_LINE = "2026-11-29 06:31:02,123 INFO  dev.fieldflow.ingest.visits.IngestVisitFiles"
       + "                       - ingested /a: b/visits-00001.jsonl: 10 lines: 9 loaded, 0 updated, 1 duplicates,"
       + " 0 rejected in 100 ms: read+parse+stage 40, nodes 10, tasks 20, visits 25, ledger 5";
@@ -25,7 +25,7 @@ class FileProfilesTest {
   void aFileLineGivesItsTotalAndEachPhase() {
     assertThat(FileProfiles.parse(DIRECT_LINE), is(Optional.of(new FileProfiles.File(
         "/path/visits-00007.jsonl: 10000 lines: 10000 loaded, 0 updated, 0 duplicates, 0 rejected",
-        1499, 270, 16, 346, 860, 6))));
+        1499, 270, 16, 346, 800, 6, 60))));
   }
 
   @Test
@@ -34,6 +34,7 @@ class FileProfilesTest {
     assertThat(file.totalMs(), is(100L));
     assertThat(file.readParseStageMs(), is(40L));
     assertThat(file.ledgerMs(), is(5L));
+    assertThat("a line without the commit (before it was timed)", file.commitMs(), is(0L));
   }
 
   @Test
@@ -49,23 +50,24 @@ class FileProfilesTest {
         FileProfiles.parse(FLINK_LINE).orElseThrow()));
     assertThat(sum.files(), is(2));
     assertThat(sum.totalMs(), is(1599L));
-    assertThat(sum.phaseMs(), is(List.of(310L, 26L, 366L, 885L, 11L)));
-    assertThat(sum.phase("visits"), is(885L));
+    assertThat(sum.phaseMs(), is(List.of(310L, 26L, 366L, 825L, 11L, 60L)));
+    assertThat(sum.phase("visits"), is(825L));
+    assertThat(sum.phase("commit"), is(60L));
     assertThat(sum.share("read+parse+stage"), closeTo(310.0 / 1599, 1e-9));
   }
 
   @Test
   void outsideTheLoadsIsWallTimeMinusSummedFileTimeOverParallelism() {
-    FileProfiles.Sum sum = new FileProfiles.Sum(4, 20_000, List.of(10_000L, 1_000L, 2_000L, 6_000L, 1_000L));
+    FileProfiles.Sum sum = new FileProfiles.Sum(4, 20_000, List.of(10_000L, 1_000L, 2_000L, 5_000L, 1_000L, 1_000L));
     assertThat(sum.outsideSeconds(14.0, 2), closeTo(4.0, 1e-9));
     assertThat(sum.outsideSeconds(24.0, 1), closeTo(4.0, 1e-9));
   }
 
   @Test
   void describeGivesEachPhaseInSecondsWithItsShare() {
-    FileProfiles.Sum sum = new FileProfiles.Sum(4, 20_000, List.of(10_000L, 1_000L, 2_000L, 6_000L, 1_000L));
+    FileProfiles.Sum sum = new FileProfiles.Sum(4, 20_000, List.of(10_000L, 1_000L, 2_000L, 5_000L, 1_000L, 1_000L));
     assertThat(sum.describe(), is("4 files, 20.0 s summed: read+parse+stage 10.0 s (50 %), nodes 1.0 s (5 %),"
-        + " tasks 2.0 s (10 %), visits 6.0 s (30 %), ledger 1.0 s (5 %)"));
+        + " tasks 2.0 s (10 %), visits 5.0 s (25 %), ledger 1.0 s (5 %), commit 1.0 s (5 %)"));
   }
 
   @Test

@@ -172,18 +172,27 @@ public final class IngestVisitFiles
       out.output(summary);
     }
 
-    /** One attempt in one transaction; {@code null} when another attempt has the file now. */
+    /**
+     * One attempt in one transaction; {@code null} when another attempt has the file now. The
+     * commit's time is added to the profile: from the end of the load to the transaction's end.
+     */
     private VisitMerge.Summary load(VisitFile file, VisitFileLoad.Mode mode, LoadProfile profile)
         throws SQLException {
       filesLoaded.inc();
+      long[] loadedAt = new long[1];
       VisitMerge.Summary summary = database.inTransaction("ingesting " + file.describe(), c -> {
         try {
-          return VisitFileLoad.run(c, reference.session(), file, settings, mode, profile);
+          VisitMerge.Summary loaded = VisitFileLoad.run(c, reference.session(), file, settings, mode, profile);
+          loadedAt[0] = System.nanoTime();
+          return loaded;
         } catch (SQLException | RuntimeException e) {
           reference.reset();
           throw e;
         }
       });
+      long commit = System.nanoTime() - loadedAt[0];
+      profile.commitNanos += commit;
+      profile.totalNanos += commit;
       if (summary == null) {
         LOG.info("{}: taken over by another attempt; left to it", file.describe());
       }
