@@ -2,7 +2,9 @@ package dev.fieldflow.analytics;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import java.sql.Connection;
@@ -130,6 +132,51 @@ class SecondVisitSuccessesTest {
         + "  'bulk.jsonl', t * 10 + v"
         + " FROM generate_series(1, 20) t, generate_series(1, 3) v");
     assertThat(summary().isEmpty(), is(false));
+    assertThat(matchesADirectComputation(), is(true));
+  }
+
+  /**
+   * The refresh at commit looks each queued task's visits 1 and 2 up by key, whatever the
+   * statistics and however many commits the session made before (after five, PL/pgSQL would
+   * run a cached generic plan): a session commits eight small transactions, then 2,900 tasks
+   * at once, and the plan of the refresh's INSERT, as auto_explain reports it to the session,
+   * probes visits with each task's id. The generic plan made on a small table had joined every
+   * queued task with every failed first visit, and commits took seconds during a first backfill.
+   */
+  @Test
+  void theRefreshProbesEachTaskByKeyAfterManyCommitsOfTheSession() throws SQLException {
+    db.execute("INSERT INTO fieldflow.tasks SELECT t, 1, 1, DATE '2020-03-01'"
+        + " FROM generate_series(21, 3000) t ON CONFLICT DO NOTHING");
+    try (Connection c = db.admin().dataSource().getConnection(); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.execute("LOAD 'auto_explain'");
+      s.execute("SET auto_explain.log_min_duration = 0");
+      s.execute("SET auto_explain.log_nested_statements = on");
+      s.execute("SET auto_explain.log_level = notice");
+      s.execute("SET client_min_messages = notice");
+      for (int task = 1; task <= 8; task++) {
+        s.execute(visit(task, 1, "FAIL", "{1,2}") + ";" + visit(task, 2, "SUCCESS", "{2,3}"));
+        c.commit();
+      }
+      s.execute("INSERT INTO fieldflow.visits (task_id, visit_id, node_id, visit_date, node_age,"
+          + " engineer_skill_level, outcome, note_tokens, source_file, source_line)"
+          + " SELECT t, v, 1, DATE '2020-03-02', 3, 3, CASE v WHEN 1 THEN 'FAIL' ELSE 'SUCCESS' END,"
+          + " '{1,2}', 'bulk.jsonl', t * 10 + v FROM generate_series(100, 2999) t, generate_series(1, 2) v");
+      c.clearWarnings();
+      c.commit();
+      String refresh = null;
+      for (java.sql.SQLWarning w = c.getWarnings(); w != null; w = w.getNextWarning()) {
+        if (w.getMessage().contains("INSERT INTO fieldflow.second_visit_successes")) {
+          refresh = w.getMessage();
+        }
+      }
+      assertThat("auto_explain reported the refresh's plan at commit", refresh != null, is(true));
+      assertThat(refresh, not(containsString("Seq Scan on visits")));
+      assertThat(refresh, not(containsString("Materialize")));
+      assertThat(refresh, java.util.regex.Pattern.compile("Index Cond: \\(\\(task_id = t\\.task_id\\)")
+          .matcher(refresh).results().count(), is(2L));
+    }
+    assertThat(summary().size(), is(2_908));
     assertThat(matchesADirectComputation(), is(true));
   }
 
