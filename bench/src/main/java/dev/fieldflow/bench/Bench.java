@@ -192,14 +192,9 @@ public final class Bench {
       report.fileTrackingDocumented = FileTracking.fromDocs(root);
       report.finished = Instant.now();
       report.loadAfter = Machine.currentLoadAverage();
-      Path written = out.resolve("BENCHMARKS.md");
-      String previous = Files.isRegularFile(written) ? Files.readString(written, StandardCharsets.UTF_8) : null;
+      Path replaced = out.resolve("BENCHMARKS.md");
+      report.keepHeapFrom = Files.isRegularFile(replaced) ? Files.readString(replaced, StandardCharsets.UTF_8) : null;
       report.write(out);
-      if (previous != null && report.notifications != null && !report.notifications.measuredHeap()) {
-        // --notification-files=none: the heap table of the report replaced stays, credited to its run.
-        Files.writeString(written, Report.keepHeapTable(Files.readString(written, StandardCharsets.UTF_8), previous),
-            StandardCharsets.UTF_8);
-      }
       say("wrote " + out.resolve("BENCHMARKS.md") + " and " + out.resolve(Report.CHART));
     }
 

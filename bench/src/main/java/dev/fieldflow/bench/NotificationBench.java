@@ -380,9 +380,12 @@ final class NotificationBench {
     return !heap.isEmpty();
   }
 
+  /** The heading of this section in BENCHMARKS.md. */
+  static final String HEADING = "## Polling vs S3 event notifications (issue 11)";
+
   /** The markdown section of BENCHMARKS.md. */
   void section(StringBuilder md) {
-    md.append("## Polling vs S3 event notifications (issue 11)\n\n");
+    md.append(HEADING).append("\n\n");
     if (latencyRuns.isEmpty() && heap.isEmpty()) {
       md.append("Not measured in this run").append(notMeasured == null ? "" : ": " + notMeasured).append(".\n\n");
       return;

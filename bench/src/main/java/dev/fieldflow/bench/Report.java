@@ -36,6 +36,12 @@ final class Report {
   IngestLatency latency;
   /** Polling vs S3 event notifications (issue 11); null when not run. */
   NotificationBench notifications;
+
+  /**
+   * The report this one replaces, whose notifications heap table a run that measured no heap
+   * points ({@code --notification-files=none}) keeps; null when there is none.
+   */
+  String keepHeapFrom;
   final List<IngestLatency.Run> latencyRuns = new ArrayList<>();
   Optional<String> analyst = Optional.empty();
   String reusedCommand = "";
@@ -115,7 +121,11 @@ final class Report {
     Chart.write(out.resolve(CHART), String.format("fieldflow benchmarks, %s (%s run, %d cores)",
         DateTimeFormatter.ISO_LOCAL_DATE.format(started.atZone(ZoneOffset.UTC)), plan.quick() ? "quick" : "full",
         machine.cores()), bars, groups);
-    Files.writeString(out.resolve("BENCHMARKS.md"), markdown(), StandardCharsets.UTF_8);
+    String md = markdown();
+    if (keepHeapFrom != null && notifications != null && !notifications.measuredHeap()) {
+      md = keepHeapTable(md, keepHeapFrom);
+    }
+    Files.writeString(out.resolve("BENCHMARKS.md"), md, StandardCharsets.UTF_8);
   }
 
   private String markdown() {
@@ -544,21 +554,23 @@ final class Report {
   }
 
   /**
-   * {@code report} with its section headed like {@code section}'s first line (up to the next
-   * {@code ## } heading) replaced by {@code section}, {@code note} as the section's first
-   * paragraph.
-   *
-   * @throws IllegalStateException if the report has no such section
+   * Where the section headed {@code heading} lies in {@code report}: from its heading to the next
+   * {@code ## } heading (or the end), as {start, end}; null when the report has no such section.
    */
-  /** The section of {@code report} headed {@code heading} (to the next {@code ## }), or "". */
-  static String section(String report, String heading) {
+  private static int[] sectionBounds(String report, String heading) {
     int start = report.startsWith(heading + "\n") ? 0 : report.indexOf("\n" + heading + "\n");
     if (start < 0) {
-      return "";
+      return null;
     }
     start = start == 0 ? 0 : start + 1;
     int end = report.indexOf("\n## ", start + heading.length());
-    return report.substring(start, end < 0 ? report.length() : end + 1);
+    return new int[] {start, end < 0 ? report.length() : end + 1};
+  }
+
+  /** The section of {@code report} headed {@code heading} (to the next {@code ## }), or "". */
+  static String section(String report, String heading) {
+    int[] bounds = sectionBounds(report, heading);
+    return bounds == null ? "" : report.substring(bounds[0], bounds[1]);
   }
 
   /** The first paragraph after a section's heading. */
@@ -612,33 +624,39 @@ final class Report {
    * measured it; {@code report} unchanged when either section is missing or already has one.
    */
   static String keepHeapTable(String report, String previousReport) {
-    String heading = "## Polling vs S3 event notifications (issue 11)";
-    String current = section(report, heading);
+    String heading = NotificationBench.HEADING;
+    int[] bounds = sectionBounds(report, heading);
     String previous = section(previousReport, heading);
     java.util.Optional<String> heap = NotificationBench.heapPart(previous);
-    if (current.isEmpty() || heap.isEmpty() || NotificationBench.heapPart(current).isPresent()
-        || current.startsWith(heading + "\n\nNot measured")) {
+    if (bounds == null || heap.isEmpty()) {
+      return report;
+    }
+    String current = report.substring(bounds[0], bounds[1]);
+    if (NotificationBench.heapPart(current).isPresent() || current.startsWith(heading + "\n\nNot measured")) {
       return report;
     }
     String kept = current.stripTrailing() + "\n\n" + KEPT_HEAP + heapProvenance(previous) + "\n" + heap.get();
-    int start = report.indexOf(current);
-    return report.substring(0, start) + kept + report.substring(start + current.length());
+    return report.substring(0, bounds[0]) + kept + report.substring(bounds[1]);
   }
 
+  /**
+   * {@code report} with its section headed like {@code section}'s first line (up to the next
+   * {@code ## } heading) replaced by {@code section}, {@code note} as the section's first
+   * paragraph.
+   *
+   * @throws IllegalStateException if the report has no such section
+   */
   static String replaceSection(String report, String section, String note) {
     String heading = section.substring(0, section.indexOf('\n'));
-    int start = report.startsWith(heading) ? 0 : report.indexOf("\n" + heading + "\n");
-    if (start < 0) {
+    int[] bounds = sectionBounds(report, heading);
+    if (bounds == null) {
       throw new IllegalStateException("the report has no section '" + heading + "' to replace");
     }
-    start = start == 0 ? 0 : start + 1;
-    int end = report.indexOf("\n## ", start + heading.length());
-    end = end < 0 ? report.length() : end + 1;
     String body = section.substring(heading.length()).replaceFirst("^\n*", "");
     String replaced = heading + "\n\n" + note + "\n\n" + body;
     if (!replaced.endsWith("\n\n")) {
       replaced = replaced.endsWith("\n") ? replaced + "\n" : replaced + "\n\n";
     }
-    return report.substring(0, start) + replaced + report.substring(end);
+    return report.substring(0, bounds[0]) + replaced + report.substring(bounds[1]);
   }
 }

@@ -5,7 +5,6 @@ import dev.fieldflow.io.db.DatabaseUnavailableException;
 import dev.fieldflow.ingest.write.DatabaseErrors;
 import dev.fieldflow.ingest.visits.VisitLedger;
 import java.io.IOException;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,9 +125,8 @@ final class RestartOnDatabaseFailure {
   }
 
   private void recordStop(UUID run) {
-    try (Connection c = db.dataSource().getConnection()) {
-      c.setAutoCommit(true);
-      VisitLedger.recordStop(c, run);
+    try {
+      VisitPipeline.recordStopped(db, run);
       LOG.info("run {} stopped on purpose; files it was loading are taken again, not counted as"
           + " reader deaths", run);
     } catch (SQLException e) {

@@ -119,11 +119,19 @@ public final class VisitPipeline {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--run must be a run id (a UUID), but was '" + run + "'");
     }
+    recordStopped(db, id);
+    return id;
+  }
+
+  /**
+   * Records run {@code run} as stopped on purpose in {@code db}, in a transaction of its own:
+   * for {@code visit-stopped} and for a launcher's shutdown hook ({@link RestartOnDatabaseFailure}).
+   */
+  static void recordStopped(DatabaseConfig db, UUID run) throws SQLException {
     try (Connection c = db.dataSource().getConnection()) {
       c.setAutoCommit(true);
-      VisitLedger.recordStop(c, id);
+      VisitLedger.recordStop(c, run);
     }
-    return id;
   }
 
   /**
