@@ -491,10 +491,12 @@ final class Report {
 
   private void memorySection(StringBuilder md) {
     md.append("## 3. Memory\n\n")
-        .append("Peak resident set (`VmHWM` from `/proc/PID/status`, sampled every 100 ms) of the pipeline ")
+        .append("Peak resident set (`VmHWM` from `/proc/PID/status`, the kernel's high-water mark, read once a second) of the pipeline ")
         .append("JVM, started with `").append(PipelineRunner.PIPELINE_JAVA_OPTIONS.stream().collect(Collectors.joining(" ")))
         .append("` (manage.sh's default); PostgreSQL as the peak PSS summed over the postmaster and its ")
-        .append("backends (default settings: `shared_buffers` 128 MB). Median (min–max) over runs, MB.\n\n")
+        .append("backends (default settings: `shared_buffers` 128 MB), sampled once a second (more often, the ")
+        .append("sampler's own reads of `/proc` took about 8 % of a core, which the two-core fieldflow runs paid ")
+        .append("and the one-session baselines did not). Median (min–max) over runs, MB.\n\n")
         .append("| run | pipeline JVM peak RSS | PostgreSQL peak PSS | Flink JobManager | Flink TaskManager |\n")
         .append("|---|---:|---:|---:|---:|\n");
     for (String method : methods()) {
