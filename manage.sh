@@ -312,6 +312,7 @@ mode_network() {
   local profile
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
+  mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")
   fieldflow_java network "--networkInput=$input" "${force[@]}" "${profile[@]}" "${beam_args[@]}"
 }
 
@@ -394,6 +395,26 @@ cluster_master() {
   [[ $master =~ ^[^[].*:[0-9]+$ ]] && printf '%s' "$master"
 }
 
+# "--filesToStage=THIN_JAR" when a job goes to this home's local cluster (cluster.sh) and that
+# cluster was started with this very Flink jar: every JVM of it has the jar on its classpath and
+# loads fieldflow's classes from there first (parent-first), so uploading the 160 MB jar again at
+# each submission buys nothing; Beam then stages only the pipelines' thin jar (about 2 s less
+# per job, measured on 1,000,000 visits). Nothing for any other master, for a cluster started
+# with another build, or when the operator gave --filesToStage: the whole jar is staged.
+job_jar_staging() {
+  local arg master env="$FIELDFLOW_HOME/flink/run/cluster.env" port thin
+  for arg in "$@"; do
+    [[ $arg == --filesToStage=* ]] && return 0
+  done
+  master=$(cluster_master "$@") || return 0
+  [[ -f $env ]] || return 0
+  port=$(sed -n 's/^PORT=//p' "$env")
+  [[ -n $port && ( $master == "127.0.0.1:$port" || $master == "localhost:$port" ) ]] || return 0
+  cmp -s "$FLINK_JAR" "$FIELDFLOW_HOME/flink/lib/fieldflow-flink-bundled.jar" || return 0
+  thin=$(find "$ROOT/pipelines/target" -maxdepth 1 -name 'fieldflow-pipelines-*.jar' -print -quit)
+  [[ -n $thin ]] && printf '%s\n' "--filesToStage=$thin"
+}
+
 # The state of Flink job $2 on master $1 (RUNNING, CANCELED...), nothing when it does not answer.
 flink_job_state() {
   curl -fsS --max-time 5 "http://$1/jobs/$2" 2>/dev/null | grep -o '"state":"[A-Z_]*"' | head -n 1 | cut -d'"' -f4 || true
@@ -443,6 +464,7 @@ mode_visit() {
   local profile
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
+  mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")
   if $once; then
     fieldflow_java visit "--visitsInput=$input" --once "${profile[@]}" "${beam_args[@]}"
     return

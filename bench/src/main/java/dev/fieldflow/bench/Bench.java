@@ -214,6 +214,12 @@ public final class Bench {
           Files.copy(built, jars.resolve(jar));
         }
       }
+      try (var thin = Files.newDirectoryStream(root.resolve("pipelines/target"), "fieldflow-pipelines-*.jar")) {
+        for (Path built : thin) {
+          Files.copy(built, jars.resolve(THIN_JAR));
+          break;
+        }
+      }
       this.jars = jars;
       List<String> wanted = runnerNames != null ? List.of(runnerNames.split(","))
           : plan.quick() ? PipelineRunner.NAMES.stream().filter(n -> !n.equals("flink-cluster")).toList()
@@ -242,8 +248,7 @@ public final class Bench {
       }
       if (cluster) {
         // Our own cluster on free ports: the profile's 127.0.0.1:8081 may be another one's.
-        usable.replaceAll(r -> r.name().equals("flink-cluster")
-            ? r.withBeamOption("--flinkMaster=127.0.0.1:" + flinkRestPort) : r);
+        usable.replaceAll(r -> r.name().equals("flink-cluster") ? onOurCluster(r) : r);
       }
       try {
         List<String> methods = new ArrayList<>(IngestThroughput.BASELINES);
@@ -285,6 +290,8 @@ public final class Bench {
     }
 
     private Path jars;
+    /** The pipelines' own classes (no dependencies), as copied into {@link #jars}. */
+    private static final String THIN_JAR = "fieldflow-pipelines.jar";
     private int flinkRestPort;
     private int flinkRpcPort;
 
@@ -349,6 +356,26 @@ public final class Bench {
           .map(ProcessMemory::peakRss).filter(OptionalLong::isPresent)
           .mapToLong(OptionalLong::getAsLong).max().stream().mapToObj(OptionalLong::of).findFirst()
           .orElse(OptionalLong.empty());
+    }
+
+    /**
+     * The cluster runner submitting to our cluster, as manage.sh submits (its job_jar_staging):
+     * a cluster started with this very job jar has it on every JVM's classpath and loads it
+     * first, so only the pipelines' thin jar is staged instead of uploading the whole jar again.
+     */
+    private PipelineRunner onOurCluster(PipelineRunner runner) {
+      PipelineRunner onOurs = runner.withBeamOption("--flinkMaster=127.0.0.1:" + flinkRestPort);
+      Path thin = jars.resolve(THIN_JAR);
+      Path onCluster = flinkHome().resolve("flink/lib/fieldflow-flink-bundled.jar");
+      try {
+        if (Files.isRegularFile(thin) && Files.isRegularFile(onCluster)
+            && Files.mismatch(onCluster, jars.resolve("fieldflow-flink-bundled.jar")) == -1) {
+          return onOurs.withBeamOption("--filesToStage=" + thin);
+        }
+      } catch (IOException e) {
+        say("staging the whole job jar: cannot compare it with the cluster's: " + e.getMessage());
+      }
+      return onOurs;
     }
 
     private boolean startCluster() throws IOException, InterruptedException {
