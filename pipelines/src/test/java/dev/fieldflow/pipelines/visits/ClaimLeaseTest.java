@@ -5,21 +5,14 @@ import static dev.fieldflow.pipelines.visits.ContinuousVisitPipelineTest.continu
 import static dev.fieldflow.pipelines.visits.VisitLines.visits;
 import static dev.fieldflow.pipelines.visits.VisitLines.write;
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.nullValue;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.ingest.visits.VisitFile;
 import dev.fieldflow.ingest.visits.VisitLedger;
-import dev.fieldflow.io.files.ReadLimits;
-import dev.fieldflow.ingest.visits.LoadSettings;
-import dev.fieldflow.ingest.visits.VisitFileLoad;
-import dev.fieldflow.ingest.visits.VisitMerge;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.nio.file.Path;
@@ -38,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The claim lease: a file left {@code running} by an attempt that was lost inside a run that goes
  * on (on Flink: claimed after the checkpoint the job was restored from, then re-sighted with a
  * new claim id under the same run id) is taken over once the lease has expired, and ingested
- * exactly once.
+ * exactly once. The lease rule on its own (a fresh claim kept, a superseded attempt that can
+ * neither load nor fail the file) is VisitLedgerLeaseTest's, in ingest, beside the ledger.
  */
 class ClaimLeaseTest {
   @RegisterExtension static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
@@ -48,11 +42,6 @@ class ClaimLeaseTest {
   @TempDir Path dir;
 
   /** The ledger's view of a local file: its path and version as the claim records them. */
-  static LoadSettings settings(int chunkRows) {
-    return new LoadSettings(chunkRows, ReadLimits.defaults(), Duration.ofSeconds(5),
-        Duration.ofSeconds(60), 0.5);
-  }
-
   static VisitLedger.Listed listed(Path file) throws Exception {
     MatchResult.Metadata m = FileSystems.matchSingleFileSpec(file.toString());
     return new VisitLedger.Listed(FileVersion.path(m), FileVersion.of(m), m.sizeBytes(),
@@ -68,7 +57,7 @@ class ClaimLeaseTest {
 
   @Test
   void aFileRunningForThisRunPastItsLeaseIsTakenOverAndIngestedExactlyOnce() throws Exception {
-    POSTGRES.execute("DELETE FROM fieldflow.ingest_files"); // the other test's, taken as orphans
+    POSTGRES.execute("DELETE FROM fieldflow.ingest_files"); // other tests', taken as orphans
     Path lost = dir.resolve("in").resolve("lost.jsonl");
     write(lost, visits(1, 50));
     UUID run = UUID.randomUUID();
@@ -98,69 +87,5 @@ class ClaimLeaseTest {
             + " FROM fieldflow.ingest_files ORDER BY path"),
         equalTo(List.of(List.of(30L, 30L, 0L, 0L, 1, "done"), List.of(50L, 50L, 0L, 0L, 2, "done"))));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(80L));
-  }
-
-  @Test
-  void aClaimWithinItsLeaseIsKeptAndASupersededAttemptCannotCommit() throws Exception {
-    POSTGRES.execute("DELETE FROM fieldflow.ingest_files");
-    Path file = dir.resolve("one.jsonl");
-    write(file, visits(5_000, 10));
-    VisitLedger.Listed listed = listed(file);
-    UUID run = UUID.randomUUID();
-    UUID first = UUID.randomUUID();
-    Duration lease = Duration.ofMinutes(10);
-
-    VisitFile attempt1 = claim(run, listed, first, lease).get(0);
-    assertThat(attempt1.attempt(), is(1));
-    // Another sighting in this run while the claim is fresh: in flight, nothing to take.
-    assertThat(claim(run, listed, UUID.randomUUID(), lease), hasSize(0));
-    // The same claim again (a retried bundle) gets its file back, same attempt.
-    assertThat(claim(run, listed, first, lease), equalTo(List.of(attempt1)));
-
-    // The claim is older than the lease: the next sighting takes the file over.
-    POSTGRES.execute("UPDATE fieldflow.ingest_files SET started_at = now() - interval '11 minutes'");
-    UUID second = UUID.randomUUID();
-    List<VisitFile> takenOver = claim(run, listed, second, lease);
-    assertThat(takenOver, hasSize(1));
-    assertThat(takenOver.get(0).attempt(), is(2));
-    // The first claim repeated now gets nothing, and its attempt can neither commit nor fail it.
-    assertThat(claim(run, listed, first, lease), hasSize(0));
-    try (Connection c = POSTGRES.writer().dataSource().getConnection();
-        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
-      c.setAutoCommit(false);
-      reference.setAutoCommit(false);
-      assertThat("attempt 1 is taken over: it loads nothing", VisitFileLoad.run(c, reference,
-          attempt1, settings(1_000), VisitFileLoad.Mode.FAST), nullValue());
-      c.rollback();
-      assertThat(VisitLedger.markFailed(c, attempt1, "late failure of attempt 1", 60), is(false));
-      c.commit();
-    }
-    // A ledger check sees the expired lease too; the new claim's is fresh.
-    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
-      assertThat(VisitLedger.unfinished(c, run, 10, lease), hasSize(0));
-    }
-    POSTGRES.execute("UPDATE fieldflow.ingest_files SET started_at = now() - interval '11 minutes'");
-    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
-      assertThat(VisitLedger.unfinished(c, run, 10, lease), hasSize(1));
-    }
-    assertThat(POSTGRES.rows("SELECT status, attempts, claim_id::text FROM fieldflow.ingest_files"),
-        equalTo(List.of(List.of("running", 2, second.toString()))));
-
-    // Once the file is done, an attempt at it again (a runner's replay after a restore, or a
-    // superseded attempt arriving late) finds it done and changes nothing.
-    POSTGRES.execute("UPDATE fieldflow.ingest_files SET status = 'done', lines_read = 1,"
-        + " records_read = 1, rows_loaded = 1, updates = 0, duplicates = 0, rejected = 0,"
-        + " finished_at = now()");
-    try (Connection c = POSTGRES.writer().dataSource().getConnection();
-        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
-      c.setAutoCommit(false);
-      reference.setAutoCommit(false);
-      VisitMerge.Summary again = VisitFileLoad.run(c, reference, takenOver.get(0), settings(1_000),
-          VisitFileLoad.Mode.FAST);
-      c.commit();
-      assertThat(again.alreadyDone(), is(true));
-      assertThat(again.loaded(), is(1L));
-    }
-    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(0L));
   }
 }
