@@ -216,8 +216,11 @@ public final class Bench {
       }
       try (var thin = Files.newDirectoryStream(root.resolve("pipelines/target"), "fieldflow-pipelines-*.jar")) {
         for (Path built : thin) {
-          Files.copy(built, jars.resolve(THIN_JAR));
-          break;
+          String name = built.getFileName().toString();
+          if (!name.endsWith("-tests.jar") && !name.endsWith("-sources.jar")) {
+            Files.copy(built, jars.resolve(THIN_JAR));
+            break;
+          }
         }
       }
       this.jars = jars;

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
-import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.files.ReadLimits;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,10 +49,9 @@ class VisitLedgerLeaseTest {
     return s.toString();
   }
 
+  /** The ledger's view of a local file, as the polling pipeline's claim records it. */
   private static VisitLedger.Listed listed(Path file) throws Exception {
-    MatchResult.Metadata m = FileSystems.matchSingleFileSpec(file.toString());
-    return new VisitLedger.Listed(FileVersion.path(m), FileVersion.of(m), m.sizeBytes(),
-        m.lastModifiedMillis());
+    return ClaimVisitFiles.listed(FileSystems.matchSingleFileSpec(file.toString()));
   }
 
   private static List<VisitFile> claim(UUID run, VisitLedger.Listed file, UUID claimId, Duration lease)
