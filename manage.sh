@@ -77,7 +77,9 @@ usage: ./manage.sh MODE [options]
                              exactly once; docs/INGESTING-VISITS.md, "Repair"
   cluster start|stop|status [--taskmanagers=N] [--port=8081] [--memory=default|t3micro]
                              a Flink 1.19 session cluster on this machine (JobManager and
-                             TaskManager JVMs, web UI 127.0.0.1:8081; docs/FLINK.md)
+                             TaskManager JVMs, web UI 127.0.0.1:8081; docs/FLINK.md);
+                             cluster holds HOST:PORT JAR exits 0 when that is this running
+                             cluster and it holds JAR (a job of JAR then stages no jar)
   demo [--runner=NAME] [--source=files|s3-events]
                              the whole story on embedded defaults (flink-cluster starts a cluster);
                              s3-events: visits uploaded to local S3, taken from their notifications
@@ -395,22 +397,20 @@ cluster_master() {
   [[ $master =~ ^[^[].*:[0-9]+$ ]] && printf '%s' "$master"
 }
 
-# "--filesToStage=THIN_JAR" when a job goes to this home's local cluster (cluster.sh) and that
-# cluster was started with this very Flink jar: every JVM of it has the jar on its classpath and
-# loads fieldflow's classes from there first (parent-first), so uploading the 165 MB jar again at
-# each submission buys nothing; Beam then stages only the pipelines' thin jar (about 2 s less
-# per job, measured on 1,000,000 visits). Nothing for any other master, for a cluster started
-# with another build, or when the operator gave --filesToStage: the whole jar is staged.
+# "--filesToStage=THIN_JAR" when a job goes to this home's running local cluster and that
+# cluster holds this very Flink jar (cluster.sh holds): every JVM of it has the jar on its
+# classpath and loads fieldflow's classes from there first (parent-first), so uploading the
+# 165 MB jar again at each submission buys nothing; Beam then stages only the pipelines' thin
+# jar (about 2 s less per job, measured on 1,000,000 visits). Nothing for any other master, for
+# a cluster started with another build, or when the operator gave --filesToStage: the whole jar
+# is staged.
 job_jar_staging() {
-  local arg master env="$FIELDFLOW_HOME/flink/run/cluster.env" port thin
+  local arg master thin
   for arg in "$@"; do
     [[ $arg == --filesToStage=* ]] && return 0
   done
   master=$(cluster_master "$@") || return 0
-  [[ -f $env ]] || return 0
-  port=$(sed -n 's/^PORT=//p' "$env")
-  [[ -n $port && ( $master == "127.0.0.1:$port" || $master == "localhost:$port" ) ]] || return 0
-  cmp -s "$FLINK_JAR" "$FIELDFLOW_HOME/flink/lib/fieldflow-flink-bundled.jar" || return 0
+  bash "$FLINK_CLUSTER" holds "$master" "$FLINK_JAR" || return 0
   thin=$(find "$ROOT/pipelines/target" -maxdepth 1 -name 'fieldflow-pipelines-*.jar' \
     -not -name '*-tests.jar' -not -name '*-sources.jar' -print -quit)
   if [[ -n $thin ]]; then

@@ -8,6 +8,7 @@
 #                    [--bind=127.0.0.1]
 #   cluster.sh stop
 #   cluster.sh status
+#   cluster.sh holds HOST:PORT JAR   (exit 0: that is this home's running cluster, holding JAR)
 #
 # Environment: FIELDFLOW_HOME (state under $FIELDFLOW_HOME/flink/: conf, lib, log, run, tmp,
 # checkpoints), FIELDFLOW_FLINK_PORT, FIELDFLOW_FLINK_RPC_PORT, FIELDFLOW_FLINK_MEMORY,
@@ -319,6 +320,19 @@ cluster_status() {
   [[ -z "$jobs" ]] || printf '%s\n' "$jobs"
 }
 
+# holds HOST:PORT JAR: exit 0 when HOST:PORT is this home's running cluster and the job jar it
+# copied at start (on every JVM's classpath, loaded parent-first) is JAR byte for byte, so that a
+# job of JAR need not stage it again (manage.sh's job_jar_staging); exit 1 otherwise. Prints
+# nothing.
+cluster_holds() {
+  [[ $# -eq 2 ]] || die "holds: give HOST:PORT JAR"
+  local master=$1 jar=$2
+  load_state
+  alive "$PID_DIR/jobmanager.pid" || return 1
+  [[ $master == "127.0.0.1:$PORT" || $master == "localhost:$PORT" || $master == "$BIND:$PORT" ]] || return 1
+  [[ -f $jar ]] && cmp -s "$jar" "$CLUSTER_JOB_JAR"
+}
+
 main() {
   local action=${1:-status}
   shift || true
@@ -326,7 +340,8 @@ main() {
     start) cluster_start "$@" ;;
     stop) cluster_stop "$@" ;;
     status) cluster_status "$@" ;;
-    *) die "unknown action '$action'; use start, stop or status" ;;
+    holds) cluster_holds "$@" ;;
+    *) die "unknown action '$action'; use start, stop, status or holds" ;;
   esac
 }
 

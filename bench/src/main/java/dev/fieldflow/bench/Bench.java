@@ -251,7 +251,11 @@ public final class Bench {
       }
       if (cluster) {
         // Our own cluster on free ports: the profile's 127.0.0.1:8081 may be another one's.
-        usable.replaceAll(r -> r.name().equals("flink-cluster") ? onOurCluster(r) : r);
+        for (int i = 0; i < usable.size(); i++) {
+          if (usable.get(i).name().equals("flink-cluster")) {
+            usable.set(i, onOurCluster(usable.get(i)));
+          }
+        }
       }
       try {
         List<String> methods = new ArrayList<>(IngestThroughput.BASELINES);
@@ -366,17 +370,13 @@ public final class Bench {
      * a cluster started with this very job jar has it on every JVM's classpath and loads it
      * first, so only the pipelines' thin jar is staged instead of uploading the whole jar again.
      */
-    private PipelineRunner onOurCluster(PipelineRunner runner) {
-      PipelineRunner onOurs = runner.withBeamOption("--flinkMaster=127.0.0.1:" + flinkRestPort);
+    private PipelineRunner onOurCluster(PipelineRunner runner) throws IOException, InterruptedException {
+      String master = "127.0.0.1:" + flinkRestPort;
+      PipelineRunner onOurs = runner.withBeamOption("--flinkMaster=" + master);
       Path thin = jars.resolve(THIN_JAR);
-      Path onCluster = flinkHome().resolve("flink/lib/fieldflow-flink-bundled.jar");
-      try {
-        if (Files.isRegularFile(thin) && Files.isRegularFile(onCluster)
-            && Files.mismatch(onCluster, jars.resolve("fieldflow-flink-bundled.jar")) == -1) {
-          return onOurs.withBeamOption("--filesToStage=" + thin);
-        }
-      } catch (IOException e) {
-        say("staging the whole job jar: cannot compare it with the cluster's: " + e.getMessage());
+      if (Files.isRegularFile(thin)
+          && manage("cluster", "holds", master, jars.resolve("fieldflow-flink-bundled.jar").toString())) {
+        return onOurs.withBeamOption("--filesToStage=" + thin);
       }
       return onOurs;
     }

@@ -121,10 +121,7 @@ final class Report {
     Chart.write(out.resolve(CHART), String.format("fieldflow benchmarks, %s (%s run, %d cores)",
         DateTimeFormatter.ISO_LOCAL_DATE.format(started.atZone(ZoneOffset.UTC)), plan.quick() ? "quick" : "full",
         machine.cores()), bars, groups);
-    String md = markdown();
-    if (keepHeapFrom != null && notifications != null && !notifications.measuredHeap()) {
-      md = keepHeapTable(md, keepHeapFrom);
-    }
+    String md = keepHeapFrom == null ? markdown() : keepHeapTable(markdown(), keepHeapFrom);
     Files.writeString(out.resolve("BENCHMARKS.md"), md, StandardCharsets.UTF_8);
   }
 

@@ -54,12 +54,14 @@ class ManageScriptTest {
 
   /**
    * What manage.sh's {@code job_jar_staging} adds to a submission with {@code beamArgs}, run on
-   * its own (with {@code cluster_master}, which it uses) for a checkout at {@code root}.
+   * its own (with {@code cluster_master}, which it uses, and the real cluster.sh it asks) for a
+   * checkout at {@code root}.
    */
   private String jobJarStaging(Path root, String... beamArgs) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", "-c",
         "eval \"$(sed -n '/^cluster_master() {/,/^}/p;/^job_jar_staging() {/,/^}/p' \"$0\")\";"
-            + " ROOT=$1; FLINK_JAR=$1/pipelines/target/fieldflow-flink-bundled.jar; shift;"
+            + " ROOT=$1; FLINK_JAR=$1/pipelines/target/fieldflow-flink-bundled.jar;"
+            + " FLINK_CLUSTER=$(dirname \"$0\")/runner-profiles/flink-cluster/cluster.sh; shift;"
             + " job_jar_staging \"$@\"", SCRIPT.toString(), root.toString()));
     command.addAll(List.of(beamArgs));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
@@ -77,20 +79,31 @@ class ManageScriptTest {
     Path thin = Files.writeString(target.resolve("fieldflow-pipelines-0.1.0-SNAPSHOT.jar"), "classes");
     Path onCluster = Files.createDirectories(home.resolve("flink/lib")).resolve("fieldflow-flink-bundled.jar");
     Files.writeString(onCluster, "job jar, build 2");
-    Files.writeString(Files.createDirectories(home.resolve("flink/run")).resolve("cluster.env"),
-        "PORT=18081\nRPC_PORT=16123\nBIND=127.0.0.1\n");
+    Path run = Files.createDirectories(home.resolve("flink/run"));
+    Files.writeString(run.resolve("cluster.env"), "PORT=18081\nRPC_PORT=16123\nBIND=127.0.0.1\n");
     Path root = home.resolve("checkout");
+    // A stand-in JobManager: cluster.sh knows its own by the --configDir on its command line.
+    Process jobManager = new ProcessBuilder("bash", "-c", "while :; do sleep 0.1; done", "jobmanager",
+        "--configDir", home.resolve("flink/conf").toString()).start();
+    try {
+      Files.writeString(run.resolve("jobmanager.pid"), jobManager.pid() + "\n");
 
-    assertThat(jobJarStaging(root, "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:18081", "--parallelism=2"),
-        equalTo("--filesToStage=" + thin + "\n"));
-    assertThat(jobJarStaging(root, "--flinkMaster=localhost:18081"), equalTo("--filesToStage=" + thin + "\n"));
-    assertThat("another cluster", jobJarStaging(root, "--flinkMaster=10.0.0.5:8081"), equalTo(""));
-    assertThat("another port", jobJarStaging(root, "--flinkMaster=127.0.0.1:8081"), equalTo(""));
-    assertThat("embedded", jobJarStaging(root, "--flinkMaster=[local]"), equalTo(""));
-    assertThat("the operator's own", jobJarStaging(root, "--flinkMaster=127.0.0.1:18081",
-        "--filesToStage=/elsewhere/job.jar"), equalTo(""));
-    Files.writeString(onCluster, "job jar, build 1");
-    assertThat("a cluster started with another build", jobJarStaging(root, "--flinkMaster=127.0.0.1:18081"),
+      assertThat(jobJarStaging(root, "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:18081", "--parallelism=2"),
+          equalTo("--filesToStage=" + thin + "\n"));
+      assertThat(jobJarStaging(root, "--flinkMaster=localhost:18081"), equalTo("--filesToStage=" + thin + "\n"));
+      assertThat("another cluster", jobJarStaging(root, "--flinkMaster=10.0.0.5:8081"), equalTo(""));
+      assertThat("another port", jobJarStaging(root, "--flinkMaster=127.0.0.1:8081"), equalTo(""));
+      assertThat("embedded", jobJarStaging(root, "--flinkMaster=[local]"), equalTo(""));
+      assertThat("the operator's own", jobJarStaging(root, "--flinkMaster=127.0.0.1:18081",
+          "--filesToStage=/elsewhere/job.jar"), equalTo(""));
+      Files.writeString(onCluster, "job jar, build 1");
+      assertThat("a cluster started with another build", jobJarStaging(root, "--flinkMaster=127.0.0.1:18081"),
+          equalTo(""));
+      Files.writeString(onCluster, "job jar, build 2");
+    } finally {
+      jobManager.destroyForcibly().waitFor();
+    }
+    assertThat("a cluster that is not running", jobJarStaging(root, "--flinkMaster=127.0.0.1:18081"),
         equalTo(""));
   }
 
