@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.OptionalLong;
 
 /**
@@ -21,10 +22,21 @@ import java.util.OptionalLong;
  * Child pipelines find it through {@code FIELDFLOW_HOME}.
  */
 final class BenchDatabase implements AutoCloseable {
-  /** Tables a visit ingest writes; emptied before every fieldflow measurement. */
+  /** Tables a visit ingest writes; emptied before every measurement. */
   private static final String FIELDFLOW_TABLES =
       "fieldflow.rejected_records, fieldflow.visits, fieldflow.tasks,"
           + " fieldflow.network_edges, fieldflow.nodes, fieldflow.ingest_files";
+
+  /** The baselines' tables (schema {@code bench}), as one list for a TRUNCATE; null when none. */
+  private static final String BASELINE_TABLES =
+      "SELECT string_agg(format('%I.%I', schemaname, tablename), ', ' ORDER BY tablename)"
+          + " FROM pg_tables WHERE schemaname = 'bench'";
+
+  private static final String AUTOVACUUM_WORKERS =
+      "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'";
+
+  /** How long {@link #settle} waits for autovacuum at most; a run then starts anyway. */
+  static final Duration AUTOVACUUM_WAIT = Duration.ofMinutes(2);
 
   private final LocalDatabase database;
   private final int port;
@@ -94,9 +106,28 @@ final class BenchDatabase implements AutoCloseable {
     }
   }
 
-  /** Empties what a visit ingest wrote and checkpoints, so every run starts alike. */
-  void resetFieldflow() {
-    execute("TRUNCATE " + FIELDFLOW_TABLES + " RESTART IDENTITY CASCADE", "CHECKPOINT");
+  /**
+   * Readies the database for the next measured run, so that every run starts alike: empties the
+   * tables that any run writes (fieldflow's and every baseline's), waits until no autovacuum
+   * worker is busy, and checkpoints. A table left with a million fresh rows is vacuumed and
+   * analyzed by autovacuum within a minute, on the CPU of whichever run is measuring then; the
+   * runs that use both cores paid for the baselines' leftovers far more than the one-session
+   * baselines did. Autovacuum of the table a run is itself filling stays part of that run.
+   */
+  void settle() {
+    String baselines = text(BASELINE_TABLES);
+    execute("TRUNCATE " + FIELDFLOW_TABLES + (baselines == null ? "" : ", " + baselines)
+        + " RESTART IDENTITY CASCADE");
+    long deadline = System.nanoTime() + AUTOVACUUM_WAIT.toNanos();
+    while (count(AUTOVACUUM_WORKERS) > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for autovacuum", e);
+      }
+    }
+    execute("CHECKPOINT");
   }
 
   String serverVersion() {

@@ -67,7 +67,7 @@ final class IngestLatency {
     }
     Path watched = work.resolve(name + "-watched");
     Files.createDirectories(watched);
-    db.resetFieldflow();
+    db.settle();
 
     Path log = work.resolve("logs/" + name + ".log");
     Map<String, Long> written = new LinkedHashMap<>();

@@ -231,7 +231,7 @@ final class IngestThroughput {
 
   /** COPY of the transformed CSV into {@code table}, timed from the first byte to the commit. */
   Trial copy(int trial, String method, String table) throws SQLException, IOException {
-    db.execute("TRUNCATE " + table, "CHECKPOINT");
+    db.settle();
     try (ProcessMemory.PeakSampler sampler = new ProcessMemory.PeakSampler()
             .watch("postgres", db::pss).start();
         Connection c = db.adminConnection()) {
@@ -256,7 +256,7 @@ final class IngestThroughput {
    * pgjdbc's multi-row rewrite. Timed from opening the first file to the last commit.
    */
   Trial jdbc(int trial) throws SQLException, IOException {
-    db.execute("TRUNCATE bench.visits_jdbc", "CHECKPOINT");
+    db.settle();
     DatabaseConfig admin = db.admin();
     Properties login = new Properties();
     login.setProperty("user", admin.user());
@@ -316,7 +316,7 @@ final class IngestThroughput {
    */
   Trial fieldflow(int trial, PipelineRunner runner, Map<String, java.util.function.Supplier<java.util.OptionalLong>> extraWatches)
       throws IOException, InterruptedException {
-    db.resetFieldflow();
+    db.settle();
     Path log = work.resolve("logs/throughput-" + runner.name() + "-" + trial + ".log");
     try (ChildPipeline child = ChildPipeline.start(
             runner.command(List.of("--visitsInput=" + visitsDir + "/", "--once")), db.home(), log);

@@ -223,7 +223,7 @@ final class NotificationBench {
 
   private LatencyRun latency(PipelineRunner runner, String mode) throws Exception {
     boolean notified = mode.startsWith("notifications");
-    db.resetFieldflow();
+    db.settle();
     String bucket = newBucket(notified ? "notified" : "polled");
     String queue = aws.get("FIELDFLOW_SQS_QUEUE_URL");
     Map<String, Long> sent = new LinkedHashMap<>();
@@ -296,7 +296,7 @@ final class NotificationBench {
   }
 
   private void heapAtScale(PipelineRunner runner) throws Exception {
-    db.resetFieldflow();
+    db.settle();
     String bucket = newBucket("scale");
     String queue = aws.get("FIELDFLOW_SQS_QUEUE_URL");
     try (ChildPipeline child = startPipeline(runner, bucket, true, 5, "notifications-heap")) {
