@@ -84,7 +84,7 @@ public final class ClaimVisitFiles
   }
 
   /** What the ledger records of a matched file. */
-  static VisitLedger.Listed listed(MatchResult.Metadata m) {
+  public static VisitLedger.Listed listed(MatchResult.Metadata m) {
     return new VisitLedger.Listed(
         FileVersion.path(m), FileVersion.of(m), m.sizeBytes(), m.lastModifiedMillis());
   }

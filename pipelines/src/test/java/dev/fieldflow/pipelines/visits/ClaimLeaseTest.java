@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.is;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.io.files.FileVersion;
+import dev.fieldflow.ingest.visits.ClaimVisitFiles;
 import dev.fieldflow.ingest.visits.VisitFile;
 import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.pipelines.VisitPipeline;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,9 +43,7 @@ class ClaimLeaseTest {
 
   /** The ledger's view of a local file: its path and version as the claim records them. */
   static VisitLedger.Listed listed(Path file) throws Exception {
-    MatchResult.Metadata m = FileSystems.matchSingleFileSpec(file.toString());
-    return new VisitLedger.Listed(FileVersion.path(m), FileVersion.of(m), m.sizeBytes(),
-        m.lastModifiedMillis());
+    return ClaimVisitFiles.listed(FileSystems.matchSingleFileSpec(file.toString()));
   }
 
   private static List<VisitFile> claim(UUID run, VisitLedger.Listed file, UUID claimId, Duration lease)
