@@ -101,6 +101,18 @@ class VisitMergeTest {
   }
 
   @Test
+  void aChunkOfNewVisitsWithOneStoredLastInKeyOrderIsCountedAsIfThePlainInsertNeverRan() throws Exception {
+    load(claimed("a.jsonl", line(9, 1, 10, "FAIL")), 1_000);
+    // The plain insert writes (1, 1) and (2, 1) before it meets the stored (9, 1).
+    VisitFile b = claimed("b.jsonl", line(2, 1, 5, "FAIL"), line(9, 1, 11, "FAIL"), line(1, 1, 7, "SUCCESS"));
+
+    assertThat(load(b, 1_000), equalTo(List.of(2L, 1L, 0L, 0L)));
+    assertThat(stored(), equalTo(List.of(List.of(1L, 1, 7, "SUCCESS", 3L),
+        List.of(2L, 1, 5, "FAIL", 1L), List.of(9L, 1, 11, "FAIL", 2L))));
+    assertThat(POSTGRES.count("SELECT sum(rows_loaded) FROM fieldflow.ingest_files"), is(3L));
+  }
+
+  @Test
   void aVisitRepeatedInOneChunkIsCountedAgainstTheLineBeforeAndItsLastLineWins() throws Exception {
     VisitFile a = claimed("a.jsonl", line(1, 1, 10, "FAIL"), line(1, 1, 11, "FAIL"),
         line(1, 1, 11, "FAIL"), line(2, 1, 5, "FAIL"));
