@@ -20,6 +20,13 @@ DEMO_DATA="$FIELDFLOW_HOME/demo-data"
 DEMO_SEED=20191003
 # The JVM that runs a pipeline on the DirectRunner: a bounded heap keeps it a good neighbour.
 PIPELINE_JAVA_OPTS="${FIELDFLOW_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC}"
+# Added for the bounded pipeline runs (network, visit --once):
+# C1 only. Such a run ends before C2's compilations pay back: in a 1,000,000-visit --once run
+# C2 took about 9 of the JVM's 19 core-seconds, and C1 alone saved 4 to 6 core-seconds and
+# 2 to 4 s of wall time on 2 cores (docs/BENCHMARKS.md). The continuous pipeline keeps tiered
+# compilation: it runs long enough for C2's faster code to win. FIELDFLOW_JAVA_OPTS, when
+# set, is used as it is for every run.
+BOUNDED_JAVA_OPTS="-XX:TieredStopAtLevel=1"
 
 # In a FIELDFLOW_HOME that fieldflow created (here or in the Java side): kill deletes only such a
 # directory.
@@ -147,6 +154,15 @@ fieldflow_java() {
   require_java
   # shellcheck disable=SC2086 # the options are a word list on purpose
   java $PIPELINE_JAVA_OPTS -jar "$JAR" "$@"
+}
+
+# fieldflow_java for a run that ends by itself: with BOUNDED_JAVA_OPTS, unless the operator set
+# FIELDFLOW_JAVA_OPTS. PIPELINE_JAVA_OPTS is left as it was for what runs next (the demo
+# starts a continuous pipeline after loading the network).
+bounded_java() {
+  local PIPELINE_JAVA_OPTS=$PIPELINE_JAVA_OPTS
+  [[ -n ${FIELDFLOW_JAVA_OPTS:-} ]] || PIPELINE_JAVA_OPTS="$PIPELINE_JAVA_OPTS $BOUNDED_JAVA_OPTS"
+  fieldflow_java "$@"
 }
 
 # Beam options of a runner profile: one option per line in runner-profiles/NAME.args. An option
@@ -315,7 +331,7 @@ mode_network() {
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
   mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")
-  fieldflow_java network "--networkInput=$input" "${force[@]}" "${profile[@]}" "${beam_args[@]}"
+  bounded_java network "--networkInput=$input" "${force[@]}" "${profile[@]}" "${beam_args[@]}"
 }
 
 mode_query() {
@@ -469,7 +485,7 @@ mode_visit() {
   ensure_built_for "$runner"
   mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")
   if $once; then
-    fieldflow_java visit "--visitsInput=$input" --once "${profile[@]}" "${beam_args[@]}"
+    bounded_java visit "--visitsInput=$input" --once "${profile[@]}" "${beam_args[@]}"
     return
   fi
   local pid job

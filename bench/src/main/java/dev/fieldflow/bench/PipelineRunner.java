@@ -22,6 +22,9 @@ record PipelineRunner(
   /** manage.sh's default for a pipeline JVM ({@code PIPELINE_JAVA_OPTS}). */
   static final List<String> PIPELINE_JAVA_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC");
 
+  /** What manage.sh adds for a bounded run, {@code visit --once} ({@code BOUNDED_JAVA_OPTS}). */
+  static final List<String> BOUNDED_RUN_JAVA_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
+
   static final String DIRECT = "fieldflow DirectRunner";
   static final String FLINK_EMBEDDED_P1 = "fieldflow FlinkRunner embedded, parallelism 1";
   static final String FLINK_EMBEDDED = "fieldflow FlinkRunner embedded, parallelism 2";
@@ -139,11 +142,17 @@ record PipelineRunner(
     return OptionalInt.empty();
   }
 
-  /** The child's command line: {@code java OPTIONS -jar JAR visit ARGS PROFILE}. */
+  /**
+   * The child's command line: {@code java OPTIONS -jar JAR visit ARGS PROFILE}, with {@link
+   * #BOUNDED_RUN_JAVA_OPTIONS} when ARGS hold {@code --once}, as manage.sh runs it.
+   */
   List<String> command(List<String> visitArguments) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(javaOptions);
+    if (visitArguments.contains("--once")) {
+      command.addAll(BOUNDED_RUN_JAVA_OPTIONS);
+    }
     command.add("-jar");
     command.add(jar.toString());
     command.add("visit");

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Writes {@code BENCHMARKS.md} and its chart from the measurements of one run. */
 final class Report {
@@ -176,8 +177,10 @@ final class Report {
         .append("./manage.sh bench --quick   # reduced set, < 5 min; writes bench/target/report/\n")
         .append("./manage.sh bench           # this report (up to an hour); writes docs/BENCHMARKS.md\n```\n\n")
         .append("What runs, exactly:\n\n- throughput: `java ")
-        .append(PipelineRunner.PIPELINE_JAVA_OPTIONS.stream().collect(Collectors.joining(" ")))
-        .append(" -jar pipelines/target/fieldflow-bundled.jar visit --visitsInput=DIR/ --once` (the Flink runners: ")
+        .append(Stream.concat(PipelineRunner.PIPELINE_JAVA_OPTIONS.stream(),
+            PipelineRunner.BOUNDED_RUN_JAVA_OPTIONS.stream()).collect(Collectors.joining(" ")))
+        .append(" -jar pipelines/target/fieldflow-bundled.jar visit --visitsInput=DIR/ --once` (as manage.sh runs a ")
+        .append("bounded run: C1 only; the Flink runners: ")
         .append("`fieldflow-flink-bundled.jar` with Flink's Java 17 flags) plus the runner's ")
         .append("`runner-profiles/NAME.args` (as `manage.sh visit --runner=NAME`), with `FIELDFLOW_HOME` pointing at ")
         .append("the throwaway database. Before each run, baselines and fieldflow alike, the tables any run writes are ")

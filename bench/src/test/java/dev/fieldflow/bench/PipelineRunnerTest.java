@@ -44,4 +44,20 @@ class PipelineRunnerTest {
     }
     assertThrows(IllegalArgumentException.class, () -> PipelineRunner.named("flink", root, root));
   }
+
+  @Test
+  void aBoundedRunGetsManageShsBoundedJavaOptionsAndAContinuousOneDoesNot() throws Exception {
+    PipelineRunner runner = new PipelineRunner("direct", "x", Path.of("x.jar"),
+        PipelineRunner.PIPELINE_JAVA_OPTIONS, List.of(), Optional.empty());
+    String manageSh = java.nio.file.Files.readString(Path.of("..", "manage.sh"));
+    assertThat(manageSh, org.hamcrest.Matchers.containsString(
+        "\nBOUNDED_JAVA_OPTS=\"" + String.join(" ", PipelineRunner.BOUNDED_RUN_JAVA_OPTIONS) + "\"\n"));
+
+    List<String> once = runner.command(List.of("--visitsInput=d/", "--once"));
+    assertThat(once.subList(1, once.indexOf("-jar")), org.hamcrest.Matchers.equalTo(List.of(
+        "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")));
+    List<String> continuous = runner.command(List.of("--visitsInput=d/"));
+    assertThat(continuous.subList(1, continuous.indexOf("-jar")), org.hamcrest.Matchers.equalTo(
+        PipelineRunner.PIPELINE_JAVA_OPTIONS));
+  }
 }

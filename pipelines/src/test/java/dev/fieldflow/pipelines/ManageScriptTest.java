@@ -107,6 +107,42 @@ class ManageScriptTest {
         equalTo(""));
   }
 
+  /**
+   * The java command line manage.sh's {@code fieldflow_java} or {@code bounded_java} ({@code
+   * function}) builds, run on their own with a {@code java} that prints its arguments; then
+   * PIPELINE_JAVA_OPTS as the function left it. {@code operatorOpts}: FIELDFLOW_JAVA_OPTS, or null.
+   */
+  private List<String> javaCommand(String function, String operatorOpts) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c",
+        "eval \"$(sed -n '/^PIPELINE_JAVA_OPTS=/p;/^BOUNDED_JAVA_OPTS=/p;/^fieldflow_java() {/,/^}/p;"
+            + "/^bounded_java() {/,/^}/p' \"$0\")\"; require_java() { :; }; java() { echo \"$*\"; };"
+            + " JAR=fieldflow.jar; \"$1\" visit --once; echo \"$PIPELINE_JAVA_OPTS\"",
+        SCRIPT.toString(), function).redirectErrorStream(true);
+    pb.environment().remove("FIELDFLOW_JAVA_OPTS");
+    if (operatorOpts != null) {
+      pb.environment().put("FIELDFLOW_JAVA_OPTS", operatorOpts);
+    }
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(out, p.waitFor(), equalTo(0));
+    return out.lines().toList();
+  }
+
+  @Test
+  void aBoundedRunCompilesWithC1OnlyAndLeavesTheOptionsOfLaterRunsAsTheyWere() throws Exception {
+    List<String> bounded = javaCommand("bounded_java", null);
+    assertThat(bounded.get(0), equalTo("-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+        + " -jar fieldflow.jar visit --once"));
+    assertThat(bounded.get(1), equalTo("-Xmx512m -XX:+UseSerialGC"));
+    assertThat(javaCommand("fieldflow_java", null).get(0),
+        equalTo("-Xmx512m -XX:+UseSerialGC -jar fieldflow.jar visit --once"));
+  }
+
+  @Test
+  void theOperatorsJavaOptionsAreUsedAsTheyAreForABoundedRunToo() throws Exception {
+    assertThat(javaCommand("bounded_java", "-Xmx1g").get(0), equalTo("-Xmx1g -jar fieldflow.jar visit --once"));
+  }
+
   @Test
   void anUnknownModeFailsWithOneLineNamingIt() throws Exception {
     Outcome o = run("frobnicate");
