@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -308,16 +309,21 @@ public final class Bench {
 
     private IngestThroughput.Trial runFieldflow(IngestThroughput bench, int trial, PipelineRunner runner) {
       Map<String, Supplier<OptionalLong>> extra = new LinkedHashMap<>();
+      Map<String, DoubleSupplier> extraCpu = new LinkedHashMap<>();
       boolean cluster = runner.name().equals("flink-cluster");
       if (cluster) {
         String conf = flinkHome().resolve("flink/conf").toString();
         extra.put("Flink JobManager", () -> peakOf("StandaloneSessionClusterEntrypoint", conf));
         extra.put("Flink TaskManager", () -> peakOf("TaskManagerRunner", conf));
+        // Where the cluster runner's files load: the client JVM only submits and waits.
+        extraCpu.put(IngestThroughput.CLUSTER_CPU, () -> ProcessCpu.seconds(ProcessMemory.pidsWithCommandLine(
+            "StandaloneSessionClusterEntrypoint", conf)) + ProcessCpu.seconds(
+                ProcessMemory.pidsWithCommandLine("TaskManagerRunner", conf)));
       }
       try {
         // On the cluster the files load in the TaskManagers: their logs, not the client's, hold the profiles.
         Map<Path, Long> before = cluster ? taskManagerLogSizes() : Map.of();
-        IngestThroughput.Trial result = bench.fieldflow(trial, runner, extra);
+        IngestThroughput.Trial result = bench.fieldflow(trial, runner, extra, extraCpu);
         if (cluster) {
           Path tmLog = work.resolve("logs/throughput-" + runner.name() + "-" + trial + "-taskmanagers.log");
           appendedSince(before, tmLog);

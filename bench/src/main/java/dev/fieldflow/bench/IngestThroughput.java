@@ -54,14 +54,22 @@ final class IngestThroughput {
       "task_id, visit_id, node_id, visit_date, node_age, engineer_skill_level, outcome, note_tokens,"
           + " source_file, source_line";
 
+  /** The loader's side of a run in {@link Trial#cpuSeconds}: the pipeline JVM, or a baseline's thread. */
+  static final String LOADER_CPU = "loader";
+  /** PostgreSQL's side of a run in {@link Trial#cpuSeconds}: the postmaster and all it ran. */
+  static final String POSTGRES_CPU = "PostgreSQL";
+  /** The local cluster's JobManager and TaskManagers in {@link Trial#cpuSeconds} (its runs only). */
+  static final String CLUSTER_CPU = "Flink JobManager + TaskManagers";
+
   /**
    * One timed run of one method; for fieldflow, its files' load profiles summed from its log
-   * ({@link FileProfiles.Sum#NONE} for a baseline).
+   * ({@link FileProfiles.Sum#NONE} for a baseline); the core-seconds each side used during the
+   * timed part ({@link #POSTGRES_CPU}, {@link #LOADER_CPU}, and the Flink cluster's processes).
    */
   record Trial(int trial, String method, long rows, double seconds, double busySeconds,
-      Map<String, Long> peakBytes, FileProfiles.Sum profile) {
+      Map<String, Long> peakBytes, FileProfiles.Sum profile, Map<String, Double> cpuSeconds) {
     Trial(int trial, String method, long rows, double seconds, double busySeconds, Map<String, Long> peakBytes) {
-      this(trial, method, rows, seconds, busySeconds, peakBytes, FileProfiles.Sum.NONE);
+      this(trial, method, rows, seconds, busySeconds, peakBytes, FileProfiles.Sum.NONE, Map.of());
     }
 
     double rowsPerSecond() {
@@ -69,8 +77,20 @@ final class IngestThroughput {
     }
 
     Trial withProfile(FileProfiles.Sum newProfile) {
-      return new Trial(trial, method, rows, seconds, busySeconds, peakBytes, newProfile);
+      return new Trial(trial, method, rows, seconds, busySeconds, peakBytes, newProfile, cpuSeconds);
     }
+
+    Trial withCpu(Map<String, Double> used) {
+      return new Trial(trial, method, rows, seconds, busySeconds, peakBytes, profile, Map.copyOf(used));
+    }
+  }
+
+  /** PostgreSQL's CPU, and this thread's (a baseline's loader: reading, converting, sending). */
+  private ProcessCpu.Watch baselineCpu() {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    return new ProcessCpu.Watch()
+        .watch(POSTGRES_CPU, () -> ProcessCpu.treeSeconds(db.postmasterPid()))
+        .watch(LOADER_CPU, () -> threads.getCurrentThreadCpuTime() / 1e9);
   }
 
   /** An index of a table: its name, definition, and whether it is partial or a GIN on note_tokens. */
@@ -236,6 +256,7 @@ final class IngestThroughput {
             .watch("postgres", db::pss).start();
         Connection c = db.adminConnection()) {
       c.setAutoCommit(false);
+      ProcessCpu.Watch cpu = baselineCpu().start();
       long t0 = System.nanoTime();
       long rows;
       try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
@@ -244,9 +265,10 @@ final class IngestThroughput {
       }
       c.commit();
       double seconds = (System.nanoTime() - t0) / 1e9;
+      Map<String, Double> used = cpu.stop();
       sampler.sampleOnce();
       check(rows, table);
-      return new Trial(trial, method, rows, seconds, seconds, sampler.peaks());
+      return new Trial(trial, method, rows, seconds, seconds, sampler.peaks()).withCpu(used);
     }
   }
 
@@ -266,6 +288,7 @@ final class IngestThroughput {
             .watch("postgres", db::pss).start();
         Connection c = DriverManager.getConnection(admin.jdbcUrl(), login)) {
       c.setAutoCommit(false);
+      ProcessCpu.Watch cpu = baselineCpu().start();
       long t0 = System.nanoTime();
       long[] rows = {0};
       try (PreparedStatement insert = c.prepareStatement("INSERT INTO bench.visits_jdbc ("
@@ -303,21 +326,28 @@ final class IngestThroughput {
         c.commit();
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
+      Map<String, Double> used = cpu.stop();
       sampler.sampleOnce();
       check(rows[0], "bench.visits_jdbc");
-      return new Trial(trial, JDBC, rows[0], seconds, seconds, sampler.peaks());
+      return new Trial(trial, JDBC, rows[0], seconds, seconds, sampler.peaks()).withCpu(used);
     }
   }
 
   /**
    * fieldflow {@code visit --once} as a child JVM, timed from process start to exit (JVM start,
    * pipeline construction and shutdown included); the ledger's first start to last finish is
-   * reported beside it as the time the pipeline was busy.
+   * reported beside it as the time the pipeline was busy. Its CPU: PostgreSQL's, the child JVM's
+   * (counted once it has exited), and that of {@code extraCpu} (a cluster's processes).
    */
-  Trial fieldflow(int trial, PipelineRunner runner, Map<String, java.util.function.Supplier<java.util.OptionalLong>> extraWatches)
-      throws IOException, InterruptedException {
+  Trial fieldflow(int trial, PipelineRunner runner, Map<String, java.util.function.Supplier<java.util.OptionalLong>> extraWatches,
+      Map<String, java.util.function.DoubleSupplier> extraCpu) throws IOException, InterruptedException {
     db.settle();
     Path log = work.resolve("logs/throughput-" + runner.name() + "-" + trial + ".log");
+    ProcessCpu.Watch cpu = new ProcessCpu.Watch()
+        .watch(POSTGRES_CPU, () -> ProcessCpu.treeSeconds(db.postmasterPid()))
+        .watch(LOADER_CPU, ProcessCpu::endedChildrenOfThisJvm);
+    extraCpu.forEach(cpu::watch);
+    cpu.start();
     try (ChildPipeline child = ChildPipeline.start(
             runner.command(List.of("--visitsInput=" + visitsDir + "/", "--once")), db.home(), log);
         ProcessMemory.PeakSampler sampler = new ProcessMemory.PeakSampler()) {
@@ -326,6 +356,7 @@ final class IngestThroughput {
       extraWatches.forEach(sampler::watch);
       sampler.start();
       Duration took = child.awaitSuccess(Duration.ofMinutes(30));
+      Map<String, Double> used = cpu.stop();
       long rows = db.count("SELECT count(*) FROM fieldflow.visits");
       check(rows, "fieldflow.visits");
       double busy = Double.parseDouble(db.text("SELECT extract(epoch FROM max(finished_at) - min(started_at))"
@@ -335,7 +366,7 @@ final class IngestThroughput {
         throw new IllegalStateException(runner.label() + ": not every file is done; see " + log);
       }
       return new Trial(trial, runner.label(), rows, took.toNanos() / 1e9, busy, sampler.peaks(),
-          FileProfiles.ofLogs(List.of(log)));
+          FileProfiles.ofLogs(List.of(log)), Map.copyOf(used));
     }
   }
 

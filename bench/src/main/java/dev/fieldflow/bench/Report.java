@@ -460,6 +460,46 @@ final class Report {
           : "– (parallelism unknown)").append(" |\n");
     }
     md.append('\n');
+    cpuTable(md);
+  }
+
+  /**
+   * The CPU each side used in the timed runs: where the work is, and how much of the 2 × wall
+   * core-seconds the machine had it took.
+   */
+  private void cpuTable(StringBuilder md) {
+    if (trials.stream().allMatch(t -> t.cpuSeconds().isEmpty())) {
+      return;
+    }
+    md.append("CPU used during each timed run, in core-seconds (median (min–max) over trials), read from ")
+        .append("`/proc/PID/stat`: *PostgreSQL* is the postmaster and everything it ran (backends, autovacuum, ")
+        .append("checkpointer, WAL writer: its own time, its ended children's, each live child's); *loader* is ")
+        .append("the pipeline JVM for fieldflow (its whole life, counted once it has exited) and the harness's ")
+        .append("loading thread for a baseline (reading, converting and sending the rows). On the local cluster ")
+        .append("the files load in the TaskManagers, counted apart (with the JobManager). A run of W seconds on ")
+        .append(machine == null ? "this machine" : machine.cores() + " cores")
+        .append(" had ").append(machine == null ? "cores × W" : machine.cores() + " × W")
+        .append(" core-seconds.\n\n")
+        .append("| method | wall time, s | PostgreSQL, core-s | loader, core-s | ")
+        .append(IngestThroughput.CLUSTER_CPU).append(", core-s |\n|---|---:|---:|---:|---:|\n");
+    List<String> methods = new ArrayList<>(List.of(IngestThroughput.COPY_INDEXED, IngestThroughput.JDBC));
+    runners.forEach(r -> methods.add(r.label()));
+    for (String method : methods) {
+      List<IngestThroughput.Trial> runs = trials.stream()
+          .filter(t -> t.method().equals(method) && !t.cpuSeconds().isEmpty()).toList();
+      if (runs.isEmpty()) {
+        continue;
+      }
+      md.append("| ").append(method).append(" | ")
+          .append(Stats.of(runs.stream().map(IngestThroughput.Trial::seconds).toList()).format("%.1f"));
+      for (String side : List.of(IngestThroughput.POSTGRES_CPU, IngestThroughput.LOADER_CPU,
+          IngestThroughput.CLUSTER_CPU)) {
+        md.append(" | ").append(Stats.of(runs.stream().filter(t -> t.cpuSeconds().containsKey(side))
+            .map(t -> t.cpuSeconds().get(side)).toList()).format("%.1f"));
+      }
+      md.append(" |\n");
+    }
+    md.append('\n');
   }
 
   private void latencySection(StringBuilder md) {

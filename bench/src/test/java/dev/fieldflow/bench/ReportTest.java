@@ -106,6 +106,29 @@ class ReportTest {
   }
 
   @Test
+  void theCpuTableGivesEachSidesCoreSecondsPerMethodAndIsLeftOutWithoutFigures(@TempDir Path root) throws IOException {
+    Report without = report(root);
+    without.write(root.resolve("without"));
+    assertThat(Files.readString(root.resolve("without/BENCHMARKS.md"), StandardCharsets.UTF_8),
+        not(containsString("core-seconds")));
+
+    Report report = report(root);
+    report.trials.replaceAll(t -> switch (t.method()) {
+      case IngestThroughput.COPY_INDEXED -> t.withCpu(Map.of(IngestThroughput.POSTGRES_CPU, 20.0 + t.trial(),
+          IngestThroughput.LOADER_CPU, 3.0));
+      case PipelineRunner.DIRECT -> t.withCpu(Map.of(IngestThroughput.POSTGRES_CPU, 40.0,
+          IngestThroughput.LOADER_CPU, 12.0 + 2 * t.trial()));
+      default -> t;
+    });
+    report.write(root.resolve("with"));
+    String md = Files.readString(root.resolve("with/BENCHMARKS.md"), StandardCharsets.UTF_8);
+
+    assertThat(md, containsString("| COPY (all indexes of visits) | 0.0 (0.0–0.0) | 21.5 (21.0–22.0) | 3.0 (3.0–3.0) | – |"));
+    assertThat(md, containsString("| " + PipelineRunner.DIRECT + " | 0.0 (0.0–0.0) | 40.0 (40.0–40.0) | 15.0 (14.0–16.0) | – |"));
+    assertThat(md, not(containsString("| " + IngestThroughput.JDBC + " | 0.0")));
+  }
+
+  @Test
   void rendersPollingAndNotificationsSideBySideWithTheHeapPoints(@TempDir Path root) throws IOException {
     Report report = report(root);
     NotificationBench notifications = new NotificationBench(null, root, root, 4, java.time.Duration.ofMillis(500),
