@@ -163,10 +163,7 @@ public final class Bench {
     }
 
     void execute() throws Exception {
-      // A run that was killed may have left its throwaway server running: stop it, then start afresh.
-      if (dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).isRunning()) {
-        dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).stop();
-      }
+      stopWhatRunsUnderWork();
       deleteRecursively(work);
       Files.createDirectories(work);
       report.machine = Machine.here();
@@ -257,6 +254,9 @@ public final class Bench {
             usable.set(i, onOurCluster(usable.get(i)));
           }
         }
+        // It runs only for its own trials: idle, its three JVMs still take about a tenth of a
+        // core (heartbeats, metric reporters, the JIT), which the other runs would pay.
+        manage("cluster", "stop");
       }
       try {
         List<String> methods = new ArrayList<>(IngestThroughput.BASELINES);
@@ -276,7 +276,10 @@ public final class Bench {
               case IngestThroughput.JDBC -> bench.jdbc(trial);
               default -> {
                 PipelineRunner runner = usable.stream().filter(r -> r.label().equals(method)).findFirst().orElseThrow();
-                yield runFieldflow(bench, trial, runner);
+                int t = trial;
+                yield runner.name().equals("flink-cluster")
+                    ? onStartedCluster(trial, () -> runFieldflow(bench, t, runner))
+                    : runFieldflow(bench, trial, runner);
               }
             };
             if (result == null) {
@@ -294,6 +297,24 @@ public final class Bench {
         if (cluster) {
           manage("cluster", "stop");
         }
+      }
+    }
+
+    /**
+     * Starts the bench's cluster (same ports, same TaskManagers), runs one trial on it, and stops
+     * it; null, with the reason in the report, when it does not start.
+     */
+    private IngestThroughput.Trial onStartedCluster(int trial, Supplier<IngestThroughput.Trial> run)
+        throws IOException, InterruptedException {
+      if (!manage("cluster", "start", "--taskmanagers=" + CLUSTER_TASKMANAGERS)) {
+        report.notMeasured.put(PipelineRunner.FLINK_CLUSTER + " (trial " + trial + ")", "./manage.sh cluster start"
+            + " --taskmanagers=" + CLUSTER_TASKMANAGERS + " failed; see bench/target/run/logs/manage-cluster-start.log");
+        return null;
+      }
+      try {
+        return run.get();
+      } finally {
+        manage("cluster", "stop");
       }
     }
 
@@ -403,17 +424,41 @@ public final class Bench {
       return true;
     }
 
+    /**
+     * Before the work directory is deleted: a killed run, or an operator who started the run's
+     * database by hand to look at it ({@code FIELDFLOW_HOME=bench/target/run/db ./manage.sh db
+     * start}), may have left processes on it: the database and its analyst watchdog, the bench's
+     * Flink cluster. {@code manage.sh stop} ends what runs under each of those homes.
+     */
+    private void stopWhatRunsUnderWork() throws IOException, InterruptedException {
+      for (Path home : List.of(work.resolve("db"), flinkHome())) {
+        if (!Files.isDirectory(home)) {
+          continue;
+        }
+        // Logged beside the work directory, which is deleted next.
+        Path log = work.resolveSibling("manage-stop-" + home.getFileName() + ".log");
+        if (!manageIn(home, log, "stop")) {
+          throw new IllegalStateException("./manage.sh stop with FIELDFLOW_HOME=" + home
+              + " failed; see " + log + ", stop what runs there, then run the bench again");
+        }
+      }
+    }
+
     private boolean manage(String... arguments) throws IOException, InterruptedException {
       // Named by the action (manage-cluster-start.log), not its options.
       Path log = work.resolve("logs/manage-" + String.join("-", List.of(arguments).subList(0, Math.min(2,
           arguments.length))) + ".log");
+      // The cluster's state (conf, logs, pids, checkpoints) under the run, never the user's .fieldflow.
+      return manageIn(flinkHome(), log, arguments);
+    }
+
+    private boolean manageIn(Path home, Path log, String... arguments) throws IOException, InterruptedException {
       Files.createDirectories(log.getParent());
       List<String> command = new ArrayList<>(List.of(root.resolve("manage.sh").toString()));
       command.addAll(List.of(arguments));
       ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
           .redirectOutput(log.toFile());
-      // The cluster's state (conf, logs, pids, checkpoints) under the run, never the user's .fieldflow.
-      builder.environment().put("FIELDFLOW_HOME", flinkHome().toString());
+      builder.environment().put("FIELDFLOW_HOME", home.toString());
       builder.environment().put("FIELDFLOW_FLINK_PORT", Integer.toString(flinkRestPort));
       builder.environment().put("FIELDFLOW_FLINK_RPC_PORT", Integer.toString(flinkRpcPort));
       Process process = builder.start();
@@ -433,9 +478,7 @@ public final class Bench {
      * the 100,000-file heap point alone takes an hour, more than a full run can carry.
      */
     void notificationsOnly(Path reportFile, String command) throws Exception {
-      if (dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).isRunning()) {
-        dev.fieldflow.io.db.LocalDatabase.at(work.resolve("db")).stop();
-      }
+      stopWhatRunsUnderWork();
       deleteRecursively(work);
       Files.createDirectories(work);
       copyJars();
