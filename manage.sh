@@ -20,12 +20,12 @@ DEMO_DATA="$FIELDFLOW_HOME/demo-data"
 DEMO_SEED=20191003
 # The JVM that runs a pipeline on the DirectRunner: a bounded heap keeps it a good neighbour.
 PIPELINE_JAVA_OPTS="${FIELDFLOW_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC}"
-# Added for the bounded pipeline runs (network, visit --once):
-# C1 only. Such a run ends before C2's compilations pay back: in a 1,000,000-visit --once run
-# C2 took about 9 of the JVM's 19 core-seconds, and C1 alone saved 4 to 6 core-seconds and
-# 2 to 4 s of wall time on 2 cores (docs/BENCHMARKS.md). The continuous pipeline keeps tiered
-# compilation: it runs long enough for C2's faster code to win. FIELDFLOW_JAVA_OPTS, when
-# set, is used as it is for every run.
+# Added for the bounded pipeline runs (network, visit --once): C1 only. Such a run ends
+# before C2's compilations pay back: in a 1,000,000-visit --once run C2 took about 9 of the
+# JVM's 18 core-seconds, and C1 alone saved 4 to 6 core-seconds and 2 to 4 s of wall time on
+# 2 cores (docs/INGESTING-VISITS.md). The continuous pipeline keeps tiered compilation: it
+# runs long enough for C2's faster code to win. FIELDFLOW_JAVA_OPTS, when set, is used as it
+# is for every run.
 BOUNDED_JAVA_OPTS="-XX:TieredStopAtLevel=1"
 
 # In a FIELDFLOW_HOME that fieldflow created (here or in the Java side): kill deletes only such a
