@@ -254,9 +254,6 @@ public final class Bench {
             usable.set(i, onOurCluster(usable.get(i)));
           }
         }
-        // It runs only for its own trials: idle, its three JVMs still take about a tenth of a
-        // core (heartbeats, metric reporters, the JIT), which the other runs would pay.
-        manage("cluster", "stop");
       }
       try {
         List<String> methods = new ArrayList<>(IngestThroughput.BASELINES);
@@ -276,10 +273,7 @@ public final class Bench {
               case IngestThroughput.JDBC -> bench.jdbc(trial);
               default -> {
                 PipelineRunner runner = usable.stream().filter(r -> r.label().equals(method)).findFirst().orElseThrow();
-                int t = trial;
-                yield runner.name().equals("flink-cluster")
-                    ? onStartedCluster(trial, () -> runFieldflow(bench, t, runner))
-                    : runFieldflow(bench, trial, runner);
+                yield runFieldflow(bench, trial, runner);
               }
             };
             if (result == null) {
@@ -297,24 +291,6 @@ public final class Bench {
         if (cluster) {
           manage("cluster", "stop");
         }
-      }
-    }
-
-    /**
-     * Starts the bench's cluster (same ports, same TaskManagers), runs one trial on it, and stops
-     * it; null, with the reason in the report, when it does not start.
-     */
-    private IngestThroughput.Trial onStartedCluster(int trial, Supplier<IngestThroughput.Trial> run)
-        throws IOException, InterruptedException {
-      if (!manage("cluster", "start", "--taskmanagers=" + CLUSTER_TASKMANAGERS)) {
-        report.notMeasured.put(PipelineRunner.FLINK_CLUSTER + " (trial " + trial + ")", "./manage.sh cluster start"
-            + " --taskmanagers=" + CLUSTER_TASKMANAGERS + " failed; see bench/target/run/logs/manage-cluster-start.log");
-        return null;
-      }
-      try {
-        return run.get();
-      } finally {
-        manage("cluster", "stop");
       }
     }
 

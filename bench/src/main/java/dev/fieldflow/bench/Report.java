@@ -149,9 +149,9 @@ final class Report {
         .append("The harness cannot see what else ran on the machine; the load average above is the hint. ");
     if (runners.stream().anyMatch(r -> r.label().equals(PipelineRunner.FLINK_CLUSTER) && r.unavailable().isEmpty())) {
       md.append("The bench's own local Flink cluster (a JobManager and ").append(Bench.CLUSTER_TASKMANAGERS)
-          .append(" TaskManagers) is started before each of its trials and stopped after it: idle, it takes ")
-          .append("about a tenth of one core (measured: 2.9 s of CPU in 30 s), which every other run would share ")
-          .append("the machine with. Each cluster trial therefore starts on a cold cluster, as after a restart. ");
+          .append(" TaskManagers) stays up from the first trial to the last, so that its runs find it warm; ")
+          .append("idle, it takes about a tenth of one core (measured: 2.9 s of CPU in 30 s), which every other ")
+          .append("run shares the machine with. ");
     }
     md.append("A run that keeps both cores busy feels such noise more than a one-session baseline, so absolute ")
         .append("figures move from run to run; compare the paired ratios.\n\n");
