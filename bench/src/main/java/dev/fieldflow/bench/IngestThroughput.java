@@ -85,12 +85,15 @@ final class IngestThroughput {
     }
   }
 
+  /** A watch of PostgreSQL's CPU: the postmaster and all it ran. */
+  private ProcessCpu.Watch postgresCpu() {
+    return new ProcessCpu.Watch().watch(POSTGRES_CPU, () -> ProcessCpu.treeSeconds(db.postmasterPid()));
+  }
+
   /** PostgreSQL's CPU, and this thread's (a baseline's loader: reading, converting, sending). */
   private ProcessCpu.Watch baselineCpu() {
     java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-    return new ProcessCpu.Watch()
-        .watch(POSTGRES_CPU, () -> ProcessCpu.treeSeconds(db.postmasterPid()))
-        .watch(LOADER_CPU, () -> threads.getCurrentThreadCpuTime() / 1e9);
+    return postgresCpu().watch(LOADER_CPU, () -> threads.getCurrentThreadCpuTime() / 1e9);
   }
 
   /** An index of a table: its name, definition, and whether it is partial or a GIN on note_tokens. */
@@ -343,9 +346,7 @@ final class IngestThroughput {
       Map<String, java.util.function.DoubleSupplier> extraCpu) throws IOException, InterruptedException {
     db.settle();
     Path log = work.resolve("logs/throughput-" + runner.name() + "-" + trial + ".log");
-    ProcessCpu.Watch cpu = new ProcessCpu.Watch()
-        .watch(POSTGRES_CPU, () -> ProcessCpu.treeSeconds(db.postmasterPid()))
-        .watch(LOADER_CPU, ProcessCpu::endedChildrenOfThisJvm);
+    ProcessCpu.Watch cpu = postgresCpu().watch(LOADER_CPU, ProcessCpu::endedChildrenOfThisJvm);
     extraCpu.forEach(cpu::watch);
     cpu.start();
     try (ChildPipeline child = ChildPipeline.start(

@@ -477,9 +477,7 @@ final class Report {
         .append("the pipeline JVM for fieldflow (its whole life, counted once it has exited) and the harness's ")
         .append("loading thread for a baseline (reading, converting and sending the rows). On the local cluster ")
         .append("the files load in the TaskManagers, counted apart (with the JobManager). A run of W seconds on ")
-        .append(machine == null ? "this machine" : machine.cores() + " cores")
-        .append(" had ").append(machine == null ? "cores × W" : machine.cores() + " × W")
-        .append(" core-seconds.\n\n")
+        .append(machine.cores()).append(" cores had ").append(machine.cores()).append(" × W core-seconds.\n\n")
         .append("| method | wall time, s | PostgreSQL, core-s | loader, core-s | ")
         .append(IngestThroughput.CLUSTER_CPU).append(", core-s |\n|---|---:|---:|---:|---:|\n");
     List<String> methods = new ArrayList<>(List.of(IngestThroughput.COPY_INDEXED, IngestThroughput.JDBC));
