@@ -1,6 +1,8 @@
 package dev.fieldflow.transforms;
 
 import java.time.LocalDate;
+import java.time.Month;
+import java.time.Year;
 import java.time.chrono.IsoChronology;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
@@ -38,9 +40,47 @@ final class CalendarDateParser {
 
   /** The calendar date written at the start of {@code text}; throws if it is not one. */
   static LocalDate parse(String text) throws DateTimeParseException {
+    LocalDate plain = plainDate(text);
+    if (plain != null) {
+      return plain;
+    }
     boolean spaceSeparated = text.length() > TIME_SEPARATOR && text.charAt(TIME_SEPARATOR) == ' ';
     String iso = spaceSeparated ? text.substring(0, TIME_SEPARATOR) + 'T'
         + text.substring(TIME_SEPARATOR + 1) : text;
     return DATE_WITH_OPTIONAL_TIME.parse(iso, LocalDate::from);
+  }
+
+  /**
+   * {@code text} read as a plain {@code yyyy-mm-dd} date of ASCII digits, the form nearly every
+   * line has, or {@code null} for anything else (including an impossible date such as {@code
+   * 2020-02-30}), which the formatter then reads or refuses with its own message. The same
+   * result as the formatter's, at a small part of its cost: the formatter was a fifth of the
+   * whole parse of a line.
+   */
+  private static LocalDate plainDate(String text) {
+    if (text.length() != TIME_SEPARATOR || text.charAt(4) != '-' || text.charAt(7) != '-') {
+      return null;
+    }
+    int year = digits(text, 0, 4);
+    int month = digits(text, 5, 7);
+    int day = digits(text, 8, 10);
+    if (year < 0 || month < 1 || month > 12 || day < 1
+        || day > Month.of(month).length(Year.isLeap(year))) {
+      return null;
+    }
+    return LocalDate.of(year, month, day);
+  }
+
+  /** The ASCII digits from {@code from} to {@code to} as a number, or -1 if one is not a digit. */
+  private static int digits(String text, int from, int to) {
+    int value = 0;
+    for (int i = from; i < to; i++) {
+      int digit = text.charAt(i) - '0';
+      if (digit < 0 || digit > 9) {
+        return -1;
+      }
+      value = value * 10 + digit;
+    }
+    return value;
   }
 }

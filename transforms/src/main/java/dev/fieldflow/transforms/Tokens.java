@@ -1,6 +1,7 @@
 package dev.fieldflow.transforms;
 
-import java.util.regex.Pattern;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The lexical rules both line formats share: words separated by whitespace, and unsigned
@@ -14,17 +15,34 @@ final class Tokens {
   /** {@link #unsignedDecimal} result: the digits are a number above the maximum. */
   static final long TOO_LARGE = -2;
 
-  /** Whitespace as {@link String#strip()} sees it, so splitting and stripping agree. */
-  private static final Pattern WHITESPACE = Pattern.compile("\\p{javaWhitespace}+");
-
   private static final String[] NO_WORDS = new String[0];
 
   private Tokens() {}
 
-  /** The whitespace-separated words of {@code text}; none if it is empty or all whitespace. */
+  /**
+   * The words of {@code text} separated by whitespace as {@link String#strip()} sees it ({@link
+   * Character#isWhitespace(int)}); none if it is empty or all whitespace. A loop rather than a
+   * regular expression's split: same words, a fraction of the cost on every note.
+   */
   static String[] words(String text) {
-    String stripped = text.strip();
-    return stripped.isEmpty() ? NO_WORDS : WHITESPACE.split(stripped);
+    List<String> words = new ArrayList<>();
+    int start = -1;
+    for (int i = 0; i < text.length(); ) {
+      int codePoint = text.codePointAt(i);
+      if (Character.isWhitespace(codePoint)) {
+        if (start >= 0) {
+          words.add(text.substring(start, i));
+          start = -1;
+        }
+      } else if (start < 0) {
+        start = i;
+      }
+      i += Character.charCount(codePoint);
+    }
+    if (start >= 0) {
+      words.add(text.substring(start));
+    }
+    return words.isEmpty() ? NO_WORDS : words.toArray(NO_WORDS);
   }
 
   /**

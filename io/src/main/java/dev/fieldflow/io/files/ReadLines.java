@@ -283,6 +283,13 @@ public final class ReadLines
       receiver.blank();
       return;
     }
+    if (isAscii(bytes, start, end)) {
+      // Nearly every line: ASCII is valid UTF-8 as it is, and the strict decoder below would
+      // only widen it to UTF-16 and narrow it back.
+      receiver.line(new SourceLine(path, lineNumber,
+          new String(bytes, start, end - start, StandardCharsets.US_ASCII)));
+      return;
+    }
     CharsetDecoder decoder =
         StandardCharsets.UTF_8
             .newDecoder()
@@ -415,6 +422,15 @@ public final class ReadLines
       size = 0;
       length = 0;
     }
+  }
+
+  private static boolean isAscii(byte[] bytes, int start, int end) {
+    for (int i = start; i < end; i++) {
+      if (bytes[i] < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isBlank(byte[] bytes, int start, int end) {
