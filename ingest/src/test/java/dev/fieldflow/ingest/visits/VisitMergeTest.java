@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -182,5 +183,68 @@ class VisitMergeTest {
     }
     assertThat(again, equalTo(List.of("true", "1")));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(1L));
+  }
+
+  /**
+   * The look-ups by key in a load (the stored task of each staged task, the q2 refresh's visits 1
+   * and 2 at commit, the reference checks) stay index probes when the statistics make a key look
+   * common: under LIMIT 1 the planner would otherwise scan the whole table once per key. The
+   * statistics are made so on purpose (n_distinct 1 for the task ids of tasks and visits); the
+   * load must then scan neither table, as the statistics system counts scans.
+   */
+  @Test
+  void statisticsThatMakeATaskIdLookCommonDoNotTurnKeyLookUpsIntoScans() throws Exception {
+    List<String> first = new ArrayList<>();
+    List<String> second = new ArrayList<>();
+    for (long task = 1; task <= 300; task++) {
+      first.add(line(task, 1, 10, "FAIL"));
+      second.add(line(task, 2, 10, "SUCCESS"));
+      second.add(line(task + 1_000, 1, 3, "FAIL"));
+    }
+    assertThat(loadCountingScans(claimed("a.jsonl", first.toArray(String[]::new))), is(0L));
+    VisitFile b = claimed("b.jsonl", second.toArray(String[]::new));
+    try {
+      for (String table : List.of("fieldflow.tasks", "fieldflow.visits")) {
+        POSTGRES.execute("ALTER TABLE " + table + " ALTER COLUMN task_id SET (n_distinct = 1)");
+        POSTGRES.execute("ANALYZE " + table);
+      }
+
+      assertThat(loadCountingScans(b), is(0L));
+      assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(900L));
+      assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.second_visit_successes"), is(300L));
+    } finally {
+      for (String table : List.of("fieldflow.tasks", "fieldflow.visits")) {
+        POSTGRES.execute("ALTER TABLE " + table + " ALTER COLUMN task_id RESET (n_distinct)");
+      }
+    }
+  }
+
+  /**
+   * Loads {@code file} and returns the sequential scans of tasks and visits it made: its two
+   * sessions flush their statistics (and go idle once more, when the flush happens) before the
+   * counters are read again.
+   */
+  private static long loadCountingScans(VisitFile file) throws Exception {
+    long before = sequentialScansOfTasksAndVisits();
+    try (Connection c = POSTGRES.writer().dataSource().getConnection();
+        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      reference.setAutoCommit(false);
+      VisitFileLoad.run(c, reference, file, settings(10_000), VisitFileLoad.Mode.FAST);
+      c.commit();
+      for (Connection session : List.of(c, reference)) {
+        session.setAutoCommit(true);
+        try (Statement s = session.createStatement()) {
+          s.execute("SELECT pg_stat_force_next_flush()");
+          s.execute("SELECT 1");
+        }
+      }
+    }
+    return sequentialScansOfTasksAndVisits() - before;
+  }
+
+  private static long sequentialScansOfTasksAndVisits() {
+    return POSTGRES.count("SELECT sum(seq_scan) FROM pg_stat_user_tables"
+        + " WHERE relid IN ('fieldflow.tasks'::regclass, 'fieldflow.visits'::regclass)");
   }
 }
