@@ -1,8 +1,7 @@
 package dev.fieldflow.transforms;
 
+import java.time.DateTimeException;
 import java.time.LocalDate;
-import java.time.Month;
-import java.time.Year;
 import java.time.chrono.IsoChronology;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
@@ -61,26 +60,16 @@ final class CalendarDateParser {
     if (text.length() != TIME_SEPARATOR || text.charAt(4) != '-' || text.charAt(7) != '-') {
       return null;
     }
-    int year = digits(text, 0, 4);
-    int month = digits(text, 5, 7);
-    int day = digits(text, 8, 10);
-    if (year < 0 || month < 1 || month > 12 || day < 1
-        || day > Month.of(month).length(Year.isLeap(year))) {
+    long year = Tokens.unsignedDecimal(text, 0, 4, 9999);
+    long month = Tokens.unsignedDecimal(text, 5, 7, 99);
+    long day = Tokens.unsignedDecimal(text, 8, 10, 99);
+    if (year < 0 || month < 0 || day < 0) {
       return null;
     }
-    return LocalDate.of(year, month, day);
-  }
-
-  /** The ASCII digits from {@code from} to {@code to} as a number, or -1 if one is not a digit. */
-  private static int digits(String text, int from, int to) {
-    int value = 0;
-    for (int i = from; i < to; i++) {
-      int digit = text.charAt(i) - '0';
-      if (digit < 0 || digit > 9) {
-        return -1;
-      }
-      value = value * 10 + digit;
+    try {
+      return LocalDate.of((int) year, (int) month, (int) day);
+    } catch (DateTimeException impossible) {
+      return null;
     }
-    return value;
   }
 }

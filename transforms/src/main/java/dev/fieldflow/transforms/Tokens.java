@@ -50,12 +50,17 @@ final class Tokens {
    * {@link #TOO_LARGE}. Unlike {@link Long#parseLong} it takes no sign and no non-ASCII digits.
    */
   static long unsignedDecimal(String text, int start, long max) {
-    if (start >= text.length()) {
+    return unsignedDecimal(text, start, text.length(), max);
+  }
+
+  /** As {@link #unsignedDecimal(String, int, long)}, for the digits from {@code start} to {@code end}. */
+  static long unsignedDecimal(String text, int start, int end, long max) {
+    if (start >= end) {
       return NOT_DIGITS;
     }
     long value = 0;
     boolean tooLarge = false;
-    for (int i = start; i < text.length(); i++) {
+    for (int i = start; i < end; i++) {
       int digit = text.charAt(i) - '0';
       if (digit < 0 || digit > 9) {
         return NOT_DIGITS;

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +73,7 @@ class VisitMergeTest {
       reference.setAutoCommit(false);
       VisitMerge.Summary s = VisitFileLoad.run(c, reference, file, settings(chunkRows), VisitFileLoad.Mode.FAST);
       c.commit();
+      flushStatistics(c, reference);
       return List.of(s.loaded(), s.updates(), s.duplicates(), s.rejected());
     }
   }
@@ -219,28 +221,25 @@ class VisitMergeTest {
     }
   }
 
-  /**
-   * Loads {@code file} and returns the sequential scans of tasks and visits it made: its two
-   * sessions flush their statistics (and go idle once more, when the flush happens) before the
-   * counters are read again.
-   */
+  /** Loads {@code file} and returns the sequential scans of tasks and visits it made. */
   private static long loadCountingScans(VisitFile file) throws Exception {
     long before = sequentialScansOfTasksAndVisits();
-    try (Connection c = POSTGRES.writer().dataSource().getConnection();
-        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
-      c.setAutoCommit(false);
-      reference.setAutoCommit(false);
-      VisitFileLoad.run(c, reference, file, settings(10_000), VisitFileLoad.Mode.FAST);
-      c.commit();
-      for (Connection session : List.of(c, reference)) {
-        session.setAutoCommit(true);
-        try (Statement s = session.createStatement()) {
-          s.execute("SELECT pg_stat_force_next_flush()");
-          s.execute("SELECT 1");
-        }
+    load(file, 10_000);
+    return sequentialScansOfTasksAndVisits() - before;
+  }
+
+  /**
+   * Makes the sessions' statistics visible to others: each flushes when it next goes idle, which
+   * it has done once it answers another statement.
+   */
+  private static void flushStatistics(Connection... sessions) throws SQLException {
+    for (Connection session : sessions) {
+      session.setAutoCommit(true);
+      try (Statement s = session.createStatement()) {
+        s.execute("SELECT pg_stat_force_next_flush()");
+        s.execute("SELECT 1");
       }
     }
-    return sequentialScansOfTasksAndVisits() - before;
   }
 
   private static long sequentialScansOfTasksAndVisits() {
