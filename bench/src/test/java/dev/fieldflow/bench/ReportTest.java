@@ -129,6 +129,45 @@ class ReportTest {
   }
 
   @Test
+  void theBestRatioTheMeasuredCpuAllowsIsPairedPerTrialAndExplainsTheWorstThroughputTarget(@TempDir Path root)
+      throws IOException {
+    Report report = new Report(Bench.Plan.of(true), root);
+    report.machine = new Machine(2, "test CPU", 4L << 30, "Java 17", "Linux", "0.1");
+    report.started = Instant.parse("2026-11-29T06:00:00Z");
+    report.finished = Instant.parse("2026-11-29T06:10:00Z");
+    report.loadBefore = "1.0";
+    report.loadAfter = "1.5";
+    report.throughput = new IngestThroughput(null, root, 1000, 100);
+    report.runners.add(runner("direct", PipelineRunner.DIRECT, "--targetParallelism=2"));
+    for (int t = 1; t <= 2; t++) {
+      // COPY 20 s and JDBC 40 s; fieldflow 40 s on 2 cores with 54 and 56 core-seconds of work.
+      report.trials.add(trial(t, IngestThroughput.COPY_INDEXED, 50).withCpu(Map.of(
+          IngestThroughput.POSTGRES_CPU, 19.0, IngestThroughput.LOADER_CPU, 0.5)));
+      report.trials.add(trial(t, IngestThroughput.JDBC, 25));
+      report.trials.add(trial(t, PipelineRunner.DIRECT, 25).withCpu(Map.of(
+          IngestThroughput.POSTGRES_CPU, 40.0, IngestThroughput.LOADER_CPU, 12.0 + 2 * t)));
+    }
+
+    assertThat(report.cpuBound(PipelineRunner.DIRECT, IngestThroughput.COPY_INDEXED).min(), closeTo(20 / 28.0, 1e-9));
+    assertThat(report.cpuBound(PipelineRunner.DIRECT, IngestThroughput.COPY_INDEXED).max(), closeTo(20 / 27.0, 1e-9));
+    assertThat(report.cpuBound(PipelineRunner.DIRECT, IngestThroughput.JDBC).median(),
+        closeTo((40 / 27.0 + 40 / 28.0) / 2, 1e-9));
+    // No CPU figures for the JDBC loader: no bound, whatever its wall time.
+    assertThat(report.cpuBound(IngestThroughput.JDBC, IngestThroughput.COPY_INDEXED).present(), is(false));
+
+    report.write(root.resolve("out"));
+    String md = Files.readString(root.resolve("out/BENCHMARKS.md"), StandardCharsets.UTF_8);
+    assertThat(md, containsString("| " + PipelineRunner.DIRECT
+        + " | 40.0 (40.0–40.0) | 40.0 (40.0–40.0) | 15.0 (14.0–16.0) | – | 0.69 (0.68–0.70) | 0.73 (0.71–0.74) |"));
+    assertThat(md, containsString("| " + IngestThroughput.COPY_INDEXED
+        + " | 20.0 (20.0–20.0) | 19.0 (19.0–19.0) | 0.5 (0.5–0.5) | – | 0.49 (0.49–0.49) | – |"));
+    // ×JDBC 1.0 against 2.0 is the furthest target (factor 2.00); its note gives the JDBC bound.
+    assertThat(md, containsString("**Furthest from its target: end to end ≥ 2.0 × " + IngestThroughput.JDBC + ", "
+        + PipelineRunner.DIRECT + "** (factor 2.00)"));
+    assertThat(md, containsString("allows at most 1.46 × JDBC on 2 cores"));
+  }
+
+  @Test
   void rendersPollingAndNotificationsSideBySideWithTheHeapPoints(@TempDir Path root) throws IOException {
     Report report = report(root);
     NotificationBench notifications = new NotificationBench(null, root, root, 4, java.time.Duration.ofMillis(500),
