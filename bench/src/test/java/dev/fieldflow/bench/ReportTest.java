@@ -32,8 +32,8 @@ class ReportTest {
     return new IngestThroughput.Trial(trial, method, 1000, 1000 / rowsPerSecond, 1000 / rowsPerSecond, Map.of());
   }
 
-  /** Two trials of every method but the cluster, which failed to start. */
-  private static Report report(Path root) {
+  /** A report of a 2-core machine with no measurements yet. */
+  private static Report empty(Path root) {
     Report report = new Report(Bench.Plan.of(true), root);
     report.machine = new Machine(2, "test CPU", 4L << 30, "Java 17", "Linux", "0.1");
     report.started = Instant.parse("2026-11-29T06:00:00Z");
@@ -41,6 +41,12 @@ class ReportTest {
     report.loadBefore = "1.0";
     report.loadAfter = "1.5";
     report.throughput = new IngestThroughput(null, root, 1000, 100);
+    return report;
+  }
+
+  /** Two trials of every method but the cluster, which failed to start. */
+  private static Report report(Path root) {
+    Report report = empty(root);
     report.throughput.indexes().put("fieldflow.visits", List.of(
         new IngestThroughput.Index("visits_pkey", "CREATE UNIQUE INDEX ...", true, false, false),
         new IngestThroughput.Index("visits_note_tokens_idx", "CREATE INDEX ... USING gin", false, false, true),
@@ -131,13 +137,7 @@ class ReportTest {
   @Test
   void theBestRatioTheMeasuredCpuAllowsIsPairedPerTrialAndExplainsTheWorstThroughputTarget(@TempDir Path root)
       throws IOException {
-    Report report = new Report(Bench.Plan.of(true), root);
-    report.machine = new Machine(2, "test CPU", 4L << 30, "Java 17", "Linux", "0.1");
-    report.started = Instant.parse("2026-11-29T06:00:00Z");
-    report.finished = Instant.parse("2026-11-29T06:10:00Z");
-    report.loadBefore = "1.0";
-    report.loadAfter = "1.5";
-    report.throughput = new IngestThroughput(null, root, 1000, 100);
+    Report report = empty(root);
     report.runners.add(runner("direct", PipelineRunner.DIRECT, "--targetParallelism=2"));
     for (int t = 1; t <= 2; t++) {
       // COPY 20 s and JDBC 40 s; fieldflow 40 s on 2 cores with 54 and 56 core-seconds of work.
