@@ -6,8 +6,6 @@ import static org.hamcrest.Matchers.is;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -37,14 +35,14 @@ class VisitLedgerSummaryTest {
         run.toString(), run.toString(), run.toString(), run.toString());
     POSTGRES.execute("ANALYZE fieldflow.ingest_files");
 
-    long before = sequentialScansOfTheLedger();
+    long before = SequentialScans.of(POSTGRES, "fieldflow.ingest_files");
     VisitLedger.RunSummary summary;
     try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
       summary = VisitLedger.summarizeRuns(c, List.of(run));
-      flushStatistics(c);
+      SequentialScans.flush(c);
     }
 
-    assertThat(sequentialScansOfTheLedger() - before, is(0L));
+    assertThat(SequentialScans.of(POSTGRES, "fieldflow.ingest_files") - before, is(0L));
     assertThat(summary.filesDone(), is(3L));
     assertThat(summary.filesFailed(), is(1L));
     assertThat(summary.lines(), is(20L));
@@ -53,19 +51,5 @@ class VisitLedgerSummaryTest {
     assertThat(summary.duplicates(), is(3L));
     assertThat(summary.rejected(), is(3L));
     assertThat(summary.failures(), contains("/new/d.jsonl: read: gzip bomb"));
-  }
-
-  /** Makes the session's statistics visible to others: it flushes when it next goes idle. */
-  private static void flushStatistics(Connection session) throws SQLException {
-    session.setAutoCommit(true);
-    try (Statement s = session.createStatement()) {
-      s.execute("SELECT pg_stat_force_next_flush()");
-      s.execute("SELECT 1");
-    }
-  }
-
-  private static long sequentialScansOfTheLedger() {
-    return POSTGRES.count("SELECT seq_scan FROM pg_stat_user_tables"
-        + " WHERE relid = 'fieldflow.ingest_files'::regclass");
   }
 }

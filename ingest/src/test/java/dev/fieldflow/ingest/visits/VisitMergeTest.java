@@ -10,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,7 +71,7 @@ class VisitMergeTest {
       reference.setAutoCommit(false);
       VisitMerge.Summary s = VisitFileLoad.run(c, reference, file, settings(chunkRows), VisitFileLoad.Mode.FAST);
       c.commit();
-      flushStatistics(c, reference);
+      SequentialScans.flush(c, reference);
       return List.of(s.loaded(), s.updates(), s.duplicates(), s.rejected());
     }
   }
@@ -228,22 +226,7 @@ class VisitMergeTest {
     return sequentialScansOfTasksAndVisits() - before;
   }
 
-  /**
-   * Makes the sessions' statistics visible to others: each flushes when it next goes idle, which
-   * it has done once it answers another statement.
-   */
-  private static void flushStatistics(Connection... sessions) throws SQLException {
-    for (Connection session : sessions) {
-      session.setAutoCommit(true);
-      try (Statement s = session.createStatement()) {
-        s.execute("SELECT pg_stat_force_next_flush()");
-        s.execute("SELECT 1");
-      }
-    }
-  }
-
   private static long sequentialScansOfTasksAndVisits() {
-    return POSTGRES.count("SELECT sum(seq_scan) FROM pg_stat_user_tables"
-        + " WHERE relid IN ('fieldflow.tasks'::regclass, 'fieldflow.visits'::regclass)");
+    return SequentialScans.of(POSTGRES, "fieldflow.tasks", "fieldflow.visits");
   }
 }
