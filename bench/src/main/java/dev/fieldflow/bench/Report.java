@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -74,15 +75,33 @@ final class Report {
    * survives drift between trials); no values when either was not measured.
    */
   Stats ratio(String method, String baseline) {
-    List<Double> ratios = new ArrayList<>();
+    return paired(method, baseline, (t, c) -> t.rowsPerSecond() / c.rowsPerSecond());
+  }
+
+  /**
+   * Per trial of {@code method} with CPU figures: the most × {@code baseline} its CPU work allows
+   * on this machine's cores (the baseline's wall time in that trial over all core-seconds / cores).
+   */
+  Stats cpuBound(String method, String baseline) {
+    return paired(method, baseline, (t, c) -> t.cpuSeconds().isEmpty() ? null
+        : c.seconds() / (totalCpu(t) / machine.cores()));
+  }
+
+  /**
+   * {@code figure} of each trial of {@code method} and {@code baseline}'s run in the same trial
+   * (paired, so it survives drift between trials); trials where either is missing, or the figure
+   * is null, give no value.
+   */
+  private Stats paired(String method, String baseline,
+      BiFunction<IngestThroughput.Trial, IngestThroughput.Trial, Double> figure) {
+    List<Double> values = new ArrayList<>();
     for (IngestThroughput.Trial t : trials) {
-      if (!t.method().equals(method)) {
-        continue;
+      if (t.method().equals(method)) {
+        trials.stream().filter(c -> c.trial() == t.trial() && c.method().equals(baseline)).findFirst()
+            .map(c -> figure.apply(t, c)).ifPresent(values::add);
       }
-      trials.stream().filter(c -> c.trial() == t.trial() && c.method().equals(baseline)).findFirst()
-          .ifPresent(c -> ratios.add(t.rowsPerSecond() / c.rowsPerSecond()));
     }
-    return Stats.of(ratios);
+    return Stats.of(values);
   }
 
   private Stats peak(List<Map<String, Long>> peaks, String name) {
@@ -221,6 +240,7 @@ final class Report {
         .append("how far a figure is from its target: above 1 the target is missed by that factor.\n\n")
         .append("| target | measured | factor (> 1: missed) |\n|---|---|---|\n");
     Map<String, Double> factors = new LinkedHashMap<>();
+    Map<String, String> cpuNotes = new LinkedHashMap<>();
     for (String runner : TARGET_RUNNERS) {
       String target = "end to end ≥ " + COPY_TARGET + " × " + IngestThroughput.COPY_INDEXED + ", " + runner
           + " (never below " + COPY_FLOOR + " ×)";
@@ -230,6 +250,7 @@ final class Report {
       } else {
         double factor = COPY_TARGET / toCopy.median();
         factors.put(target, factor);
+        cpuNotes.put(target, cpuBoundNote(runner, IngestThroughput.COPY_INDEXED, "COPY (all indexes)"));
         md.append("| ").append(target).append(" | ").append(toCopy.format("%.2f")).append(" × COPY; ")
             .append(toCopy.median() >= COPY_FLOOR ? "at or above" : "**below**").append(" the ").append(COPY_FLOOR)
             .append(" × floor").append(toCopy.min() < COPY_FLOOR && toCopy.median() >= COPY_FLOOR
@@ -244,6 +265,7 @@ final class Report {
       } else {
         double factor = JDBC_TARGET / toJdbc.median();
         factors.put(target, factor);
+        cpuNotes.put(target, cpuBoundNote(runner, IngestThroughput.JDBC, "JDBC"));
         md.append("| ").append(target).append(" | ").append(toJdbc.format("%.2f")).append(" × JDBC | ")
             .append(status(factor)).append(" |\n");
       }
@@ -294,7 +316,7 @@ final class Report {
         : "not measured yet | – |\n");
     factors.entrySet().stream().max(Map.Entry.comparingByValue()).ifPresent(worst -> md.append("\n**Furthest from ")
         .append("its target: ").append(worst.getKey()).append("** (factor ").append(String.format("%.2f", worst.getValue()))
-        .append("). ").append(why(worst.getKey())).append(cpuBoundNote(worst.getKey())).append("\n"));
+        .append("). ").append(why(worst.getKey())).append(cpuNotes.getOrDefault(worst.getKey(), "")).append("\n"));
     md.append('\n');
   }
 
@@ -327,21 +349,16 @@ final class Report {
         + "stacks and direct buffers.";
   }
 
-  /** For a throughput target of a runner whose CPU was measured: what that CPU allows at best. */
-  private String cpuBoundNote(String target) {
-    if (!target.startsWith("end to end")) {
+  /** What the CPU of {@code runner}'s runs allows at best against {@code baseline}; empty when not measured. */
+  private String cpuBoundNote(String runner, String baseline, String baselineName) {
+    Stats bound = cpuBound(runner, baseline);
+    if (!bound.present()) {
       return "";
     }
-    boolean jdbc = target.contains(IngestThroughput.JDBC);
-    String baseline = jdbc ? IngestThroughput.JDBC : IngestThroughput.COPY_INDEXED;
-    return runners.stream().map(PipelineRunner::label)
-        .filter(label -> target.endsWith(label) || target.contains(label + " (")).findFirst()
-        .map(runner -> cpuBound(runner, baseline)).filter(Stats::present)
-        .map(bound -> String.format(" The CPU this runner's runs used (PostgreSQL, the pipeline and any Flink "
-            + "processes together) allows at most %.2f × %s on %d cores, with every core busy from start to end "
-            + "([1b](#1b-where-the-time-goes)): a target above that needs less work per visit, not better "
-            + "overlap.", bound.median(), jdbc ? "JDBC" : "COPY (all indexes)", machine.cores()))
-        .orElse("");
+    return String.format(" The CPU this runner's runs used (PostgreSQL, the pipeline and any Flink processes "
+        + "together) allows at most %.2f × %s on %d cores, with every core busy from start to end "
+        + "([1b](#1b-where-the-time-goes)): a target above that needs less work per visit, not better "
+        + "overlap.", bound.median(), baselineName, machine.cores());
   }
 
   private static String indexList(List<IngestThroughput.Index> indexes) {
@@ -529,21 +546,6 @@ final class Report {
 
   private static double totalCpu(IngestThroughput.Trial t) {
     return t.cpuSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
-  }
-
-  /**
-   * Per trial, {@code baseline}'s wall time over the least wall time {@code method}'s measured
-   * CPU work needs on this machine's cores: the most × baseline that work allows.
-   */
-  Stats cpuBound(String method, String baseline) {
-    List<Double> bounds = new ArrayList<>();
-    for (IngestThroughput.Trial t : trials) {
-      if (t.method().equals(method) && !t.cpuSeconds().isEmpty()) {
-        trials.stream().filter(c -> c.trial() == t.trial() && c.method().equals(baseline))
-            .findFirst().ifPresent(c -> bounds.add(c.seconds() / (totalCpu(t) / machine.cores())));
-      }
-    }
-    return Stats.of(bounds);
   }
 
   private void latencySection(StringBuilder md) {
