@@ -1,130 +1,61 @@
 package dev.fieldflow.ingest.write;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.LocalDate;
-import java.util.Arrays;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * Streams rows into one table with PostgreSQL's binary {@code COPY ... FROM STDIN}, through
+ * Sends rows into one table with PostgreSQL's binary {@code COPY ... FROM STDIN}, through
  * pgjdbc's {@code CopyManager}: the fastest way rows reach the server (about 1.3x text COPY,
- * 2.5x a rewritten batch {@code INSERT}; see docs/BENCHMARKS.md).
+ * 2.5x a rewritten batch {@code INSERT}; see docs/BENCHMARKS.md). Rows are encoded by {@link
+ * BinaryRows}; this class adds the format's header and trailer and the COPY itself.
  *
- * <p>Fields are appended with the typed {@code put*} methods, one {@link #startRow} per row;
- * rows are buffered and sent in blocks of about {@value #FLUSH_BYTES} bytes, so memory stays
- * bounded whatever the number of rows. {@link #finish} ends the COPY and returns the rows the
- * server took; {@link #cancel} abandons it. The COPY is opened lazily on the first row, so a
- * writer can be finished and reused on the same connection (another statement may run between
- * two COPYs, never during one).
- *
- * <p>Encoding (PostgreSQL's "binary copy file format"): a signature and two zero words, then per
- * row a 16-bit field count and per field a 32-bit length and the value in network byte order;
- * {@code date} as days since 2000-01-01, {@code int4[]} as dimensions, null flag, element OID,
- * length, lower bound, then each element with its length. Not thread-safe.
+ * <p>Two ways: a writer streams rows as they come ({@link #startRow} per row, then the typed
+ * {@code put*} methods of the row), sent in blocks of about {@value #FLUSH_BYTES} bytes so that
+ * memory stays bounded whatever the number of rows; {@link #finish} ends the COPY and returns
+ * the rows the server took, {@link #cancel} abandons it. The COPY is opened lazily on the first
+ * row, so a writer can be finished and reused on the same connection (another statement may run
+ * between two COPYs, never during one). Or {@link #copy} sends rows held in memory in one COPY,
+ * in the order asked for. Not thread-safe.
  */
 public final class BinaryCopyRows {
   static final int FLUSH_BYTES = 1 << 16;
-  private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
-  private static final long POSTGRES_EPOCH_DAY = LocalDate.of(2000, 1, 1).toEpochDay();
-  private static final int INT4_OID = 23;
+  private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0,
+      0, 0, 0, 0, // flags
+      0, 0, 0, 0}; // header extension length
+  private static final byte[] TRAILER = {(byte) 0xFF, (byte) 0xFF};
 
   private final Connection connection;
   private final String copySql;
-  private final int columns;
-  private byte[] buffer = new byte[FLUSH_BYTES + 1024];
-  private int size;
-  private int fieldsInRow = -1;
-  private long rows;
+  private final BinaryRows rows;
+  private long rowsSent;
   private CopyIn copy;
 
   /**
-   * @param table the target table, e.g. {@code pg_temp.visit_stage}
+   * @param table the target table, e.g. {@code pg_temp.reference_stage}
    * @param columnList the columns in the order rows give them, e.g. {@code "a, b, c"}
    */
   public BinaryCopyRows(Connection connection, String table, String columnList) {
-    if (columnList.isBlank()) {
-      throw new IllegalArgumentException("columnList must name at least one column, but was empty");
-    }
     this.connection = connection;
-    this.copySql = "COPY " + table + " (" + columnList + ") FROM STDIN (FORMAT binary)";
-    this.columns = columnList.split(",").length;
+    this.copySql = copySql(table, columnList);
+    this.rows = new BinaryRows(columnCount(columnList), FLUSH_BYTES + 1024);
   }
 
-  /** Starts a row; the previous one must have had exactly one value per column. */
-  public BinaryCopyRows startRow() throws SQLException {
-    checkRowComplete();
+  /** Starts a row and returns it for its values; the previous one must be complete. */
+  public BinaryRows startRow() throws SQLException {
+    rows.checkRowComplete();
     if (copy == null) {
-      copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
-      ensure(SIGNATURE.length + 8);
-      System.arraycopy(SIGNATURE, 0, buffer, size, SIGNATURE.length);
-      size += SIGNATURE.length;
-      int32(0); // flags
-      int32(0); // header extension length
+      copy = open(connection, copySql);
     }
-    ensure(2);
-    buffer[size++] = (byte) (columns >>> 8);
-    buffer[size++] = (byte) columns;
-    fieldsInRow = 0;
-    rows++;
-    return this;
-  }
-
-  public BinaryCopyRows putLong(long value) {
-    field(8);
-    int64(value);
-    return this;
-  }
-
-  public BinaryCopyRows putInt(int value) {
-    field(4);
-    int32(value);
-    return this;
-  }
-
-  public BinaryCopyRows putDate(LocalDate date) {
-    field(4);
-    int32(Math.toIntExact(date.toEpochDay() - POSTGRES_EPOCH_DAY));
-    return this;
-  }
-
-  public BinaryCopyRows putText(String text) {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    field(bytes.length);
-    ensure(bytes.length);
-    System.arraycopy(bytes, 0, buffer, size, bytes.length);
-    size += bytes.length;
-    return this;
-  }
-
-  /** A one-dimensional {@code int4[]}; an empty array has no dimension, as PostgreSQL writes it. */
-  public BinaryCopyRows putIntArray(int[] values) {
-    if (values.length == 0) {
-      field(12);
-      int32(0);
-      int32(0);
-      int32(INT4_OID);
-      return this;
-    }
-    field(20 + 8 * values.length);
-    int32(1); // dimensions
-    int32(0); // no nulls
-    int32(INT4_OID);
-    int32(values.length);
-    int32(1); // lower bound
-    ensure(8 * values.length);
-    for (int v : values) {
-      int32(4);
-      int32(v);
-    }
-    return this;
+    rowsSent++;
+    return rows.startRow();
   }
 
   /** Sends buffered rows when the buffer is full; call after each row. */
   public void flushIfFull() throws SQLException {
-    if (size >= FLUSH_BYTES) {
+    if (rows.bytes() >= FLUSH_BYTES) {
+      rows.checkRowComplete();
       send();
     }
   }
@@ -134,23 +65,105 @@ public final class BinaryCopyRows {
     if (copy == null) {
       return 0;
     }
-    checkRowComplete();
-    ensure(2);
-    buffer[size++] = (byte) 0xFF;
-    buffer[size++] = (byte) 0xFF;
+    rows.checkRowComplete();
     send();
-    long taken = copy.endCopy();
+    long expected = rowsSent;
+    CopyIn open = copy;
     copy = null;
-    fieldsInRow = -1;
-    if (taken != rows) {
-      throw new SQLException("COPY took " + taken + " rows but " + rows + " were sent", "XX000");
-    }
-    rows = 0;
-    return taken;
+    rowsSent = 0;
+    return end(open, expected);
   }
 
   /** Abandons an open COPY (after a failure), so that the connection can be rolled back. */
   public void cancel() {
+    abandon(copy);
+    copy = null;
+    rows.clear();
+    rowsSent = 0;
+  }
+
+  /**
+   * Sends {@code rows}, held in memory, into {@code table} with one COPY: those whose indexes
+   * {@code order} lists, in that order, or all of them in the order they were added when
+   * {@code order} is null. On failure the COPY is abandoned, so that the caller can roll back.
+   *
+   * @return the rows the server took (all of them)
+   */
+  public static long copy(Connection connection, String table, String columnList, BinaryRows rows,
+      int[] order) throws SQLException {
+    if (columnCount(columnList) != rows.columns()) {
+      throw new IllegalArgumentException("rows of " + rows.columns() + " columns cannot be copied into "
+          + columnCount(columnList) + " columns (" + columnList + ")");
+    }
+    rows.checkRowComplete();
+    int count = order == null ? rows.rows() : order.length;
+    CopyIn copy = open(connection, copySql(table, columnList));
+    try {
+      byte[] block = new byte[FLUSH_BYTES];
+      int filled = 0;
+      byte[] source = rows.buffer();
+      for (int i = 0; i < count; i++) {
+        int row = order == null ? i : order[i];
+        int start = rows.start(row);
+        int length = rows.end(row) - start;
+        if (filled + length > block.length) {
+          copy.writeToCopy(block, 0, filled);
+          filled = 0;
+        }
+        if (length > block.length) {
+          copy.writeToCopy(source, start, length);
+        } else {
+          System.arraycopy(source, start, block, filled, length);
+          filled += length;
+        }
+      }
+      copy.writeToCopy(block, 0, filled);
+    } catch (SQLException | RuntimeException e) {
+      abandon(copy);
+      throw e;
+    }
+    return end(copy, count);
+  }
+
+  private static String copySql(String table, String columnList) {
+    return "COPY " + table + " (" + columnList + ") FROM STDIN (FORMAT binary)";
+  }
+
+  private static int columnCount(String columnList) {
+    if (columnList.isBlank()) {
+      throw new IllegalArgumentException("columnList must name at least one column, but was empty");
+    }
+    return columnList.split(",").length;
+  }
+
+  private static CopyIn open(Connection connection, String copySql) throws SQLException {
+    CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+    try {
+      copy.writeToCopy(HEADER, 0, HEADER.length);
+    } catch (SQLException e) {
+      abandon(copy);
+      throw e;
+    }
+    return copy;
+  }
+
+  /** Writes the trailer and ends the COPY; the server must have taken {@code expected} rows. */
+  private static long end(CopyIn copy, long expected) throws SQLException {
+    long taken;
+    try {
+      copy.writeToCopy(TRAILER, 0, TRAILER.length);
+      taken = copy.endCopy();
+    } catch (SQLException e) {
+      abandon(copy);
+      throw e;
+    }
+    if (taken != expected) {
+      throw new SQLException("COPY took " + taken + " rows but " + expected + " were sent", "XX000");
+    }
+    return taken;
+  }
+
+  private static void abandon(CopyIn copy) {
     if (copy != null && copy.isActive()) {
       try {
         copy.cancelCopy();
@@ -158,51 +171,12 @@ public final class BinaryCopyRows {
         // The connection is broken or the COPY already failed; the rollback follows.
       }
     }
-    copy = null;
-    size = 0;
-    rows = 0;
-    fieldsInRow = -1;
   }
 
   private void send() throws SQLException {
-    if (size > 0) {
-      copy.writeToCopy(buffer, 0, size);
-      size = 0;
+    if (rows.bytes() > 0) {
+      copy.writeToCopy(rows.buffer(), 0, rows.bytes());
+      rows.clear();
     }
-  }
-
-  private void checkRowComplete() {
-    if (fieldsInRow >= 0 && fieldsInRow != columns) {
-      throw new IllegalStateException("a row of " + copySql + " got " + fieldsInRow
-          + " values for " + columns + " columns");
-    }
-  }
-
-  private void field(int length) {
-    if (fieldsInRow < 0) {
-      throw new IllegalStateException("startRow() first");
-    }
-    fieldsInRow++;
-    ensure(4);
-    int32(length);
-  }
-
-  private void ensure(int more) {
-    if (size + more > buffer.length) {
-      buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, size + more));
-    }
-  }
-
-  private void int32(int v) {
-    ensure(4);
-    buffer[size++] = (byte) (v >>> 24);
-    buffer[size++] = (byte) (v >>> 16);
-    buffer[size++] = (byte) (v >>> 8);
-    buffer[size++] = (byte) v;
-  }
-
-  private void int64(long v) {
-    int32((int) (v >>> 32));
-    int32((int) v);
   }
 }

@@ -69,4 +69,54 @@ class BinaryCopyRowsTest {
       c.rollback();
     }
   }
+
+  @Test
+  void heldRowsAreCopiedInTheOrderAskedAndCanBeCopiedAgain() throws Exception {
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TEMP TABLE h (arrival serial, l bigint, x text)");
+        s.execute("CREATE TEMP TABLE h2 (arrival serial, l bigint, x text)");
+      }
+      BinaryRows rows = new BinaryRows(2, 64);
+      String large = "x".repeat(3 * BinaryCopyRows.FLUSH_BYTES); // larger than one block
+      for (int k = 0; k < 5; k++) {
+        rows.startRow().putLong(k).putText(k == 3 ? large : "row " + k);
+      }
+
+      assertThat(BinaryCopyRows.copy(c, "pg_temp.h", "l, x", rows, new int[] {4, 0, 3, 1, 2}), is(5L));
+      assertThat(BinaryCopyRows.copy(c, "pg_temp.h2", "l, x", rows, null), is(5L));
+
+      assertThat(arrivals(c, "h"), equalTo(List.of(List.of(4L, 5), List.of(0L, 5), List.of(3L, large.length()),
+          List.of(1L, 5), List.of(2L, 5))));
+      assertThat(arrivals(c, "h2"), equalTo(List.of(List.of(0L, 5), List.of(1L, 5), List.of(2L, 5),
+          List.of(3L, large.length()), List.of(4L, 5))));
+      c.rollback();
+    }
+  }
+
+  @Test
+  void heldRowsOfAnotherShapeAreRefusedBeforeAnythingIsSent() throws Exception {
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      BinaryRows rows = new BinaryRows(2, 64);
+      rows.startRow().putLong(1).putText("a");
+
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+          () -> BinaryCopyRows.copy(c, "pg_temp.nowhere", "l, x, y", rows, null));
+
+      assertThat(refused.getMessage(), is("rows of 2 columns cannot be copied into 3 columns (l, x, y)"));
+    }
+  }
+
+  /** {l, length(x)} of {@code table} in the order the rows arrived. */
+  private static List<List<Object>> arrivals(Connection c, String table) throws Exception {
+    List<List<Object>> rows = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT l, length(x) FROM pg_temp." + table + " ORDER BY arrival")) {
+      while (rs.next()) {
+        rows.add(List.of(rs.getLong(1), rs.getInt(2)));
+      }
+    }
+    return rows;
+  }
 }
