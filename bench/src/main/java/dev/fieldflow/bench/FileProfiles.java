@@ -26,11 +26,13 @@ final class FileProfiles {
   static final List<String> PHASES = List.of("read+parse+stage", "nodes", "tasks", "visits", "ledger", "commit");
 
   // "ingested /dir/visits-00007.jsonl: 10000 lines: ... in 1499 ms: read+parse+stage 270, nodes 16,
-  // tasks 346, visits 800, ledger 6, commit 60" (a path may hold ": ", so only the profile is
-  // anchored). Lines of versions that did not time the commit parse with commit 0.
+  // tasks 346, visits 800, ledger 6, commit 60; 0 lines upserted through the stage" (a path may
+  // hold ": ", so only the profile is anchored). Lines of versions that did not time the commit
+  // parse with commit 0; the count of lines through the stage is not a phase.
   private static final Pattern LINE = Pattern.compile(
       "ingested (.+?) in (\\d+) ms: read\\+parse\\+stage (-?\\d+), nodes (\\d+), tasks (\\d+),"
-          + " visits (\\d+), ledger (\\d+)(?:, commit (\\d+))?\\s*$");
+          + " visits (\\d+), ledger (\\d+)(?:, commit (\\d+))?(?:; \\d+ lines upserted through the stage)?"
+          + "\\s*$");
 
   /** One file's load, in ms. */
   record File(String what, long totalMs, long readParseStageMs, long nodesMs, long tasksMs, long visitsMs,

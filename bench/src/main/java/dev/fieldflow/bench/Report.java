@@ -332,17 +332,18 @@ final class Report {
   private static String why(String target) {
     if (target.startsWith("end to end")) {
       return "COPY streams finished rows into one table. fieldflow, per file and in one transaction, reads and "
-          + "parses the JSON, streams the rows with binary COPY into a temporary stage (`pg_temp.visit_stage`, "
-          + "not WAL-logged), merges the stage set-based into `nodes`, `tasks` and `visits` (taking the loaded / "
-          + "updated / duplicate counts from the merge's `RETURNING`), quarantines rejected lines and marks the "
-          + "file done in the ledger; files load in parallel, one database session each, with no global lock. "
+          + "parses the JSON, upserts the lines' nodes and tasks set-based from a temporary stage, copies the "
+          + "rows (binary COPY, sorted by key) straight into `visits` when they are all new (else through a "
+          + "temporary stage and an upsert whose `RETURNING` gives the loaded / updated / duplicate counts), "
+          + "quarantines rejected lines and marks the file done in the ledger, on top of the triggers that "
+          + "check references and keep the q2 summary; files load in parallel, one database session each, with no global lock. "
           + "The merge maintains every index of `visits` as the COPY baseline does, and on 2 cores the pipeline "
           + "JVM and PostgreSQL compete for the CPU. [1b](#1b-where-the-time-goes) shows which phase the time "
           + "goes to, and the index-cost baselines in [1](#1-ingest-throughput) what each index class costs.";
     }
     if (target.startsWith("continuous")) {
       return "A file waits on average half a poll interval to be listed, then for its claim and its load: one "
-          + "transaction (COPY to the stage, merge, ledger) that commits as soon as the file is read, without "
+          + "transaction (nodes and tasks, COPY into visits, ledger) that commits as soon as the file is read, without "
           + "waiting for other files.";
     }
     return "The pipeline JVM's resident set is its heap (capped by -Xmx) plus metaspace, code cache, thread "
@@ -382,8 +383,9 @@ final class Report {
             throughput.expectedRows()))
         .append("rows/s = committed rows / wall time. ")
         .append("fieldflow is timed end to end as a child process (`visit --once`: JVM start, pipeline ")
-        .append("construction, listing, then per file one transaction: read, parse, binary COPY into a temporary ")
-        .append("stage, set-based merge into `nodes`, `tasks` and `visits`, quarantine, ledger; then exit); ")
+        .append("construction, listing, then per file one transaction: read, parse, set-based upsert of `nodes` ")
+        .append("and `tasks`, binary COPY into `visits` (through a temporary stage and an upsert only for files ")
+        .append("with stored visits, none here), quarantine, ledger; then exit); ")
         .append("\"busy\" divides by the ledger's first `started_at` to last `finished_at` instead (without JVM ")
         .append("start-up and shutdown). ")
         .append("COPY loads the same rows already transformed (parsed by fieldflow's `VisitParser` into a CSV ")
@@ -392,7 +394,7 @@ final class Report {
         .append("of `fieldflow.visits`, and into two with every index but one class (below). The JDBC loader ")
         .append("reads and parses the raw files itself and inserts with a plain `INSERT` in batches of 1,000 ")
         .append("(one commit each, no `reWriteBatchedInserts`), as the origin's sink did. Baselines write ")
-        .append("`visits` only; fieldflow also writes `tasks`, `nodes`, its stage and the ledger. (This is the ")
+        .append("`visits` only; fieldflow also writes `tasks`, `nodes`, their stage and the ledger. (This is the ")
         .append("visit write path; the network pipeline still writes through `GroupIntoBatches` and `JdbcIO` and ")
         .append("is not measured here.)\n\n")
         .append("| method | rows/s, end to end | × COPY (PK only), paired | × COPY (all indexes), paired | rows/s, busy | runs |\n")
@@ -443,14 +445,15 @@ final class Report {
     md.append("## 1b. Where the time goes\n\n")
         .append("Each file is loaded in one transaction, and its log line (INFO, `dev.fieldflow.ingest.visits.")
         .append("IngestVisitFiles`) ends with its profile (`LoadProfile`): wall-clock milliseconds measured in ")
-        .append("the thread that loads the file, split into *nodes*, *tasks* and *visits* (the set-based merge ")
-        .append("of the stage into each table; visits includes counting and emptying the stage and maintaining ")
-        .append("every index of `visits`), *ledger* (marking the file done), *commit* (from the end of the load to ")
+        .append("the thread that loads the file, split into *nodes*, *tasks* and *visits* (the merge into each ")
+        .append("table: nodes and tasks set-based from their stage; visits the binary COPY of the file's rows, ")
+        .append("or their stage and upsert, maintaining every index of `visits`), *ledger* (marking the file done), *commit* (from the end of the load to ")
         .append("the end of its transaction's commit: the WAL flush and the deferred refresh of the q2 summary ")
         .append("`second_visit_successes`, which commits take one at a time), and *read+parse+stage*: the rest of ")
-        .append("the file's time, i.e. reading, decompressing and parsing the lines and streaming them with binary ")
-        .append("COPY into the temporary stage (and locking the file's ledger row and creating the stage); it ")
-        .append("includes waiting for the COPY stream (PostgreSQL's side of the transfer). Visits includes the ")
+        .append("the file's time, i.e. reading, decompressing and parsing the lines, encoding their rows, and ")
+        .append("streaming their task and node attributes with binary COPY into the reference stage (and locking ")
+        .append("the file's ledger row and creating the stages); it includes waiting for that COPY stream. ")
+        .append("Visits includes the ")
         .append("triggers on `visits`. The harness sums these fields over ")
         .append("all files of a run from each child's log (`bench/target/run/logs/throughput-RUNNER-TRIAL.log`; ")
         .append("on the local cluster, the TaskManagers' logs appended during the run). Figures are the median ")

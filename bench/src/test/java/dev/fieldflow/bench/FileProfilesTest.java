@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FileProfilesTest {
   private static final String DIRECT_LINE = "[direct-runner-worker] INFO dev.fieldflow.ingest.visits.IngestVisitFiles"
       + " - ingested /path/visits-00007.jsonl: 10000 lines: 10000 loaded, 0 updated, 0 duplicates, 0 rejected"
-      + " in 1499 ms: read+parse+stage 270, nodes 16, tasks 346, visits 800, ledger 6, commit 60";
+      + " in 1499 ms: read+parse+stage 270, nodes 16, tasks 346, visits 800, ledger 6, commit 60;"
+      + " 0 lines upserted through the stage";
   private static final String FLINK_LINE = "2026-11-29 06:31:02,123 INFO  dev.fieldflow.ingest.visits.IngestVisitFiles"
       + "                       - ingested /a: b/visits-00001.jsonl: 10 lines: 9 loaded, 0 updated, 1 duplicates,"
       + " 0 rejected in 100 ms: read+parse+stage 40, nodes 10, tasks 20, visits 25, ledger 5";

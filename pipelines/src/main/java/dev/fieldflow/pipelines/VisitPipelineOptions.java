@@ -75,9 +75,10 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   void setWatchIdleMinutes(int value);
 
-  @Description("Visit lines staged before they are merged into the model, within the file's one"
-      + " transaction (the size flush rule of the visit writer; a file's end also merges). Larger"
-      + " chunks mean fewer statements; the staged rows live in PostgreSQL, not in the pipeline.")
+  @Description("Visit lines held before they are merged into the model, within the file's one"
+      + " transaction (the size flush rule of the visit writer; 16 MiB of encoded rows and a"
+      + " file's end also merge). Larger chunks mean fewer statements; a chunk's rows are held"
+      + " in the pipeline's memory, about 200 bytes a line.")
   @Default.Integer(LoadSettings.DEFAULT_CHUNK_ROWS)
   int getMergeChunkRows();
 

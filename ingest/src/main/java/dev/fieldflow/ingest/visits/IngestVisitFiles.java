@@ -23,15 +23,15 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * files ─► SpreadFiles ─► LoadVisitFiles: per file, one transaction
- *                          read ─► parse ─► COPY to stage ─► merge ─► quarantine ─► ledger done
+ *                          read ─► parse ─► chunk ─► merge (COPY) ─► quarantine ─► ledger done
  * </pre>
  *
  * <p>The file is the unit of atomicity, so the file is also the unit of work: files are spread
- * over the workers once, and each worker streams its file's rows straight from the reader into
- * PostgreSQL ({@link VisitFileLoad}); no row is shuffled. Two workers load two files at once, on
+ * over the workers once, and each worker takes its file's rows from the reader to PostgreSQL in
+ * chunks ({@link VisitFileLoad}); no row is shuffled. Two workers load two files at once, on
  * two database sessions.
  *
- * <p>Batching keeps three flush rules: the stage is merged every {@code chunkRows} lines (size),
+ * <p>Batching keeps three flush rules: a chunk is merged every {@code chunkRows} lines or 16 MiB (size),
  * at the end of each file, and so before every bundle ends (a checkpoint on Flink waits for the
  * bundle); a file never waits for others, so there is no buffering interval to wait out.
  *

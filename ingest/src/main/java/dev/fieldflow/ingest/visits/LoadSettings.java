@@ -8,8 +8,8 @@ import java.time.Duration;
  * How visit files are loaded, as one value: the pipeline builds it once from its options, and
  * a bad value is refused here, at start, with its name.
  *
- * @param chunkRows staged lines merged at once (the size flush rule); memory on the database
- *     side, not in the pipeline
+ * @param chunkRows lines merged at once (the size flush rule, with {@link VisitChunk#MAX_BYTES});
+ *     their encoded rows are held in the pipeline's memory until then
  * @param limits what a file and a line may be before they are refused ({@link ReadLimits})
  * @param outageTolerance how long a file's load keeps retrying while PostgreSQL is unreachable
  *     before the pipeline fails

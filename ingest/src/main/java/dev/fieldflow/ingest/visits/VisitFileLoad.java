@@ -31,12 +31,14 @@ import org.apache.beam.sdk.values.KV;
  *       is no longer ours (taken over) is left alone. The lock is held to the end, so while this
  *       attempt is alive no other claim can take the file (a claim waits, then finds it done).
  *   <li>Stream the file: each line is read ({@link ReadLines}), parsed ({@link VisitParser}) and
- *       either staged ({@link VisitMerge#stage}, binary COPY) or kept as a rejected line.
- *   <li>Every {@code chunkRows} staged lines, and at the end, merge the stage into the model
- *       ({@link VisitMerge#mergeStaged}); rejected lines are stored in batches ({@link
- *       RejectedLineStatement}). Just before, the chunk's nodes and tasks are upserted and
- *       committed on a second session, the reference session ({@link
- *       VisitMerge#upsertReference}).
+ *       either added to the chunk ({@link VisitChunk}, rows encoded for binary COPY, held in
+ *       memory) or kept as a rejected line; the line's task and node attributes stream to the
+ *       reference session's stage ({@link VisitMerge#stageReference}).
+ *   <li>Every {@code chunkRows} lines (or {@link VisitChunk#MAX_BYTES} bytes), and at the end,
+ *       upsert and commit the chunk's nodes and tasks on the reference session ({@link
+ *       VisitMerge#upsertReference}), then merge the chunk into {@code visits} ({@link
+ *       VisitMerge#merge}); rejected lines are stored in batches ({@link
+ *       RejectedLineStatement}).
  *   <li>Record the file {@code done} with its counts. The caller commits.
  * </ol>
  *
@@ -58,7 +60,7 @@ import org.apache.beam.sdk.values.KV;
 public final class VisitFileLoad {
   /** How lines reach the model. */
   public enum Mode {
-    /** Stream everything through the stage; a data error fails the attempt. */
+    /** Large chunks, new visits copied straight into the table; a data error fails the attempt. */
     FAST,
     /** Small chunks under savepoints; a line PostgreSQL refuses is quarantined. */
     CAREFUL
@@ -77,13 +79,12 @@ public final class VisitFileLoad {
   private final VisitFile file;
   private final LoadSettings settings;
   private final Mode mode;
-  private final BinaryCopyRows stage;
+  private final VisitChunk chunk = new VisitChunk();
   private final List<KV<String, RejectedLine>> rejects = new ArrayList<>();
   private final List<SourceLine> carefulLines = new ArrayList<>();
   private final List<Visit> carefulVisits = new ArrayList<>();
   private final StagedKeys stagedKeys = new StagedKeys();
   private VisitMerge.Counts counts = VisitMerge.Counts.NONE;
-  private long staged;
   private long rejected;
   private final LoadProfile profile;
 
@@ -96,7 +97,6 @@ public final class VisitFileLoad {
     this.settings = settings;
     this.mode = mode;
     this.profile = profile;
-    this.stage = VisitMerge.stageWriter(c);
   }
 
   /**
@@ -146,7 +146,6 @@ public final class VisitFileLoad {
       profile.totalNanos += System.nanoTime() - start;
       return summary;
     } catch (RuntimeException | SQLException e) {
-      load.stage.cancel();
       load.referenceStage.cancel();
       throw e;
     }
@@ -215,7 +214,7 @@ public final class VisitFileLoad {
     if (mode == Mode.CAREFUL) {
       mergeCarefully(carefulLines, carefulVisits);
     } else {
-      mergeStage();
+      mergeChunk();
     }
     flushRejects();
     long t0 = System.nanoTime();
@@ -235,12 +234,11 @@ public final class VisitFileLoad {
       }
       return;
     }
-    VisitMerge.stage(stage, visit);
+    chunk.add(visit, file.path());
     VisitMerge.stageReference(referenceStage, visit);
     stagedKeys.add(visit.taskId(), visit.visitId());
-    staged++;
-    if (staged >= settings.chunkRows()) {
-      mergeStage();
+    if (chunk.size() >= settings.chunkRows() || chunk.full()) {
+      mergeChunk();
     }
   }
 
@@ -252,20 +250,19 @@ public final class VisitFileLoad {
     }
   }
 
-  private void mergeStage() throws SQLException {
-    if (staged > 0) {
-      referenceStage.finish();
-      VisitMerge.upsertReference(reference, profile);
+  private void mergeChunk() throws SQLException {
+    if (chunk.size() == 0) {
+      return;
     }
-    stage.finish();
-    counts = counts.plus(
-        VisitMerge.mergeStaged(c, file.path(), staged, stagedKeys.mayRepeat(), false, profile));
-    staged = 0;
+    referenceStage.finish();
+    VisitMerge.upsertReference(reference, profile);
+    counts = counts.plus(VisitMerge.merge(c, chunk, stagedKeys.mayRepeat(), profile));
+    chunk.clear();
     stagedKeys.clear();
   }
 
   /**
-   * Stages and merges {@code visits} under a savepoint; if PostgreSQL refuses the data, splits
+   * Merges {@code visits} under a savepoint; if PostgreSQL refuses the data, splits
    * them in halves (in file order, so counts and "last line wins" are as in one merge) down to
    * single lines, and quarantines each refused line.
    */
@@ -275,15 +272,10 @@ public final class VisitFileLoad {
     }
     Savepoint savepoint = c.setSavepoint();
     try {
-      for (Visit v : visits) {
-        VisitMerge.stage(stage, v);
-      }
-      stage.finish();
-      VisitMerge.Counts merged = VisitMerge.mergeStaged(c, file.path(), visits.size(), true, true, profile);
+      VisitMerge.Counts merged = VisitMerge.mergeInOneTransaction(c, file.path(), visits, profile);
       c.releaseSavepoint(savepoint);
       counts = counts.plus(merged);
     } catch (SQLException e) {
-      stage.cancel();
       if (!DatabaseErrors.isDataError(e)) {
         throw e;
       }
@@ -300,12 +292,11 @@ public final class VisitFileLoad {
     }
   }
 
-  /** Stores the rejected lines kept so far (a COPY in progress is ended first). */
+  /** Stores the rejected lines kept so far. */
   private void flushRejects() throws SQLException {
     if (rejects.isEmpty()) {
       return;
     }
-    stage.finish();
     try (PreparedStatement ps = c.prepareStatement(REJECTS.sql())) {
       REJECTS.bind(rejects, ps);
       ps.executeUpdate();

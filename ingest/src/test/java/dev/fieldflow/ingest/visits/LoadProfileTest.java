@@ -17,9 +17,11 @@ class LoadProfileTest {
     profile.visitsNanos = 190 * MS;
     profile.ledgerNanos = 2 * MS;
     profile.commitNanos = 20 * MS;
+    profile.stagedLines = 7;
 
     assertThat(profile.readParseStageNanos(), is(157 * MS));
     assertThat(profile.describe(),
-        is("412 ms: read+parse+stage 157, nodes 3, tasks 40, visits 190, ledger 2, commit 20"));
+        is("412 ms: read+parse+stage 157, nodes 3, tasks 40, visits 190, ledger 2, commit 20;"
+            + " 7 lines upserted through the stage"));
   }
 }

@@ -65,11 +65,16 @@ class VisitMergeTest {
 
   /** Loads {@code file} in one committed transaction; {loaded, updates, duplicates, rejected}. */
   private static List<Long> load(VisitFile file, int chunkRows) throws Exception {
+    return load(file, chunkRows, new LoadProfile());
+  }
+
+  private static List<Long> load(VisitFile file, int chunkRows, LoadProfile profile) throws Exception {
     try (Connection c = POSTGRES.writer().dataSource().getConnection();
         Connection reference = POSTGRES.writer().dataSource().getConnection()) {
       c.setAutoCommit(false);
       reference.setAutoCommit(false);
-      VisitMerge.Summary s = VisitFileLoad.run(c, reference, file, settings(chunkRows), VisitFileLoad.Mode.FAST);
+      VisitMerge.Summary s = VisitFileLoad.run(c, reference, file, settings(chunkRows),
+          VisitFileLoad.Mode.FAST, profile);
       c.commit();
       SequentialScans.flush(c, reference);
       return List.of(s.loaded(), s.updates(), s.duplicates(), s.rejected());
@@ -92,6 +97,19 @@ class VisitMergeTest {
   }
 
   @Test
+  void aChunkOfNewVisitsIsCopiedStraightIntoVisitsInKeyOrder() throws Exception {
+    VisitFile a = claimed("a.jsonl", line(3, 1, 10, "FAIL"), line(1, 2, 10, "SUCCESS"),
+        line(2, 1, 5, "FAIL"), line(1, 1, 10, "FAIL"));
+    LoadProfile profile = new LoadProfile();
+
+    assertThat(load(a, 1_000, profile), equalTo(List.of(4L, 0L, 0L, 0L)));
+    assertThat("lines through the stage", profile.stagedLines, is(0L));
+    assertThat("rows in the order they were written",
+        POSTGRES.rows("SELECT task_id, visit_id FROM fieldflow.visits ORDER BY ctid"),
+        equalTo(List.of(List.of(1L, 1), List.of(1L, 2), List.of(2L, 1), List.of(3L, 1))));
+  }
+
+  @Test
   void aResentFileCountsIdenticalLinesAsDuplicatesAndChangedOnesAsUpdates() throws Exception {
     load(claimed("a.jsonl", line(1, 1, 10, "FAIL"), line(2, 1, 5, "FAIL")), 1_000);
     VisitFile b = claimed("b.jsonl", line(1, 1, 10, "FAIL"), line(2, 1, 6, "SUCCESS"), line(3, 1, 1, "FAIL"));
@@ -102,12 +120,14 @@ class VisitMergeTest {
   }
 
   @Test
-  void aChunkOfNewVisitsWithOneStoredLastInKeyOrderIsCountedAsIfThePlainInsertNeverRan() throws Exception {
+  void aChunkOfNewVisitsWithOneStoredLastInKeyOrderIsCountedAsIfThePlainCopyNeverRan() throws Exception {
     load(claimed("a.jsonl", line(9, 1, 10, "FAIL")), 1_000);
-    // The plain insert writes (1, 1) and (2, 1) before it meets the stored (9, 1).
+    // The copy writes (1, 1) and (2, 1) before it meets the stored (9, 1).
     VisitFile b = claimed("b.jsonl", line(2, 1, 5, "FAIL"), line(9, 1, 11, "FAIL"), line(1, 1, 7, "SUCCESS"));
+    LoadProfile profile = new LoadProfile();
 
-    assertThat(load(b, 1_000), equalTo(List.of(2L, 1L, 0L, 0L)));
+    assertThat(load(b, 1_000, profile), equalTo(List.of(2L, 1L, 0L, 0L)));
+    assertThat("lines through the stage", profile.stagedLines, is(3L));
     assertThat(stored(), equalTo(List.of(List.of(1L, 1, 7, "SUCCESS", 3L),
         List.of(2L, 1, 5, "FAIL", 1L), List.of(9L, 1, 11, "FAIL", 2L))));
     assertThat(POSTGRES.count("SELECT sum(rows_loaded) FROM fieldflow.ingest_files"), is(3L));
@@ -153,7 +173,7 @@ class VisitMergeTest {
       });
       long deadline = System.currentTimeMillis() + 30_000;
       while (POSTGRES.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-          + " AND query LIKE '%INSERT INTO fieldflow.visits%pg_temp.visit_stage%'") == 0) {
+          + " AND query LIKE 'COPY fieldflow.visits %'") == 0) {
         assertThat("b waits for a within 30 s", System.currentTimeMillis() < deadline, is(true));
         Thread.sleep(20);
       }

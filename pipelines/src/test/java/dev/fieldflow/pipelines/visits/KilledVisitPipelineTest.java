@@ -41,7 +41,7 @@ class KilledVisitPipelineTest {
       // Mid-file: one file done and another one's load in an open transaction.
       while (POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'done'") < 1
           || POSTGRES.count("SELECT count(*) FROM pg_stat_activity WHERE xact_start IS NOT NULL"
-              + " AND query LIKE '%visit_stage%'") == 0) {
+              + " AND (query LIKE '%visit_stage%' OR query LIKE 'COPY fieldflow.visits %')") == 0) {
         assertThat("first run still alive", first.isAlive(), is(true));
         if (System.currentTimeMillis() > deadline) {
           throw new AssertionError("no file was mid-ingest within 120 s");

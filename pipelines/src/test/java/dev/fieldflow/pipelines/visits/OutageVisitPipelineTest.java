@@ -35,9 +35,8 @@ class OutageVisitPipelineTest {
   static final int FILES = 30;
   static final int LINES = 1_000;
   static final String LOG = "outage-visit-pipeline";
-  /** A file's load (a statement of its stage and visits) waiting for the table the test holds. */
-  static final String BLOCKED_WRITE = "wait_event_type = 'Lock'"
-      + " AND query LIKE '%pg_temp.visit_stage%' AND query LIKE '%fieldflow.visits%'";
+  /** A file's load (the COPY of its new visits) waiting for the table the test holds. */
+  static final String BLOCKED_WRITE = "wait_event_type = 'Lock' AND query LIKE 'COPY fieldflow.visits %'";
 
   @TempDir Path dir;
 
