@@ -2,10 +2,9 @@ package dev.fieldflow.ingest.visits;
 
 /**
  * Where the time of one file's load went, in wall-clock nanoseconds of the loading thread:
- * merging into nodes, tasks and visits (the visits part includes the COPY of the chunk's rows,
- * and, when the chunk goes through the stage, counting and emptying it), recording the ledger,
- * committing, and the rest: reading, decompressing, parsing and encoding the rows, and streaming
- * their task and node attributes to the reference stage (COPY), which overlap on the wire.
+ * merging into nodes, tasks and visits (each includes the COPY of its rows; visits, when the
+ * chunk goes through the stage, counting and emptying it), recording the ledger, committing, and
+ * the rest: reading, decompressing, parsing and encoding the rows.
  * Logged with each file and summed by the benchmark's profile (docs/BENCHMARKS.md). Not
  * thread-safe: one per load.
  */

@@ -2,7 +2,6 @@ package dev.fieldflow.ingest.visits;
 
 import dev.fieldflow.io.files.FileRejectedException;
 import dev.fieldflow.io.files.ReadLines;
-import dev.fieldflow.ingest.write.BinaryCopyRows;
 import dev.fieldflow.ingest.write.DatabaseErrors;
 import dev.fieldflow.ingest.write.RejectedLineStatement;
 import dev.fieldflow.transforms.ParseResult;
@@ -32,8 +31,8 @@ import org.apache.beam.sdk.values.KV;
  *       attempt is alive no other claim can take the file (a claim waits, then finds it done).
  *   <li>Stream the file: each line is read ({@link ReadLines}), parsed ({@link VisitParser}) and
  *       either added to the chunk ({@link VisitChunk}, rows encoded for binary COPY, held in
- *       memory) or kept as a rejected line; the line's task and node attributes stream to the
- *       reference session's stage ({@link VisitMerge#stageReference}).
+ *       memory), its task and node to the chunk's {@link ReferenceRows}, or kept as a rejected
+ *       line.
  *   <li>Every {@code chunkRows} lines (or {@link VisitChunk#MAX_BYTES} bytes), and at the end,
  *       upsert and commit the chunk's nodes and tasks on the reference session ({@link
  *       VisitMerge#upsertReference}), then merge the chunk into {@code visits} ({@link
@@ -75,7 +74,7 @@ public final class VisitFileLoad {
 
   private final Connection c;
   private final Connection reference;
-  private final BinaryCopyRows referenceStage;
+  private final ReferenceRows references = new ReferenceRows();
   private final VisitFile file;
   private final LoadSettings settings;
   private final Mode mode;
@@ -92,7 +91,6 @@ public final class VisitFileLoad {
       Mode mode, LoadProfile profile) {
     this.c = c;
     this.reference = reference;
-    this.referenceStage = VisitMerge.referenceWriter(reference);
     this.file = file;
     this.settings = settings;
     this.mode = mode;
@@ -138,17 +136,12 @@ public final class VisitFileLoad {
       return row.done(); // null: taken over by another attempt
     }
     VisitMerge.createStage(c);
-    VisitMerge.createReferenceStage(reference);
+    VisitMerge.createReferenceStages(reference);
     reference.commit();
-    VisitFileLoad load = new VisitFileLoad(c, reference, file, settings, mode, profile);
-    try {
-      VisitMerge.Summary summary = load.readAndMerge();
-      profile.totalNanos += System.nanoTime() - start;
-      return summary;
-    } catch (RuntimeException | SQLException e) {
-      load.referenceStage.cancel();
-      throw e;
-    }
+    VisitMerge.Summary summary = new VisitFileLoad(c, reference, file, settings, mode, profile)
+        .readAndMerge();
+    profile.totalNanos += System.nanoTime() - start;
+    return summary;
   }
 
   /**
@@ -235,7 +228,7 @@ public final class VisitFileLoad {
       return;
     }
     chunk.add(visit, file.path());
-    VisitMerge.stageReference(referenceStage, visit);
+    references.add(visit);
     stagedKeys.add(visit.taskId(), visit.visitId());
     if (chunk.size() >= settings.chunkRows() || chunk.full()) {
       mergeChunk();
@@ -254,10 +247,10 @@ public final class VisitFileLoad {
     if (chunk.size() == 0) {
       return;
     }
-    referenceStage.finish();
-    VisitMerge.upsertReference(reference, profile);
+    VisitMerge.upsertReference(reference, references, profile);
     counts = counts.plus(VisitMerge.merge(c, chunk, stagedKeys.mayRepeat(), profile));
     chunk.clear();
+    references.clear();
     stagedKeys.clear();
   }
 

@@ -25,7 +25,7 @@ import org.apache.beam.sdk.values.TypeDescriptor;
  * (the common case, every line loaded), else into a temporary table of the session ({@link
  * #STAGE}: no WAL, no index, emptied at commit) from which one set-based upsert merges the rows,
  * counting each line from what the merge itself did. Their nodes and tasks are merged before,
- * set-based from the reference stage ({@link #REFERENCE_STAGE}).
+ * set-based from stages of their own ({@link #TASK_STAGE}, {@link #NODE_STAGE}).
  *
  * <p>Counting follows the lines in file order, as if each were applied on its own: a line whose
  * visit is not stored yet is loaded; a line that changes the stored visit (or the same visit on
@@ -66,24 +66,31 @@ public final class VisitMerge {
           + " note_tokens integer[] NOT NULL, source_file text NOT NULL,"
           + " source_line bigint NOT NULL) ON COMMIT DELETE ROWS";
 
-  /** The stage of the reference session: the task and node attributes of each staged line. */
-  static final String REFERENCE_STAGE = "pg_temp.reference_stage";
+  /** The tasks a chunk names, once each ({@link ReferenceRows}), on the reference session. */
+  static final String TASK_STAGE = "pg_temp.task_stage";
 
-  /** The reference stage's columns, in the order {@link #stageReference} writes them. */
-  static final String REFERENCE_COLUMNS =
-      "line_number, task_id, node_id, original_reported_date, node_type, task_type";
+  /** The task stage's columns, in the order {@link ReferenceRows#taskRows} gives them. */
+  static final String TASK_COLUMNS = "task_id, task_type, node_id, original_reported_date";
 
-  private static final String CREATE_REFERENCE_STAGE =
-      "CREATE TEMP TABLE IF NOT EXISTS reference_stage ("
-          + " line_number bigint NOT NULL, task_id bigint NOT NULL, node_id integer NOT NULL,"
-          + " original_reported_date date NOT NULL, node_type integer NOT NULL,"
-          + " task_type integer NOT NULL) ON COMMIT DELETE ROWS";
+  /** The nodes a chunk names, once each ({@link ReferenceRows}), on the reference session. */
+  static final String NODE_STAGE = "pg_temp.node_stage";
 
-  /** Nodes new or changed by the reference stage. */
+  /** The node stage's columns, in the order {@link ReferenceRows#nodeRows} gives them. */
+  static final String NODE_COLUMNS = "node_id, node_type";
+
+  private static final String CREATE_TASK_STAGE =
+      "CREATE TEMP TABLE IF NOT EXISTS task_stage (task_id bigint NOT NULL,"
+          + " task_type integer NOT NULL, node_id integer NOT NULL,"
+          + " original_reported_date date NOT NULL) ON COMMIT DELETE ROWS";
+
+  private static final String CREATE_NODE_STAGE =
+      "CREATE TEMP TABLE IF NOT EXISTS node_stage (node_id integer NOT NULL,"
+          + " node_type integer NOT NULL) ON COMMIT DELETE ROWS";
+
+  /** Nodes new or changed by the node stage. */
   private static final String UPSERT_NODES =
       "INSERT INTO fieldflow.nodes AS n (node_id, node_type)"
-          + " SELECT s.node_id, s.node_type FROM (SELECT DISTINCT ON (node_id) node_id, node_type"
-          + "  FROM " + REFERENCE_STAGE + " ORDER BY node_id, line_number DESC) s"
+          + " SELECT s.node_id, s.node_type FROM " + NODE_STAGE + " s"
           + " WHERE NOT EXISTS (SELECT 1 FROM fieldflow.nodes x"
           + "  WHERE x.node_id = s.node_id AND x.node_type IS NOT DISTINCT FROM s.node_type)"
           + " ORDER BY s.node_id"
@@ -91,15 +98,14 @@ public final class VisitMerge {
           + " WHERE n.node_type IS DISTINCT FROM EXCLUDED.node_type";
 
   /**
-   * Tasks new or changed by the stage. The look-up of the stored task is a LATERAL ... LIMIT 1,
+   * Tasks new or changed by the task stage. The look-up of the stored task is a LATERAL ... LIMIT 1,
    * so that it stays one index probe per staged task: as a NOT EXISTS, the planner, which has
    * no statistics of the fresh stage, hashes the whole tasks table for every chunk.
    */
   private static final String UPSERT_TASKS =
       "INSERT INTO fieldflow.tasks AS t (task_id, task_type, node_id, original_reported_date)"
           + " SELECT s.task_id, s.task_type, s.node_id, s.original_reported_date"
-          + " FROM (SELECT DISTINCT ON (task_id) task_id, task_type, node_id, original_reported_date"
-          + "  FROM " + REFERENCE_STAGE + " ORDER BY task_id, line_number DESC) s"
+          + " FROM " + TASK_STAGE + " s"
           + " LEFT JOIN LATERAL (SELECT x.task_type, x.node_id, x.original_reported_date"
           + "  FROM fieldflow.tasks x WHERE x.task_id = s.task_id LIMIT 1) stored ON true"
           + " WHERE (stored.task_type, stored.node_id, stored.original_reported_date)"
@@ -195,47 +201,35 @@ public final class VisitMerge {
     }
   }
 
-  /** Makes the reference stage on {@code c} if this connection has none yet. */
-  static void createReferenceStage(Connection c) throws SQLException {
+  /** Makes the task and node stages on {@code c} if this connection has none yet. */
+  static void createReferenceStages(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute(CREATE_REFERENCE_STAGE);
+      s.execute(CREATE_TASK_STAGE);
+      s.execute(CREATE_NODE_STAGE);
     }
   }
 
-  /** A writer of reference rows on {@code c}, for {@link #stageReference}. */
-  static BinaryCopyRows referenceWriter(Connection c) {
-    return new BinaryCopyRows(c, REFERENCE_STAGE, REFERENCE_COLUMNS);
-  }
-
-  /** Appends the task and node attributes of one parsed visit to the reference stage. */
-  static void stageReference(BinaryCopyRows rows, Visit v) throws SQLException {
-    rows.startRow()
-        .putLong(v.lineNumber())
-        .putLong(v.taskId())
-        .putInt(v.nodeId())
-        .putDate(v.originalReportedDate())
-        .putInt(v.nodeType())
-        .putInt(v.taskType());
-    rows.flushIfFull();
-  }
-
   /**
-   * Upserts the nodes and tasks named by the reference stage of {@code reference} and commits
-   * that session: short transactions of their own, so that concurrent loads of files that share
+   * Upserts the nodes and tasks of {@code references} on the {@code reference} session and
+   * commits it: short transactions of their own, so that concurrent loads of files that share
    * tasks (a task's visits often span two files) wait for each other for milliseconds, not for a
-   * whole file.
+   * whole file. The commit empties the stages.
    */
-  static void upsertReference(Connection reference, LoadProfile profile) throws SQLException {
-    upsertNodesAndTasks(reference, profile);
+  static void upsertReference(Connection reference, ReferenceRows references, LoadProfile profile)
+      throws SQLException {
+    upsertNodesAndTasks(reference, references, profile);
     reference.commit();
   }
 
-  private static void upsertNodesAndTasks(Connection c, LoadProfile profile) throws SQLException {
+  private static void upsertNodesAndTasks(Connection c, ReferenceRows references, LoadProfile profile)
+      throws SQLException {
     long t0 = System.nanoTime();
     try (Statement s = c.createStatement()) {
+      BinaryCopyRows.copy(c, NODE_STAGE, NODE_COLUMNS, references.nodeRows(), null);
       s.executeUpdate(UPSERT_NODES);
       long t1 = System.nanoTime();
       profile.nodesNanos += t1 - t0;
+      BinaryCopyRows.copy(c, TASK_STAGE, TASK_COLUMNS, references.taskRows(), null);
       // The look-up of each stored task must stay an index probe: under LIMIT 1 the planner
       // prices a scan of tasks by how soon it expects a match, and an empty or freshly truncated
       // tasks table, or statistics that make task ids look common, makes a scan per staged task
@@ -289,7 +283,7 @@ public final class VisitMerge {
 
   /**
    * Merges {@code visits} (in line order) of {@code sourceFile} into the model inside the
-   * caller's transaction, nodes and tasks included, through the stages of {@code c}: for the
+   * caller's transaction, nodes and tasks included, through stages of {@code c}: for the
    * careful load (small chunks under savepoints) and for lines re-admitted from the quarantine
    * (manage.sh requeue), which are few and come outside a file's load. A data error leaves the
    * transaction to the caller (roll back to a savepoint).
@@ -300,22 +294,16 @@ public final class VisitMerge {
       return Counts.NONE;
     }
     createStage(c);
-    createReferenceStage(c);
-    BinaryCopyRows reference = referenceWriter(c);
+    createReferenceStages(c);
+    ReferenceRows references = new ReferenceRows();
     VisitChunk chunk = new VisitChunk();
-    try {
-      for (Visit v : visits) {
-        stageReference(reference, v);
-        chunk.add(v, sourceFile);
-      }
-      reference.finish();
-    } catch (SQLException | RuntimeException e) {
-      reference.cancel();
-      throw e;
+    for (Visit v : visits) {
+      references.add(v);
+      chunk.add(v, sourceFile);
     }
-    upsertNodesAndTasks(c, profile);
+    upsertNodesAndTasks(c, references, profile);
     try (Statement s = c.createStatement()) {
-      s.execute("TRUNCATE " + REFERENCE_STAGE);
+      s.execute("TRUNCATE " + TASK_STAGE + ", " + NODE_STAGE);
     }
     return merge(c, chunk, true, profile);
   }

@@ -8,16 +8,9 @@ import org.postgresql.copy.CopyIn;
 /**
  * Sends rows into one table with PostgreSQL's binary {@code COPY ... FROM STDIN}, through
  * pgjdbc's {@code CopyManager}: the fastest way rows reach the server (about 1.3x text COPY,
- * 2.5x a rewritten batch {@code INSERT}; see docs/BENCHMARKS.md). Rows are encoded by {@link
- * BinaryRows}; this class adds the format's header and trailer and the COPY itself.
- *
- * <p>Two ways: a writer streams rows as they come ({@link #startRow} per row, then the typed
- * {@code put*} methods of the row), sent in blocks of about {@value #FLUSH_BYTES} bytes so that
- * memory stays bounded whatever the number of rows; {@link #finish} ends the COPY and returns
- * the rows the server took, {@link #cancel} abandons it. The COPY is opened lazily on the first
- * row, so a writer can be finished and reused on the same connection (another statement may run
- * between two COPYs, never during one). Or {@link #copy} sends rows held in memory in one COPY,
- * in the order asked for. Not thread-safe.
+ * 2.5x a rewritten batch {@code INSERT}; see docs/BENCHMARKS.md). The rows are encoded and held
+ * by {@link BinaryRows}; this class adds the format's header and trailer and runs the COPY,
+ * sending the rows in blocks of about {@value #FLUSH_BYTES} bytes, in the order asked for.
  */
 public final class BinaryCopyRows {
   static final int FLUSH_BYTES = 1 << 16;
@@ -26,61 +19,7 @@ public final class BinaryCopyRows {
       0, 0, 0, 0}; // header extension length
   private static final byte[] TRAILER = {(byte) 0xFF, (byte) 0xFF};
 
-  private final Connection connection;
-  private final String copySql;
-  private final BinaryRows rows;
-  private long rowsSent;
-  private CopyIn copy;
-
-  /**
-   * @param table the target table, e.g. {@code pg_temp.reference_stage}
-   * @param columnList the columns in the order rows give them, e.g. {@code "a, b, c"}
-   */
-  public BinaryCopyRows(Connection connection, String table, String columnList) {
-    this.connection = connection;
-    this.copySql = copySql(table, columnList);
-    this.rows = new BinaryRows(columnCount(columnList), FLUSH_BYTES + 1024);
-  }
-
-  /** Starts a row and returns it for its values; the previous one must be complete. */
-  public BinaryRows startRow() throws SQLException {
-    rows.checkRowComplete();
-    if (copy == null) {
-      copy = open(connection, copySql);
-    }
-    rowsSent++;
-    return rows.startRow();
-  }
-
-  /** Sends buffered rows when the buffer is full; call after each row. */
-  public void flushIfFull() throws SQLException {
-    if (rows.bytes() >= FLUSH_BYTES) {
-      rows.checkRowComplete();
-      send();
-    }
-  }
-
-  /** Ends the COPY (if one is open) and returns the rows it took; the writer can be reused. */
-  public long finish() throws SQLException {
-    if (copy == null) {
-      return 0;
-    }
-    rows.checkRowComplete();
-    send();
-    long expected = rowsSent;
-    CopyIn open = copy;
-    copy = null;
-    rowsSent = 0;
-    return end(open, expected);
-  }
-
-  /** Abandons an open COPY (after a failure), so that the connection can be rolled back. */
-  public void cancel() {
-    abandon(copy);
-    copy = null;
-    rows.clear();
-    rowsSent = 0;
-  }
+  private BinaryCopyRows() {}
 
   /**
    * Sends {@code rows}, held in memory, into {@code table} with one COPY: those whose indexes
@@ -170,13 +109,6 @@ public final class BinaryCopyRows {
       } catch (SQLException ignored) {
         // The connection is broken or the COPY already failed; the rollback follows.
       }
-    }
-  }
-
-  private void send() throws SQLException {
-    if (rows.bytes() > 0) {
-      copy.writeToCopy(rows.buffer(), 0, rows.bytes());
-      rows.clear();
     }
   }
 }

@@ -9,8 +9,7 @@ import java.util.Arrays;
  * count and per field a 32-bit length and the value in network byte order; {@code date} as days
  * since 2000-01-01, {@code int4[]} as dimensions, null flag, element OID, length, lower bound,
  * then each element with its length. The file's header and trailer are {@link BinaryCopyRows}'s
- * business, which sends rows like these: streamed as they come, or held and sent later, in any
- * order, to any table with the same columns ({@link BinaryCopyRows#copy}).
+ * business, which sends rows like these, in any order, to any table with the same columns.
  *
  * <p>Fields are appended with the typed {@code put*} methods after {@link #startRow}; a row must
  * get exactly one value per column. Where each row starts is recorded, so that the rows can be

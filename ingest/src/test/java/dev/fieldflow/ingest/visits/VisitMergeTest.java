@@ -47,6 +47,15 @@ class VisitMergeTest {
         task, task % 7, visit, age, outcome);
   }
 
+  /** A visit line naming {@code node} of {@code nodeType} for a task of {@code taskType}. */
+  private static String line(long task, int visit, int node, int nodeType, int taskType) {
+    return String.format(Locale.ROOT, "{\"task_id\": \"TASK%d\", \"node_id\": \"NODE%d\","
+        + " \"visit_id\": %d, \"visit_date:\": \"2020-01-02\", \"original_reported_date\":"
+        + " \"2019-12-30\", \"node_age\": 3, \"node_type\": \"TYPE%d\", \"task_type\": \"TASK%d\","
+        + " \"engineer_skill_level\": \"LEVEL4\", \"engineer_note\": \"1 2 3\", \"outcome\": \"FAIL\"}",
+        task, node, visit, nodeType, taskType);
+  }
+
   private static LoadSettings settings(int chunkRows) {
     return new LoadSettings(chunkRows, ReadLimits.defaults(), java.time.Duration.ofSeconds(5),
         java.time.Duration.ofSeconds(60), 0.5);
@@ -107,6 +116,22 @@ class VisitMergeTest {
     assertThat("rows in the order they were written",
         POSTGRES.rows("SELECT task_id, visit_id FROM fieldflow.visits ORDER BY ctid"),
         equalTo(List.of(List.of(1L, 1), List.of(1L, 2), List.of(2L, 1), List.of(3L, 1))));
+  }
+
+  @Test
+  void theLastLineThatNamesATaskOrANodeGivesItsAttributesInOneChunkAndAcrossChunks() throws Exception {
+    String[] lines = {line(1, 1, 8, 2, 6), line(2, 1, 8, 3, 1), line(1, 2, 9, 4, 5), line(3, 1, 9, 1, 2)};
+    List<List<Object>> tasks = List.of(List.of(1L, 5, 9), List.of(2L, 1, 8), List.of(3L, 2, 9));
+    List<List<Object>> nodes = List.of(List.of(8, 3), List.of(9, 1));
+    for (int chunkRows : new int[] {1_000, 1}) {
+      emptyModel();
+      load(claimed("a-" + chunkRows + ".jsonl", lines), chunkRows);
+
+      assertThat("tasks, chunks of " + chunkRows, POSTGRES.rows(
+          "SELECT task_id, task_type, node_id FROM fieldflow.tasks ORDER BY task_id"), equalTo(tasks));
+      assertThat("nodes, chunks of " + chunkRows, POSTGRES.rows(
+          "SELECT node_id, node_type FROM fieldflow.nodes ORDER BY node_id"), equalTo(nodes));
+    }
   }
 
   @Test

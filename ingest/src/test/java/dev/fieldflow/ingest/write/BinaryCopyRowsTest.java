@@ -26,15 +26,14 @@ class BinaryCopyRowsTest {
       try (Statement s = c.createStatement()) {
         s.execute("CREATE TEMP TABLE t (l bigint, i integer, d date, x text, a integer[])");
       }
-      BinaryCopyRows rows = new BinaryCopyRows(c, "pg_temp.t", "l, i, d, x, a");
+      BinaryRows rows = new BinaryRows(5, 64);
       int n = 20_000; // far more than one 64 KiB block
       for (int k = 0; k < n; k++) {
         rows.startRow().putLong(Long.MIN_VALUE + k).putInt(-k).putDate(LocalDate.of(1, 1, 1).plusDays(k))
             .putText(k % 2 == 0 ? "SUCCESS" : "ünïcode")
             .putIntArray(k % 3 == 0 ? new int[0] : new int[] {k, Integer.MAX_VALUE, -1});
-        rows.flushIfFull();
       }
-      assertThat(rows.finish(), is((long) n));
+      assertThat(BinaryCopyRows.copy(c, "pg_temp.t", "l, i, d, x, a", rows, null), is((long) n));
 
       List<List<Object>> firstRows = new ArrayList<>();
       try (Statement s = c.createStatement();
@@ -59,13 +58,19 @@ class BinaryCopyRowsTest {
       try (Statement s = c.createStatement()) {
         s.execute("CREATE TEMP TABLE u (l bigint, i integer)");
       }
-      BinaryCopyRows rows = new BinaryCopyRows(c, "pg_temp.u", "l, i");
+      BinaryRows rows = new BinaryRows(2, 64);
       rows.startRow().putLong(1);
 
       IllegalStateException refused = assertThrows(IllegalStateException.class, rows::startRow);
+      IllegalStateException notSent = assertThrows(IllegalStateException.class,
+          () -> BinaryCopyRows.copy(c, "pg_temp.u", "l, i", rows, null));
 
-      assertThat(refused.getMessage().contains("got 1 values for 2 columns"), is(true));
-      rows.cancel();
+      assertThat(refused.getMessage(), is("a row got 1 values for 2 columns"));
+      assertThat(notSent.getMessage(), is("a row got 1 values for 2 columns"));
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM u")) {
+        rs.next();
+        assertThat("the connection is usable and nothing was copied", rs.getLong(1), is(0L));
+      }
       c.rollback();
     }
   }
