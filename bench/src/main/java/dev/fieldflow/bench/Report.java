@@ -336,7 +336,8 @@ final class Report {
           + "rows (binary COPY, sorted by key) straight into `visits` when they are all new (else through a "
           + "temporary stage and an upsert whose `RETURNING` gives the loaded / updated / duplicate counts), "
           + "quarantines rejected lines and marks the file done in the ledger, on top of the triggers that "
-          + "check references and keep the q2 summary; files load in parallel, one database session each, with no global lock. "
+          + "check references and keep the q2 summary; files load in parallel, one database session each, "
+          + "with no global lock. "
           + "The merge maintains every index of `visits` as the COPY baseline does, and on 2 cores the pipeline "
           + "JVM and PostgreSQL compete for the CPU. [1b](#1b-where-the-time-goes) shows which phase the time "
           + "goes to, and the index-cost baselines in [1](#1-ingest-throughput) what each index class costs.";
@@ -447,7 +448,8 @@ final class Report {
         .append("IngestVisitFiles`) ends with its profile (`LoadProfile`): wall-clock milliseconds measured in ")
         .append("the thread that loads the file, split into *nodes*, *tasks* and *visits* (the merge into each ")
         .append("table: nodes and tasks set-based from their stage; visits the binary COPY of the file's rows, ")
-        .append("or their stage and upsert, maintaining every index of `visits`), *ledger* (marking the file done), *commit* (from the end of the load to ")
+        .append("or their stage and upsert, maintaining every index of `visits`), *ledger* (marking the file ")
+        .append("done), *commit* (from the end of the load to ")
         .append("the end of its transaction's commit: the WAL flush and the deferred refresh of the q2 summary ")
         .append("`second_visit_successes`, which commits take one at a time), and *read+parse+stage*: the rest of ")
         .append("the file's time, i.e. reading, decompressing and parsing the lines and encoding their rows (and ")

@@ -31,8 +31,7 @@ import org.apache.beam.sdk.values.KV;
  *       attempt is alive no other claim can take the file (a claim waits, then finds it done).
  *   <li>Stream the file: each line is read ({@link ReadLines}), parsed ({@link VisitParser}) and
  *       either added to the chunk ({@link VisitChunk}, rows encoded for binary COPY, held in
- *       memory), its task and node to the chunk's {@link ReferenceRows}, or kept as a rejected
- *       line.
+ *       memory, with its task and node) or kept as a rejected line.
  *   <li>Every {@code chunkRows} lines (or {@link VisitChunk#MAX_BYTES} bytes), and at the end,
  *       upsert and commit the chunk's nodes and tasks on the reference session ({@link
  *       VisitMerge#upsertReference}), then merge the chunk into {@code visits} ({@link
@@ -74,7 +73,6 @@ public final class VisitFileLoad {
 
   private final Connection c;
   private final Connection reference;
-  private final ReferenceRows references = new ReferenceRows();
   private final VisitFile file;
   private final LoadSettings settings;
   private final Mode mode;
@@ -82,7 +80,6 @@ public final class VisitFileLoad {
   private final List<KV<String, RejectedLine>> rejects = new ArrayList<>();
   private final List<SourceLine> carefulLines = new ArrayList<>();
   private final List<Visit> carefulVisits = new ArrayList<>();
-  private final StagedKeys stagedKeys = new StagedKeys();
   private VisitMerge.Counts counts = VisitMerge.Counts.NONE;
   private long rejected;
   private final LoadProfile profile;
@@ -228,8 +225,6 @@ public final class VisitFileLoad {
       return;
     }
     chunk.add(visit, file.path());
-    references.add(visit);
-    stagedKeys.add(visit.taskId(), visit.visitId());
     if (chunk.size() >= settings.chunkRows() || chunk.full()) {
       mergeChunk();
     }
@@ -247,11 +242,9 @@ public final class VisitFileLoad {
     if (chunk.size() == 0) {
       return;
     }
-    VisitMerge.upsertReference(reference, references, profile);
-    counts = counts.plus(VisitMerge.merge(c, chunk, stagedKeys.mayRepeat(), profile));
+    VisitMerge.upsertReference(reference, chunk.references(), profile);
+    counts = counts.plus(VisitMerge.merge(c, chunk, profile));
     chunk.clear();
-    references.clear();
-    stagedKeys.clear();
   }
 
   /**

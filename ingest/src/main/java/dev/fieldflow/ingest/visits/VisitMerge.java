@@ -256,26 +256,24 @@ public final class VisitMerge {
    * through the stage and the upsert, which count it. A chunk pays at most one undone copy: rows
    * go in key order, so a file re-sent whole fails within its first rows (COPY writes them in
    * batches of up to 1,000), and only a chunk of mostly new visits with a few stored ones loses a
-   * part of a copy (and leaves its dead rows to autovacuum). Measured against the stage (a COPY into it, then {@code INSERT ... SELECT} in
-   * key order): 1.3-4.5 core-seconds less of PostgreSQL's work per million visits.
-   *
-   * @param repeats whether some visit may be in the chunk more than once ({@link StagedKeys});
-   *     false only when every row is certainly the only one of its visit. A chunk with repeats
-   *     always takes the stage, which orders them.
+   * part of a copy (and leaves its dead rows to autovacuum). Measured against the stage (a COPY
+   * into it, then {@code INSERT ... SELECT} in key order): 1.3-4.5 core-seconds less of
+   * PostgreSQL's work per million visits. A chunk with a visit twice always takes the stage,
+   * which orders the repeats by line.
    */
-  static Counts merge(Connection c, VisitChunk chunk, boolean repeats, LoadProfile profile)
-      throws SQLException {
+  static Counts merge(Connection c, VisitChunk chunk, LoadProfile profile) throws SQLException {
     int rows = chunk.size();
     if (rows == 0) {
       return Counts.NONE;
     }
     long t0 = System.nanoTime();
     try {
-      if (!repeats && copyIfAllNew(c, chunk)) {
+      int[] keyOrder = chunk.uniqueKeyOrder();
+      if (keyOrder != null && copyIfAllNew(c, chunk, keyOrder)) {
         return new Counts(rows, rows, 0);
       }
       profile.stagedLines += rows;
-      return mergeThroughStage(c, chunk, repeats);
+      return mergeThroughStage(c, chunk, keyOrder == null);
     } finally {
       profile.visitsNanos += System.nanoTime() - t0;
     }
@@ -295,17 +293,15 @@ public final class VisitMerge {
     }
     createStage(c);
     createReferenceStages(c);
-    ReferenceRows references = new ReferenceRows();
     VisitChunk chunk = new VisitChunk();
     for (Visit v : visits) {
-      references.add(v);
       chunk.add(v, sourceFile);
     }
-    upsertNodesAndTasks(c, references, profile);
+    upsertNodesAndTasks(c, chunk.references(), profile);
     try (Statement s = c.createStatement()) {
       s.execute("TRUNCATE " + TASK_STAGE + ", " + NODE_STAGE);
     }
-    return merge(c, chunk, true, profile);
+    return merge(c, chunk, profile);
   }
 
   /** As {@link #mergeInOneTransaction}, for lines re-admitted from the quarantine. */
@@ -315,10 +311,11 @@ public final class VisitMerge {
   }
 
   /** The copy of a chunk of new visits; false (and nothing written) if some visit is stored. */
-  private static boolean copyIfAllNew(Connection c, VisitChunk chunk) throws SQLException {
+  private static boolean copyIfAllNew(Connection c, VisitChunk chunk, int[] keyOrder)
+      throws SQLException {
     Savepoint savepoint = c.setSavepoint();
     try {
-      BinaryCopyRows.copy(c, "fieldflow.visits", ROW_COLUMNS, chunk.rows(), chunk.keyOrder());
+      BinaryCopyRows.copy(c, "fieldflow.visits", ROW_COLUMNS, chunk.rows(), keyOrder);
       c.releaseSavepoint(savepoint);
       return true;
     } catch (SQLException e) {

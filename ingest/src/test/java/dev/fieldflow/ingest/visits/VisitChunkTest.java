@@ -2,6 +2,7 @@ package dev.fieldflow.ingest.visits;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
 
 import dev.fieldflow.transforms.Outcome;
 import dev.fieldflow.transforms.Visit;
@@ -24,7 +25,18 @@ class VisitChunkTest {
     chunk.add(visit(Long.MAX_VALUE, 1, 0), "a.jsonl");
     chunk.add(visit(-5, 9, 0), "a.jsonl");
 
-    assertThat(chunk.keyOrder(), is(new int[] {5, 2, 1, 3, 0, 4}));
+    assertThat(chunk.uniqueKeyOrder(), is(new int[] {5, 2, 1, 3, 0, 4}));
+  }
+
+  @Test
+  void aVisitTwiceInTheChunkHasNoUniqueKeyOrder() {
+    VisitChunk chunk = new VisitChunk();
+    chunk.add(visit(3, 1, 0), "a.jsonl");
+    chunk.add(visit(1, 1, 0), "a.jsonl");
+    chunk.add(visit(3, 2, 0), "a.jsonl");
+    chunk.add(visit(3, 1, 0), "a.jsonl");
+
+    assertThat(chunk.uniqueKeyOrder(), is(nullValue()));
   }
 
   @Test
