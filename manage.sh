@@ -818,25 +818,9 @@ mode_local_aws() {
   esac
 }
 
-listening() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# A port nobody listens on now, picked at random from 20000 up to the kernel's ephemeral
-# range (ip_local_port_range), where outgoing connections take their local ports: a port
-# one of them holds cannot be listened on, and nothing shows it beforehand.
-free_port() {
-  local port tries=0 low=61000
-  if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
-    read -r low _ </proc/sys/net/ipv4/ip_local_port_range || true
-  fi
-  ((low > 21000)) || low=61000
-  while ((tries++ < 100)); do
-    port=$((20000 + RANDOM % (low - 20000)))
-    listening "$port" || { printf '%s' "$port"; return 0; }
-  done
-  die "local-aws: found no free port on 127.0.0.1"
-}
+# listening PORT, free_port: shared with the exec:java smoke test.
+# shellcheck source=runner-profiles/ports.sh
+. "$ROOT/runner-profiles/ports.sh"
 
 # Fetches the two servers from Maven Central once (runner-profiles/local-aws/pom.xml).
 local_aws_fetch() {
@@ -888,9 +872,9 @@ local_aws_start() {
     secret=$(sed -n 's|^AWS_SECRET_ACCESS_KEY=||p' "$LOCAL_AWS_ENV")
   fi
   if [[ -z "${s3_port:-}" || -z "${sqs_port:-}" || -z "${key:-}" || -z "${secret:-}" ]]; then
-    s3_port=$(free_port)
-    sqs_port=$(free_port)
-    [[ "$sqs_port" != "$s3_port" ]] || sqs_port=$(free_port)
+    s3_port=$(free_port) || die "local-aws: found no free port on 127.0.0.1"
+    sqs_port=$(free_port) || die "local-aws: found no free port on 127.0.0.1"
+    [[ "$sqs_port" != "$s3_port" ]] || sqs_port=$(free_port) || die "local-aws: found no free port on 127.0.0.1"
     key="fieldflow-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
     secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
   fi

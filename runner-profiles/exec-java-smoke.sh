@@ -33,14 +33,9 @@ if [[ -d "$FIELDFLOW_HOME" ]]; then
   rm -rf -- "$FIELDFLOW_HOME"
 fi
 mkdir -p "$WORK"
-port=""
-for candidate in $(seq $((55400 + RANDOM % 500)) 55999); do
-  if ! (: </dev/tcp/127.0.0.1/"$candidate") 2>/dev/null; then
-    port=$candidate
-    break
-  fi
-done
-[[ -n "$port" ]] || die "no free port in 55400-55999"
+# shellcheck source=runner-profiles/ports.sh
+. "$ROOT/runner-profiles/ports.sh"
+port=$(free_port) || die "no free port on 127.0.0.1"
 
 trap 'db stop >/dev/null 2>&1 || true' EXIT
 say "database on port $port (home $FIELDFLOW_HOME)"
