@@ -7,7 +7,8 @@
 --    pipeline reads tasks by node, yet every task inserted maintained it: about 1.5-2.4
 --    PostgreSQL core-seconds and 0.9-1.1 s of wall time per 1,000,000 visits (two pairs).
 --    An analyst's ad-hoc "tasks at node N" now scans tasks: 24 ms for 560,000 tasks.
-DROP INDEX fieldflow.tasks_node_id_idx;
+--    IF EXISTS: an operator may have dropped it already.
+DROP INDEX IF EXISTS fieldflow.tasks_node_id_idx;
 
 -- 2. The set-based reference checks (V4, V17) probed the referenced key once per row written:
 --    a 10,000-line file probed nodes 10,000 times for its 499 nodes. They now probe each
