@@ -3,6 +3,7 @@ package dev.fieldflow.transforms;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.instanceOf;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -249,6 +250,16 @@ class VisitParserTest {
         is("not_json: line is not valid JSON at column 145: Unexpected character ('+' (code 43)) "
             + "in numeric value: JSON spec does not allow numbers to have plus signs: enable "
             + "`JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow"));
+  }
+
+  @Test
+  void aRejectionsColumnCountsCharactersNotBytes() {
+    // "cafe", "café" and "ca" + U+1F600 are four Java chars (UTF-16 units) each, in 4, 5 and 6
+    // bytes of UTF-8: the error after them is at the same column.
+    String ascii = rejectionOf("{\"note\": \"cafe\", \"node_age\": +5}");
+    assertThat(ascii, startsWith("not_json: line is not valid JSON at column 32: "));
+    assertThat(rejectionOf("{\"note\": \"caf\u00e9\", \"node_age\": +5}"), is(ascii));
+    assertThat(rejectionOf("{\"note\": \"ca\ud83d\ude00\", \"node_age\": +5}"), is(ascii));
   }
 
   @Test
