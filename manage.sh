@@ -872,9 +872,9 @@ local_aws_start() {
     secret=$(sed -n 's|^AWS_SECRET_ACCESS_KEY=||p' "$LOCAL_AWS_ENV")
   fi
   if [[ -z "${s3_port:-}" || -z "${sqs_port:-}" || -z "${key:-}" || -z "${secret:-}" ]]; then
-    s3_port=$(free_port) || die "local-aws: found no free port on 127.0.0.1"
-    sqs_port=$(free_port) || die "local-aws: found no free port on 127.0.0.1"
-    [[ "$sqs_port" != "$s3_port" ]] || sqs_port=$(free_port) || die "local-aws: found no free port on 127.0.0.1"
+    { s3_port=$(free_port) && sqs_port=$(free_port) \
+        && { [[ "$sqs_port" != "$s3_port" ]] || sqs_port=$(free_port); }; } \
+      || die "local-aws: found no free port on 127.0.0.1"
     key="fieldflow-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
     secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
   fi
