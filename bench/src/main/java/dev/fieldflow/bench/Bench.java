@@ -242,6 +242,7 @@ public final class Bench {
           usable.add(runner);
         }
       }
+      trainClassArchives(usable);
       boolean cluster = usable.stream().anyMatch(r -> r.name().equals("flink-cluster"));
       if (cluster && !startCluster()) {
         usable.removeIf(r -> r.name().equals("flink-cluster"));
@@ -417,6 +418,33 @@ public final class Bench {
           throw new IllegalStateException("./manage.sh stop with FIELDFLOW_HOME=" + home
               + " failed; see " + log + ", stop what runs there, then run the bench again");
         }
+      }
+    }
+
+    /**
+     * Writes the class-data sharing archive of each jar the runners run, as manage.sh does beside
+     * the built jars (an archive holds the jar's path and time, so the copies need their own):
+     * trained on the DirectRunner or on Flink embedded, never on the cluster. A failed training
+     * leaves the jar without an archive, and its runs read their classes from the jar.
+     */
+    private void trainClassArchives(List<PipelineRunner> usable) throws IOException, InterruptedException {
+      Map<Path, PipelineRunner> trainers = new LinkedHashMap<>();
+      for (PipelineRunner runner : usable) {
+        trainers.putIfAbsent(runner.jar(), runner.name().equals("flink-cluster")
+            ? PipelineRunner.flinkEmbedded(root, jars) : runner);
+      }
+      for (PipelineRunner trainer : trainers.values()) {
+        Path log = work.resolve("logs/startup-training-" + trainer.name() + ".log");
+        Files.createDirectories(log.getParent());
+        Process process = new ProcessBuilder(trainer.trainingCommand()).directory(root.toFile())
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean trained = process.waitFor(5, TimeUnit.MINUTES) && process.exitValue() == 0;
+        if (!trained) {
+          process.destroyForcibly();
+          Files.deleteIfExists(trainer.classArchive());
+        }
+        say((trained ? "class-data sharing archive for " : "no class-data sharing archive for ")
+            + trainer.jar().getFileName() + (trained ? "" : " (see " + root.relativize(log) + ")"));
       }
     }
 

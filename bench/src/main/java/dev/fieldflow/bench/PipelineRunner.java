@@ -144,7 +144,8 @@ record PipelineRunner(
 
   /**
    * The child's command line: {@code java OPTIONS -jar JAR visit ARGS PROFILE}, with {@link
-   * #BOUNDED_RUN_JAVA_OPTIONS} when ARGS hold {@code --once}, as manage.sh runs it.
+   * #BOUNDED_RUN_JAVA_OPTIONS} when ARGS hold {@code --once}, and the jar's class-data sharing
+   * archive when there is one, as manage.sh runs it.
    */
   List<String> command(List<String> visitArguments) {
     List<String> command = new ArrayList<>();
@@ -153,10 +154,39 @@ record PipelineRunner(
     if (visitArguments.contains("--once")) {
       command.addAll(BOUNDED_RUN_JAVA_OPTIONS);
     }
+    if (Files.isRegularFile(classArchive())) {
+      command.add("-XX:SharedArchiveFile=" + classArchive());
+      command.add("-Xlog:cds=off");
+      command.add("-Xlog:cds+dynamic=off");
+    }
     command.add("-jar");
     command.add(jar.toString());
     command.add("visit");
     command.addAll(visitArguments);
+    command.addAll(beamOptions);
+    return command;
+  }
+
+  /** The class-data sharing archive of this runner's jar, beside it, as manage.sh names it. */
+  Path classArchive() {
+    String name = jar.getFileName().toString();
+    return jar.resolveSibling(name.substring(0, name.length() - ".jar".length()) + ".jsa");
+  }
+
+  /**
+   * The run that writes {@link #classArchive()}, as manage.sh's {@code ensure_class_archive}
+   * does: the jar's {@code startup-training} on this runner's profile, in a JVM with this
+   * runner's options that writes the classes it loaded at exit.
+   */
+  List<String> trainingCommand() {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(javaOptions);
+    command.addAll(BOUNDED_RUN_JAVA_OPTIONS);
+    command.add("-XX:ArchiveClassesAtExit=" + classArchive());
+    command.add("-jar");
+    command.add(jar.toString());
+    command.add("startup-training");
     command.addAll(beamOptions);
     return command;
   }

@@ -26,7 +26,7 @@ public final class Main {
 
   private static final Map<String, Command> COMMANDS = new TreeMap<>();
   /** The commands that run a Beam pipeline and take Beam options. */
-  private static final Set<String> PIPELINES = Set.of("network", "visit");
+  private static final Set<String> PIPELINES = Set.of("network", "visit", "startup-training");
   /** The repair commands: they read the visit input through Beam's file systems too. */
   private static final Set<String> REPAIRS = Set.of("audit", "replay", "requeue");
 
@@ -45,6 +45,7 @@ public final class Main {
     COMMANDS.put("ui", dev.fieldflow.analytics.console.Console::main);
     COMMANDS.put("watchdog", dev.fieldflow.analytics.AnalystWatchdog::main);
     COMMANDS.put("upload", dev.fieldflow.pipelines.localaws.UploadWithNotifications::main);
+    COMMANDS.put("startup-training", StartupTraining::main);
   }
 
   private Main() {}

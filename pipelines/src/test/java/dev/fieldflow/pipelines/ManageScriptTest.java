@@ -109,13 +109,14 @@ class ManageScriptTest {
 
   /**
    * The java command line manage.sh's {@code fieldflow_java} or {@code bounded_java} ({@code
-   * function}) builds, run on their own with a {@code java} that prints its arguments; then
-   * PIPELINE_JAVA_OPTS as the function left it. {@code operatorOpts}: FIELDFLOW_JAVA_OPTS, or null.
+   * function}) builds, run on their own with a {@code java} that prints its arguments (for a jar
+   * without a class-data sharing archive); then PIPELINE_JAVA_OPTS as the function left it. {@code operatorOpts}: FIELDFLOW_JAVA_OPTS, or null.
    */
   private List<String> javaCommand(String function, String operatorOpts) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder("bash", "-c",
         "eval \"$(sed -n '/^PIPELINE_JAVA_OPTS=/p;/^BOUNDED_JAVA_OPTS=/p;/^fieldflow_java() {/,/^}/p;"
-            + "/^bounded_java() {/,/^}/p' \"$0\")\"; require_java() { :; }; java() { echo \"$*\"; };"
+            + "/^bounded_java() {/,/^}/p;/^class_archive() /p;/^class_archive_opts() {/,/^}/p' \"$0\")\";"
+            + " require_java() { :; }; java() { echo \"$*\"; };"
             + " JAR=fieldflow.jar; \"$1\" visit --once; echo \"$PIPELINE_JAVA_OPTS\"",
         SCRIPT.toString(), function).redirectErrorStream(true);
     pb.environment().remove("FIELDFLOW_JAVA_OPTS");
