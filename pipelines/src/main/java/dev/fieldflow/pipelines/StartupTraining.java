@@ -2,6 +2,8 @@ package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.io.files.ReadLines;
+import dev.fieldflow.testdata.Dataset;
+import dev.fieldflow.testdata.Params;
 import dev.fieldflow.transforms.ParseResult;
 import dev.fieldflow.transforms.RejectedLine;
 import dev.fieldflow.transforms.SourceLine;
@@ -9,10 +11,10 @@ import dev.fieldflow.transforms.Visit;
 import dev.fieldflow.transforms.VisitParser;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
@@ -37,22 +39,16 @@ import org.apache.beam.sdk.transforms.Sum;
  *
  * <p>The pipeline has the visit pipeline's shape (list with {@code FileIO}, spread with a
  * {@code Reshuffle}, read and parse with the production {@link ReadLines} and {@link
- * VisitParser}, a combine), over a few visit lines in a temporary directory, so that the
+ * VisitParser}, a combine), over a few generated visits in a temporary directory, so that the
  * archive holds Beam's and the runner's classes as a real run loads them. The database's
  * classes are left out: the training needs no server.
  */
 public final class StartupTraining {
-  /** Visit lines of the contract, one per file. */
-  private static final String[] LINES = {
-    "{\"task_id\": \"TASK1\", \"node_id\": \"NODE1\", \"visit_id\": 1, \"visit_date\": \"2020-01-02\","
-        + " \"original_reported_date\": \"2020-01-01\", \"node_age\": 3, \"node_type\": \"TYPE1\","
-        + " \"task_type\": \"TASK2\", \"engineer_skill_level\": \"LEVEL2\","
-        + " \"engineer_note\": \"1 2 3\", \"outcome\": \"FAIL\"}",
-    "{\"task_id\": \"TASK1\", \"node_id\": \"NODE1\", \"visit_id\": 2, \"visit_date\": \"2020-01-03\","
-        + " \"original_reported_date\": \"2020-01-01\", \"node_age\": 3, \"node_type\": \"TYPE1\","
-        + " \"task_type\": \"TASK2\", \"engineer_skill_level\": \"LEVEL3\","
-        + " \"engineer_note\": \"2 3 4\", \"outcome\": \"SUCCESS\"}",
-  };
+  /**
+   * A few visits, without quirks, one per file, from the project's own generator of the source's
+   * format: a 2-node network, 4 visits of at most 2 per task.
+   */
+  private static final Params VISITS = new Params(1, 2, 1, 4, 2, 1, false, 0, 0, Optional.empty());
 
   private StartupTraining() {}
 
@@ -61,12 +57,10 @@ public final class StartupTraining {
     options.setJobName("fieldflow-startup-training");
     Path dir = Files.createTempDirectory("fieldflow-startup-training-");
     try {
-      for (int i = 0; i < LINES.length; i++) {
-        Files.writeString(dir.resolve("visits-" + i + ".jsonl"), LINES[i] + "\n", StandardCharsets.UTF_8);
-      }
+      Dataset.generate(VISITS).writeTo(dir);
       Pipeline pipeline = Pipeline.create(options);
       pipeline
-          .apply("Input", Create.of(dir.resolve("*.jsonl").toString()))
+          .apply("Input", Create.of(dir.resolve("visits").resolve("*").toString()))
           .apply("MatchFiles", FileIO.matchAll().withOutputParallelization(false))
           .apply("SpreadFiles", Reshuffle.viaRandomKey())
           .apply("ParseVisits", ParDo.of(new ParseFileFn()))
