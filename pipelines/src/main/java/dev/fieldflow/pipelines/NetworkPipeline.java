@@ -28,7 +28,6 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -60,7 +59,7 @@ public final class NetworkPipeline {
 
   public static void main(String[] args) throws Exception {
     NetworkPipelineOptions options =
-        PipelineOptionsFactory.fromArgs(args).withValidation().as(NetworkPipelineOptions.class);
+        CommandLine.parse(args, NetworkPipelineOptions.class);
     NetworkSnapshotSummary summary = run(options);
     System.out.println("network " + options.getNetworkInput() + ": " + summary.describe());
   }

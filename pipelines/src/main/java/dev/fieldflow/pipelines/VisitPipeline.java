@@ -38,7 +38,6 @@ import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -67,7 +66,7 @@ public final class VisitPipeline {
 
   public static void main(String[] args) throws Exception {
     VisitPipelineOptions options =
-        PipelineOptionsFactory.fromArgs(args).withValidation().as(VisitPipelineOptions.class);
+        CommandLine.parse(args, VisitPipelineOptions.class);
     validate(options);
     DatabaseConfig db = Databases.writer(options);
     RestartOnDatabaseFailure runs = restarts(options, db);
@@ -106,7 +105,7 @@ public final class VisitPipeline {
    */
   public static void recordStopped(String[] args) throws Exception {
     StoppedRunOptions options =
-        PipelineOptionsFactory.fromArgs(args).withValidation().as(StoppedRunOptions.class);
+        CommandLine.parse(args, StoppedRunOptions.class);
     UUID run = recordStopped(Databases.writer(options), options.getRun());
     System.out.println("visit: run " + run + " recorded as stopped on purpose");
   }
@@ -340,19 +339,13 @@ public final class VisitPipeline {
    * or changed (the load settings and read limits check their own, {@link #loadSettings}).
    */
   static void validate(VisitPipelineOptions options) {
-    atLeast("pollIntervalSeconds", options.getPollIntervalSeconds(), 1);
-    atLeast("claimLeaseSeconds", options.getClaimLeaseSeconds(), 1);
-    atLeast("watchGenerationMinutes", options.getWatchGenerationMinutes(), 1);
-    atLeast("watchIdleMinutes", options.getWatchIdleMinutes(), 1);
-    atLeast("onceWaveFiles", options.getOnceWaveFiles(), 0);
-    atLeast("onceWaveMegabytes", options.getOnceWaveMegabytes(), 1);
+    CommandLine.atLeast("pollIntervalSeconds", options.getPollIntervalSeconds(), 1);
+    CommandLine.atLeast("claimLeaseSeconds", options.getClaimLeaseSeconds(), 1);
+    CommandLine.atLeast("watchGenerationMinutes", options.getWatchGenerationMinutes(), 1);
+    CommandLine.atLeast("watchIdleMinutes", options.getWatchIdleMinutes(), 1);
+    CommandLine.atLeast("onceWaveFiles", options.getOnceWaveFiles(), 0);
+    CommandLine.atLeast("onceWaveMegabytes", options.getOnceWaveMegabytes(), 1);
     loadSettings(options);
-  }
-
-  private static void atLeast(String option, long value, long least) {
-    if (value < least) {
-      throw new IllegalArgumentException("--" + option + " must be >= " + least + ", but was " + value);
-    }
   }
 
   /** Whether new files come from S3 event notifications ({@code --notifications}). */

@@ -35,11 +35,11 @@ public record ReadLimits(int maxLineBytes, long maxDecompressedBytes, int maxCom
 
   public ReadLimits {
     checkArgument(maxLineBytes > 0 && maxLineBytes <= MAX_LINE_BYTES_ALLOWED,
-        "maxLineBytes must be in 1..%s, but was %s", MAX_LINE_BYTES_ALLOWED, maxLineBytes);
+        "--maxLineBytes must be in 1..%s, but was %s", MAX_LINE_BYTES_ALLOWED, maxLineBytes);
     checkArgument(maxDecompressedBytes > 0,
-        "maxDecompressedBytes must be > 0, but was %s", maxDecompressedBytes);
+        "--maxDecompressedBytes must be > 0, but was %s", maxDecompressedBytes);
     checkArgument(maxCompressionRatio >= 1,
-        "maxCompressionRatio must be >= 1, but was %s", maxCompressionRatio);
+        "--maxCompressionRatio must be >= 1, but was %s", maxCompressionRatio);
   }
 
   /** 1 MiB lines, 4 GiB decompressed, 200:1. */

@@ -3,6 +3,7 @@ package dev.fieldflow.pipelines.repair;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.files.IngestibleFileNames;
+import dev.fieldflow.pipelines.CommandLine;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.io.PrintStream;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * {@code fieldflow audit}: proves what of the input was loaded. Lists the visit input now ({@link
@@ -62,7 +62,7 @@ public final class Audit {
 
   public static void main(String[] args) throws Exception {
     VisitPipelineOptions options =
-        PipelineOptionsFactory.fromArgs(args).withValidation().as(VisitPipelineOptions.class);
+        CommandLine.parse(args, VisitPipelineOptions.class);
     String pattern = VisitPipeline.pattern(options.getVisitsInput());
     DatabaseConfig db = DatabaseConfig.resolve(options.getJdbcUrl(), options.getDbUser(), null);
     db.checkReachable(Duration.ofSeconds(options.getDbConnectTimeoutSeconds()));

@@ -8,6 +8,7 @@ import dev.fieldflow.ingest.visits.VisitFileLoad;
 import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.ingest.visits.VisitMerge;
 import dev.fieldflow.ingest.write.DatabaseErrors;
+import dev.fieldflow.pipelines.CommandLine;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.io.PrintStream;
@@ -26,7 +27,6 @@ import java.util.UUID;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * {@code fieldflow replay PATH}: ingests one file version once more, exactly once, through the
@@ -82,8 +82,7 @@ public final class Replay {
       throw new IllegalArgumentException("no file given: replay PATH [--fileVersion=V] [--why=TEXT]");
     }
     String path = args[0];
-    ReplayOptions options = PipelineOptionsFactory.fromArgs(Arrays.copyOfRange(args, 1, args.length))
-        .withValidation().as(ReplayOptions.class);
+    ReplayOptions options = CommandLine.parse(Arrays.copyOfRange(args, 1, args.length), ReplayOptions.class);
     LoadSettings settings = VisitPipeline.loadSettings(options);
     String why = why(options.getWhy());
     DatabaseConfig db = DatabaseConfig.resolve(options.getJdbcUrl(), options.getDbUser(), null);

@@ -7,6 +7,7 @@ import dev.fieldflow.ingest.visits.LoadSettings;
 import dev.fieldflow.ingest.visits.RetryingDatabase;
 import dev.fieldflow.ingest.visits.VisitMerge;
 import dev.fieldflow.ingest.write.DatabaseErrors;
+import dev.fieldflow.pipelines.CommandLine;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import dev.fieldflow.transforms.ParseResult;
@@ -36,7 +37,6 @@ import java.util.stream.Collectors;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
 
 /**
@@ -141,7 +141,7 @@ public final class Requeue {
 
   public static void main(String[] args) throws Exception {
     RequeueOptions options =
-        PipelineOptionsFactory.fromArgs(args).withValidation().as(RequeueOptions.class);
+        CommandLine.parse(args, RequeueOptions.class);
     Selection selection = Selection.of(options.getReason(), options.getPath(), options.getSince());
     LoadSettings settings = VisitPipeline.loadSettings(options);
     DatabaseConfig db = DatabaseConfig.resolve(options.getJdbcUrl(), options.getDbUser(), null);

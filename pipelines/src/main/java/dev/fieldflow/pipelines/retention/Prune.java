@@ -1,6 +1,7 @@
 package dev.fieldflow.pipelines.retention;
 
 import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.pipelines.CommandLine;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,7 +16,6 @@ import java.util.regex.Pattern;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * {@code fieldflow prune}: deletes what fieldflow no longer needs, in one transaction, and prints
@@ -135,7 +135,7 @@ public final class Prune {
 
   public static void main(String[] args) throws SQLException {
     PruneOptions options =
-        PipelineOptionsFactory.fromArgs(args).withValidation().as(PruneOptions.class);
+        CommandLine.parse(args, PruneOptions.class);
     Settings settings = Settings.of(options.getOlderThan(), options.getLedger(), options.getDryRun());
     DatabaseConfig db = DatabaseConfig.resolve(options.getJdbcUrl(), options.getDbUser(), null);
     db.checkReachable(Duration.ofSeconds(10));

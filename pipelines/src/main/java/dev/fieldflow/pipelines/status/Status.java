@@ -1,6 +1,7 @@
 package dev.fieldflow.pipelines.status;
 
 import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.pipelines.CommandLine;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,7 +11,6 @@ import java.time.Duration;
 import java.util.Locale;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * {@code fieldflow status}: what the pipelines have ingested, from the ledger and the tables.
@@ -35,7 +35,7 @@ public final class Status {
   }
 
   public static void main(String[] args) throws SQLException {
-    StatusOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(StatusOptions.class);
+    StatusOptions options = CommandLine.parse(args, StatusOptions.class);
     DatabaseConfig db = DatabaseConfig.resolve(options.getJdbcUrl(), options.getDbUser(), null);
     db.checkReachable(Duration.ofSeconds(10));
     print(db, System.out);
