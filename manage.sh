@@ -91,7 +91,7 @@ usage: ./manage.sh MODE [options]
                              the whole story on embedded defaults (flink-cluster starts a cluster);
                              s3-events: visits uploaded to local S3, taken from their notifications
   test [--fast]              the full test suite, exactly what CI runs (--fast skips slow suites)
-  bench [--quick] [--notifications-only [--update-report]] [--notification-files=N,N]
+  bench [--quick] [--trials=N] [--notifications-only [--update-report]] [--notification-files=N,N]
                              the benchmarks (fieldflow against COPY and a JDBC loader, latency,
                              memory, polling vs S3 event notifications); writes docs/BENCHMARKS.md,
                              or bench/target/report/ with --quick; --notifications-only runs that
@@ -1086,8 +1086,8 @@ mode_bench() {
   for arg in "$@"; do
     case "$arg" in
       --quick) args+=(--quick) ;;
-      --notifications-only | --update-report | --notification-files=*) args+=("$arg") ;;
-      *) die "bench: unknown option '$arg'; use ./manage.sh bench [--quick] [--notifications-only [--update-report]] [--notification-files=1000,10000,100000]" ;;
+      --notifications-only | --update-report | --notification-files=* | --trials=*) args+=("$arg") ;;
+      *) die "bench: unknown option '$arg'; use ./manage.sh bench [--quick] [--trials=N] [--notifications-only [--update-report]] [--notification-files=1000,10000,100000]" ;;
     esac
   done
   ensure_built

@@ -19,13 +19,14 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * {@code ./manage.sh bench [--quick]}: runs every measurement of issues 6 and 10 on generated data in
- * the raw formats, each at least three times with baselines and fieldflow interleaved, and
- * writes {@code BENCHMARKS.md} and {@code benchmarks.png}.
+ * {@code ./manage.sh bench [--quick] [--trials=N]}: runs every measurement of issues 6 and 10 on
+ * generated data in the raw formats, each at least three times with baselines and fieldflow
+ * interleaved ({@code --trials}: N throughput trials), and writes {@code BENCHMARKS.md} and
+ * {@code benchmarks.png}.
  *
  * <pre>
  * java -cp bench/target/fieldflow-bench-*.jar:pipelines/target/fieldflow-bundled.jar \
- *     dev.fieldflow.bench.Bench [--quick] [--out=DIR] [--root=DIR]
+ *     dev.fieldflow.bench.Bench [--quick] [--trials=N] [--out=DIR] [--root=DIR]
  *     dev.fieldflow.bench.Bench --throughput-only [--visits=N] [--trials=N]
  *         [--runners=direct,flink-local-p1,flink-local,flink-cluster]
  * </pre>
@@ -47,6 +48,12 @@ public final class Bench {
       return quick
           ? new Plan(true, 50_000, 10_000, 3, 1, 30, 100, Duration.ofMillis(500), 50_000, 3, "1000,10000")
           : new Plan(false, 1_000_000, 10_000, 3, 3, 30, 100, Duration.ofMillis(1000), 1_000_000, 9, "10000,100000");
+    }
+
+    /** This plan with {@code trials} throughput trials. */
+    Plan withTrials(int trials) {
+      return new Plan(quick, throughputVisits, linesPerFile, trials, latencyRuns, latencyFiles, latencyLines,
+          latencySpacing, analystVisits, analystRuns, trackedFiles);
     }
   }
 
@@ -95,7 +102,7 @@ public final class Bench {
       } else if (arg.startsWith("--root=")) {
         root = Path.of(arg.substring(7)).toAbsolutePath();
       } else {
-        System.err.println("bench: unknown option '" + arg + "'; use [--quick] [--out=DIR] [--root=DIR]"
+        System.err.println("bench: unknown option '" + arg + "'; use [--quick] [--trials=N] [--out=DIR] [--root=DIR]"
             + " [--throughput-only [--visits=N] [--trials=N] [--runners=" + String.join(",", PipelineRunner.NAMES)
             + "]] [--notifications-only [--update-report]] [--notification-files=1000,10000]");
         System.exit(2);
@@ -106,6 +113,14 @@ public final class Bench {
     }
     try {
       Plan plan = Plan.of(quick);
+      if (trials != null && trials < 3) {
+        System.err.println("bench: --trials must be >= 3 (a median and its spread), but was " + trials);
+        System.exit(2);
+      }
+      if (trials != null && !throughputOnly) {
+        // More throughput trials for a report of record on a noisy machine: the medians move less.
+        plan = plan.withTrials(trials);
+      }
       if (throughputOnly) {
         // A working measurement while changing the ingest path: throughput only, no report.
         plan = new Plan(plan.quick(), visits == null ? plan.throughputVisits() : visits,

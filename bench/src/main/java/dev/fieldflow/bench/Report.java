@@ -149,10 +149,14 @@ final class Report {
     StringBuilder md = new StringBuilder();
     String date = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").format(started.atZone(ZoneOffset.UTC));
     md.append("# Benchmarks\n\n")
-        .append("Written by `./manage.sh bench").append(plan.quick() ? " --quick" : "").append("` (the harness in ")
+        .append("Written by `./manage.sh bench").append(plan.quick() ? " --quick" : "")
+        .append(plan.trials() == Bench.Plan.of(plan.quick()).trials() ? "" : " --trials=" + plan.trials())
+        .append("` (the harness in ")
         .append("[`bench/`](../bench/src/main/java/dev/fieldflow/bench/Bench.java)) on ").append(date).append(", in ")
         .append(Duration.between(started, finished).toMinutes()).append(" min. Every figure is the median of ")
-        .append(plan.trials()).append(" or more runs with the spread (min–max) in brackets. Baselines and fieldflow ")
+        .append(Math.min(plan.trials(), Bench.Plan.of(plan.quick()).trials()))
+        .append(" or more runs (throughput: ").append(plan.trials()).append(" trials)")
+        .append(" with the spread (min–max) in brackets. Baselines and fieldflow ")
         .append("run interleaved within each trial (order rotated per trial), and ratios are taken per trial, so ")
         .append("they hold when the machine's speed drifts; absolute rates move more than ratios.\n\n")
         .append("![throughput and latency](").append(CHART).append(")\n\n");
@@ -194,7 +198,8 @@ final class Report {
     md.append("## How to rerun\n\n```bash\n")
         .append("./manage.sh build\n")
         .append("./manage.sh bench --quick   # reduced set, < 5 min; writes bench/target/report/\n")
-        .append("./manage.sh bench           # this report (up to an hour); writes docs/BENCHMARKS.md\n```\n\n")
+        .append("./manage.sh bench           # this report (up to an hour); writes docs/BENCHMARKS.md\n")
+        .append("./manage.sh bench --trials=5   # 5 throughput trials instead of 3: medians that move less\n```\n\n")
         .append("What runs, exactly:\n\n- throughput: `java ")
         .append(Stream.concat(PipelineRunner.PIPELINE_JAVA_OPTIONS.stream(),
             PipelineRunner.BOUNDED_RUN_JAVA_OPTIONS.stream()).collect(Collectors.joining(" ")))

@@ -71,6 +71,28 @@ class ReportTest {
   }
 
   @Test
+  void aReportOfMoreTrialsSaysHowItWasRunAndHowManyTrialsEachMedianHas(@TempDir Path root) throws IOException {
+    Report three = empty(root);
+    Report five = new Report(Bench.Plan.of(true).withTrials(5), root);
+    five.machine = three.machine;
+    five.started = three.started;
+    five.finished = three.finished;
+    five.loadBefore = three.loadBefore;
+    five.loadAfter = three.loadAfter;
+    five.throughput = three.throughput;
+
+    three.write(root.resolve("three"));
+    five.write(root.resolve("five"));
+
+    assertThat(Files.readString(root.resolve("three/BENCHMARKS.md"), StandardCharsets.UTF_8), containsString(
+        "Written by `./manage.sh bench --quick` (the harness in [`bench/`](../bench/src/main/java/dev/fieldflow/bench/Bench.java))"
+        + " on 2026-11-29 06:00 UTC, in 10 min. Every figure is the median of 3 or more runs (throughput: 3 trials)"));
+    assertThat(Files.readString(root.resolve("five/BENCHMARKS.md"), StandardCharsets.UTF_8), containsString(
+        "Written by `./manage.sh bench --quick --trials=5` (the harness in [`bench/`](../bench/src/main/java/dev/fieldflow/bench/Bench.java))"
+        + " on 2026-11-29 06:00 UTC, in 10 min. Every figure is the median of 3 or more runs (throughput: 5 trials)"));
+  }
+
+  @Test
   void ratiosArePairedPerTrial(@TempDir Path root) {
     Report report = report(root);
     assertThat(report.ratio(PipelineRunner.DIRECT, IngestThroughput.COPY_INDEXED).median(), closeTo(0.9, 1e-9));
