@@ -89,6 +89,10 @@ public final class Bench {
       } else if (arg.startsWith("--visits=")) {
         visits = Integer.parseInt(arg.substring(9));
       } else if (arg.startsWith("--trials=")) {
+        if (!arg.substring(9).matches("\\d{1,6}")) {
+          System.err.println("bench: --trials must be a whole number, but was '" + arg.substring(9) + "'");
+          System.exit(2);
+        }
         trials = Integer.parseInt(arg.substring(9));
       } else if (arg.startsWith("--runners=")) {
         runners = arg.substring(10);
@@ -113,8 +117,10 @@ public final class Bench {
     }
     try {
       Plan plan = Plan.of(quick);
-      if (trials != null && trials < 3) {
-        System.err.println("bench: --trials must be >= 3 (a median and its spread), but was " + trials);
+      int leastTrials = throughputOnly ? 1 : 3;
+      if (trials != null && trials < leastTrials) {
+        System.err.println("bench: --trials must be >= " + leastTrials
+            + (throughputOnly ? "" : " for a report (a median and its spread)") + ", but was " + trials);
         System.exit(2);
       }
       if (trials != null && !throughputOnly) {
