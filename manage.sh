@@ -49,7 +49,7 @@ usage: ./manage.sh MODE [options]
   network [--input=PATTERN] [--force] [--runner=direct|flink-local|flink-cluster|flink-t3micro] [-- beam options]
                              load the network snapshot, then exit; a snapshot with less than half
                              the nodes or edges of the current one is refused unless --force
-                             (-- --maxShrinkRatio=R changes the half)
+                             (-- --maxShrinkRatio=R changes the half); --help lists its options
   query q1..q5|all [--NAME=VALUE ...] [--format=table|csv] [--limit=ROWS]
                              an analysts' answer, asked as the analyst role (query --help)
   ui [--port=8090] [--jdbcUrl=URL]
@@ -60,7 +60,8 @@ usage: ./manage.sh MODE [options]
                              under .fieldflow/; on a Flink cluster a detached job, no process
                              left), or with --once the files present now, then exit;
                              --notifications takes new s3:// files from S3 event notifications
-                             on an SQS queue instead of polling (docs/INGESTING-VISITS.md)
+                             on an SQS queue instead of polling (docs/INGESTING-VISITS.md);
+                             --help lists the pipeline's options
   local-aws start|stop|status
                              S3Proxy and ElasticMQ on 127.0.0.1 (from Maven Central) with a bucket,
                              a queue and its dead-letter queue; writes .fieldflow/local-aws.env
@@ -361,6 +362,15 @@ mode_generate() {
   fieldflow_java generate --out "$out" "${args[@]}"
 }
 
+# Whether the options hold a bare --help: the jar then prints the command's own options.
+wants_help() {
+  local arg
+  for arg in "$@"; do
+    [[ $arg == --help ]] && return 0
+  done
+  return 1
+}
+
 mode_network() {
   local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=() force=()
   while [[ $# -gt 0 ]]; do
@@ -368,11 +378,19 @@ mode_network() {
       --input=*) input=${1#--input=} ;;
       --runner=*) runner=${1#--runner=} ;;
       --force) force=(--force) ;;
+      --help) beam_args+=(--help) ;;
       --) shift; beam_args+=("$@"); break ;;
       *) die "network: unknown option '$1' (Beam options go after --)" ;;
     esac
     shift
   done
+  if wants_help "${beam_args[@]}"; then
+    ensure_built
+    printf '%s\n' "usage: ./manage.sh network --input=PATTERN [--force] [--runner=NAME] [-- BEAM_OPTIONS]" \
+      "the pipeline's options (given after --):" ""
+    fieldflow_java network --help
+    return
+  fi
   [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
   local profile
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
@@ -516,11 +534,19 @@ mode_visit() {
       --notifications=*) notifications=${1#--notifications=} ;;
       --once) once=true ;;
       --runner=*) runner=${1#--runner=} ;;
+      --help) beam_args+=(--help) ;;
       --) shift; beam_args+=("$@"); break ;;
       *) die "visit: unknown option '$1' (Beam options go after --)" ;;
     esac
     shift
   done
+  if wants_help "${beam_args[@]}"; then
+    ensure_built
+    printf '%s\n' "usage: ./manage.sh visit --input=PATTERN [--once] [--runner=NAME] [--notifications=QUEUE_URL] [-- BEAM_OPTIONS]" \
+      "the pipeline's options (given after --):" ""
+    fieldflow_java visit --help
+    return
+  fi
   [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
   [[ -z "$notifications" ]] || beam_args+=("--notifications=$notifications")
   # An S3-compatible server (./manage.sh local-aws writes FIELDFLOW_S3_ENDPOINT): path-style.

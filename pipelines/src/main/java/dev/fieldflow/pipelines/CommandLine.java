@@ -1,5 +1,6 @@
 package dev.fieldflow.pipelines;
 
+import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,6 +29,22 @@ public final class CommandLine {
    * cause) is the line to show.
    */
   public static <T extends PipelineOptions> T parse(String[] args, Class<T> type) {
+    return parse(args, type, System.out);
+  }
+
+  /**
+   * As {@link #parse(String[], Class)}; a bare {@code --help} prints the command's own options
+   * to {@code out} (Beam's bare {@code --help} lists every registered options interface, not
+   * their options) and throws {@link HelpShown}.
+   */
+  static <T extends PipelineOptions> T parse(String[] args, Class<T> type, PrintStream out) {
+    if (Arrays.asList(args).contains("--help")) {
+      PipelineOptionsFactory.printHelp(out, type);
+      out.println("Runner options (--runner=DirectRunner or FlinkRunner, with their own): --help="
+          + "org.apache.beam.runners.direct.DirectOptions or"
+          + " org.apache.beam.runners.flink.FlinkPipelineOptions.");
+      throw new HelpShown();
+    }
     T options;
     try {
       options = PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
@@ -39,6 +56,15 @@ public final class CommandLine {
       checkShared(shared);
     }
     return options;
+  }
+
+  /** The command's options were printed ({@code --help}): the command ends there, successfully. */
+  public static final class HelpShown extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HelpShown() {
+      super("--help: options printed", null, false, false);
+    }
   }
 
   /** Refuses {@code --option} below {@code least}, with its name and value. */

@@ -67,6 +67,8 @@ public final class Main {
         commandArgs = withPathStyleS3(commandArgs);
       }
       COMMANDS.get(args[0]).run(commandArgs);
+    } catch (CommandLine.HelpShown help) {
+      System.exit(0);
     } catch (Exception e) {
       System.err.println("fieldflow " + args[0] + ": " + UserMessages.of(e));
       System.exit(1);

@@ -110,6 +110,20 @@ class CommandLineTest {
         () -> CommandLine.checkArguments(new String[] {"--parallelism=2", "--parallelism=0"}));
   }
 
+  /** Beam's own bare --help lists the registered interfaces; the command's options are what helps. */
+  @Test
+  void helpPrintsTheCommandsOwnOptionsAndEndsTheCommand() {
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+
+    assertThrows(CommandLine.HelpShown.class, () -> CommandLine.parse(new String[] {"--help"},
+        VisitPipelineOptions.class, new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8)));
+
+    String help = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(help, org.hamcrest.Matchers.containsString("--mergeChunkRows=<int>"));
+    assertThat(help, org.hamcrest.Matchers.containsString("--pollIntervalSeconds=<int>"));
+    assertThat(help, org.hamcrest.Matchers.containsString("--dbConnectTimeoutSeconds=<int>"));
+  }
+
   @Test
   void goodValuesAreTakenAsGiven() {
     VisitPipelineOptions options = CommandLine.parse(new String[] {"--visitsInput=/nowhere",
