@@ -362,11 +362,12 @@ mode_generate() {
   fieldflow_java generate --out "$out" "${args[@]}"
 }
 
-# Whether the options hold a bare --help: the jar then prints the command's own options.
+# Whether the options ask for help: a bare --help (the jar prints the command's own options) or
+# Beam's --help=INTERFACE (that interface's, e.g. a runner's).
 wants_help() {
   local arg
   for arg in "$@"; do
-    [[ $arg == --help ]] && return 0
+    [[ $arg == --help || $arg == --help=* ]] && return 0
   done
   return 1
 }
@@ -385,10 +386,10 @@ mode_network() {
     shift
   done
   if wants_help "${beam_args[@]}"; then
-    ensure_built
+    ensure_built_for "$runner"
     printf '%s\n' "usage: ./manage.sh network --input=PATTERN [--force] [--runner=NAME] [-- BEAM_OPTIONS]" \
-      "the pipeline's options (given after --):" ""
-    fieldflow_java network --help
+      "the pipeline's options (given after --; a runner's: --runner=NAME -- --help=its options interface):" ""
+    fieldflow_java network "${beam_args[@]}"
     return
   fi
   [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
@@ -541,10 +542,10 @@ mode_visit() {
     shift
   done
   if wants_help "${beam_args[@]}"; then
-    ensure_built
+    ensure_built_for "$runner"
     printf '%s\n' "usage: ./manage.sh visit --input=PATTERN [--once] [--runner=NAME] [--notifications=QUEUE_URL] [-- BEAM_OPTIONS]" \
-      "the pipeline's options (given after --):" ""
-    fieldflow_java visit --help
+      "the pipeline's options (given after --; a runner's: --runner=NAME -- --help=its options interface):" ""
+    fieldflow_java visit "${beam_args[@]}"
     return
   fi
   [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
