@@ -267,6 +267,12 @@ public final class VisitPipeline {
         listed += listOrFail(pattern).size();
       }
       there = listed + " file(s) there now";
+      if (listed == 0 && options.getOnce()) {
+        // Not an error: a daily run over an empty partition is normal. A mistyped input looks the
+        // same, so it is said where the operator looks.
+        LOG.warn("no file matches {} now: nothing to ingest; check {}", partitions.everything(),
+            INPUT_HINT);
+      }
     } else {
       there = "a wave of " + wave.size() + " file(s)";
     }
