@@ -41,6 +41,15 @@ class UserMessagesTest {
         "ERROR: new row violates check constraint \"no_node_42\" (SQLException)"));
   }
 
+  /** query q4 --max_hops=abc: the parser's own words ("For input string") name no parameter. */
+  @Test
+  void aQuestionsParameterOfTheWrongTypeIsNamedWithItsQuestion() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> dev.fieldflow.analytics.Question.Q4.arguments(java.util.Map.of("max_hops", "abc")));
+
+    assertThat(UserMessages.of(e), equalTo("--max_hops (H) must be an integer, got 'abc'"));
+  }
+
   @Test
   void aFailureWithoutAnyMessageIsNamedByItsClass() {
     assertThat(UserMessages.of(new IllegalStateException()), equalTo("IllegalStateException"));
