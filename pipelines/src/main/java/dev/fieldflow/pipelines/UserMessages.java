@@ -7,17 +7,17 @@ final class UserMessages {
   private UserMessages() {}
 
   /**
-   * The message of fieldflow's own exception innermost in {@code e}'s cause chain, written for
-   * the operator (what, where, what to do: {@code cannot reach PostgreSQL at …; start it with
-   * ./manage.sh db start or set FIELDFLOW_JDBC_URL}); failing that, the innermost meaningful
-   * message, with its class: runners wrap the failure that matters (a constraint violation, an
-   * unreachable database) in their own exceptions.
+   * The message innermost in {@code e}'s cause chain that fieldflow wrote for the operator (what,
+   * where, what to do: {@code cannot reach PostgreSQL at …; start it with ./manage.sh db start or
+   * set FIELDFLOW_JDBC_URL}), even when it carries the library's failure as its cause; failing
+   * that, the innermost meaningful message, with its class: runners wrap the failure that matters
+   * (a constraint violation, an unreachable database) in their own exceptions.
    */
   static String of(Throwable e) {
     Throwable root = e;
     Throwable own = null;
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t.getClass().getName().startsWith(OWN_PACKAGE) && hasMessage(t)) {
+      if (writtenByFieldflow(t) && hasMessage(t) && !wrapsOnly(t)) {
         own = t;
       }
       root = t;
@@ -28,6 +28,25 @@ final class UserMessages {
     String message = hasMessage(root) ? root.getMessage() : root.getClass().getSimpleName();
     String first = firstLine(message);
     return root == e ? first : first + " (" + root.getClass().getSimpleName() + ")";
+  }
+
+  /**
+   * Whether fieldflow made {@code t}: one of its own classes, or created in its code (the top
+   * frame of the trace is where {@code new} ran), such as {@code new IllegalArgumentException(
+   * "cannot list …; check --visitsInput …", cause)}. A runner's wrapper or a driver's exception is
+   * made in the library's code.
+   */
+  private static boolean writtenByFieldflow(Throwable t) {
+    if (t.getClass().getName().startsWith(OWN_PACKAGE)) {
+      return true;
+    }
+    StackTraceElement[] trace = t.getStackTrace();
+    return trace.length > 0 && trace[0].getClassName().startsWith(OWN_PACKAGE);
+  }
+
+  /** {@code new RuntimeException(cause)}: its message is the cause's {@code toString()}, no more. */
+  private static boolean wrapsOnly(Throwable t) {
+    return t.getCause() != null && t.getMessage().equals(t.getCause().toString());
   }
 
   private static boolean hasMessage(Throwable t) {

@@ -2,6 +2,7 @@ package dev.fieldflow.pipelines;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.DatabaseUnavailableException;
 import java.net.ConnectException;
@@ -17,37 +18,72 @@ class UserMessagesTest {
   /** The driver's cause says only "Connection refused"; fieldflow's message says where and what to do. */
   @Test
   void fieldflowsOwnMessageIsShownRatherThanTheDriversCause() {
-    Exception e = new DatabaseUnavailableException(UNREACHABLE, new SQLException("Connection to"
-        + " 127.0.0.1:5432 refused.", "08001", new ConnectException("Connection refused")));
+    Exception e = new DatabaseUnavailableException(UNREACHABLE, assertThrows(SQLException.class,
+        () -> java.sql.DriverManager.getConnection("jdbc:nope:")));
 
     assertThat(UserMessages.of(e), equalTo(UNREACHABLE));
   }
 
   @Test
   void fieldflowsOwnMessageIsFoundInsideARunnersWrapper() {
-    Exception e = new RuntimeException("org.apache.beam.sdk.Pipeline$PipelineExecutionException: boom",
-        new DatabaseUnavailableException(UNREACHABLE, new ConnectException("Connection refused")));
+    DatabaseUnavailableException unreachable = new DatabaseUnavailableException(UNREACHABLE, refused());
+    Exception e = assertThrows(java.util.concurrent.CompletionException.class,
+        () -> java.util.concurrent.CompletableFuture.failedFuture(unreachable).join());
 
     assertThat(UserMessages.of(e), equalTo(UNREACHABLE));
   }
 
-  /** A constraint violation wrapped by a runner: the database's own words, with their class. */
+  /** A library's failure wrapped by a library: the innermost words, with their class. */
   @Test
   void withoutAMessageOfFieldflowsTheInnermostMessageIsShownWithItsClass() {
-    Exception e = new RuntimeException("java.lang.RuntimeException: wrapped",
-        new SQLException("ERROR: new row violates check constraint \"no_node_42\"\n  Detail: ...", "23514"));
+    // Both made in the JDK's code, as a driver's exception and a runner's wrapper are in theirs.
+    SQLException driver = assertThrows(SQLException.class,
+        () -> java.sql.DriverManager.getConnection("jdbc:nope:"));
+    Exception wrapped = assertThrows(java.util.concurrent.CompletionException.class,
+        () -> java.util.concurrent.CompletableFuture.failedFuture(driver).join());
 
-    assertThat(UserMessages.of(e), equalTo(
-        "ERROR: new row violates check constraint \"no_node_42\" (SQLException)"));
+    assertThat(UserMessages.of(wrapped), equalTo(driver.getMessage() + " (SQLException)"));
+  }
+
+  /** Composed where it was thrown (what, where, what to do), with the library's failure as cause. */
+  @Test
+  void aMessageComposedInFieldflowsCodeIsShownRatherThanItsCause() {
+    Exception e = new IllegalArgumentException("cannot list /nowhere/*: no such directory; check"
+        + " --visitsInput (or FIELDFLOW_VISITS)", assertThrows(java.io.IOException.class,
+            () -> java.nio.file.Files.readString(java.nio.file.Path.of("/nowhere/x"))));
+
+    assertThat(UserMessages.of(e), equalTo("cannot list /nowhere/*: no such directory; check"
+        + " --visitsInput (or FIELDFLOW_VISITS)"));
   }
 
   /** query q4 --max_hops=abc: the parser's own words ("For input string") name no parameter. */
   @Test
   void aQuestionsParameterOfTheWrongTypeIsNamedWithItsQuestion() {
-    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> dev.fieldflow.analytics.Question.Q4.arguments(java.util.Map.of("max_hops", "abc")));
 
     assertThat(UserMessages.of(e), equalTo("--max_hops (H) must be an integer, got 'abc'"));
+  }
+
+  /** {@code new UncheckedIOException(e)} in fieldflow's code adds nothing: the cause speaks. */
+  @Test
+  void aWrapperThatOnlyRepeatsItsCauseIsLookedThrough() {
+    Exception e = new java.io.UncheckedIOException(assertThrows(java.io.IOException.class,
+        () -> java.nio.file.Files.readString(java.nio.file.Path.of("/nowhere/x"))));
+
+    assertThat(UserMessages.of(e), equalTo("/nowhere/x (NoSuchFileException)"));
+  }
+
+  /** A refused connection, made by the JDK's own code as a driver's would be. */
+  private static ConnectException refused() {
+    try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = closed.getLocalPort();
+      closed.close();
+      return assertThrows(ConnectException.class,
+          () -> new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port).close());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
