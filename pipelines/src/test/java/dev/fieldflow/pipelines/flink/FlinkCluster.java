@@ -23,8 +23,8 @@ final class FlinkCluster {
   static final Path SCRIPT = Path.of("..", "manage.sh").toAbsolutePath().normalize();
 
   private final Path home;
-  private final int restPort;
-  private final int rpcPort;
+  private int restPort;
+  private int rpcPort;
 
   FlinkCluster(Path home) throws IOException {
     this.home = home;
@@ -55,8 +55,42 @@ final class FlinkCluster {
    * t3micro profile's 96m holds about two; see docs/FLINK.md).
    */
   String start(int taskManagers) throws IOException, InterruptedException {
+    try {
+      return startOn(taskManagers);
+    } catch (AssertionError failed) {
+      // A port found free is free only until someone else takes it: another process may bind it
+      // before the JobManager does. That race, and only it, gets a second start on other ports.
+      String logs = jobManagerLogs();
+      if (!(logs.contains("Address already in use") || logs.contains("BindException")
+          || logs.contains("Could not start rest endpoint on any port"))) {
+        throw new AssertionError(failed.getMessage() + "\n--- the JobManager's logs:\n" + logs, failed);
+      }
+      manage("cluster", "stop");
+      restPort = freePort();
+      rpcPort = freePort();
+      return startOn(taskManagers);
+    }
+  }
+
+  private String startOn(int taskManagers) throws IOException, InterruptedException {
     return manage("cluster", "start", "--taskmanagers=" + taskManagers, "--port=" + restPort,
         "--rpc-port=" + rpcPort, "--memory=default");
+  }
+
+  /** The last lines of the JobManager's log and stdout, or "" when it wrote none. */
+  private String jobManagerLogs() throws IOException {
+    StringBuilder tail = new StringBuilder();
+    if (!Files.isDirectory(logDirectory())) {
+      return "";
+    }
+    try (Stream<Path> files = Files.list(logDirectory())) {
+      for (Path file : (Iterable<Path>) files.filter(f -> f.getFileName().toString().startsWith("jobmanager"))::iterator) {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        tail.append("== ").append(file.getFileName()).append('\n')
+            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()))).append('\n');
+      }
+    }
+    return tail.toString();
   }
 
   String stop() throws IOException, InterruptedException {
