@@ -372,6 +372,17 @@ wants_help() {
   return 1
 }
 
+# pipeline_help COMMAND RUNNER USAGE BEAM_ARGS...: manage.sh's usage of the command, then the
+# jar's help for BEAM_ARGS (its own options, or --help=INTERFACE's) from the runner's jar.
+pipeline_help() {
+  local command=$1 runner=$2 usage=$3
+  shift 3
+  ensure_built_for "$runner"
+  printf '%s\n' "usage: ./manage.sh $command $usage [-- BEAM_OPTIONS]" \
+    "the pipeline's options (given after --; a runner's: --runner=NAME -- --help=its options interface):" ""
+  fieldflow_java "$command" "$@"
+}
+
 mode_network() {
   local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=() force=()
   while [[ $# -gt 0 ]]; do
@@ -386,10 +397,7 @@ mode_network() {
     shift
   done
   if wants_help "${beam_args[@]}"; then
-    ensure_built_for "$runner"
-    printf '%s\n' "usage: ./manage.sh network --input=PATTERN [--force] [--runner=NAME] [-- BEAM_OPTIONS]" \
-      "the pipeline's options (given after --; a runner's: --runner=NAME -- --help=its options interface):" ""
-    fieldflow_java network "${beam_args[@]}"
+    pipeline_help network "$runner" "--input=PATTERN [--force] [--runner=NAME]" "${beam_args[@]}"
     return
   fi
   [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
@@ -542,10 +550,7 @@ mode_visit() {
     shift
   done
   if wants_help "${beam_args[@]}"; then
-    ensure_built_for "$runner"
-    printf '%s\n' "usage: ./manage.sh visit --input=PATTERN [--once] [--runner=NAME] [--notifications=QUEUE_URL] [-- BEAM_OPTIONS]" \
-      "the pipeline's options (given after --; a runner's: --runner=NAME -- --help=its options interface):" ""
-    fieldflow_java visit "${beam_args[@]}"
+    pipeline_help visit "$runner" "--input=PATTERN [--once] [--runner=NAME] [--notifications=QUEUE_URL]" "${beam_args[@]}"
     return
   fi
   [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"

@@ -51,10 +51,8 @@ public record Parameter(String name, String letter, Type type, String meaning) {
         case DATE -> LocalDate.parse(value);
       };
     } catch (NumberFormatException | DateTimeParseException e) {
-      // No cause attached: the operator's one line is the innermost message (UserMessages), and
-      // the parser's own ("For input string: ...") names neither the parameter nor the question.
       throw new IllegalArgumentException(
-          "--" + name + " (" + letter + ") must be " + type.expected + ", got '" + text + "'");
+          "--" + name + " (" + letter + ") must be " + type.expected + ", got '" + text + "'", e);
     }
   }
 
