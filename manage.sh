@@ -362,6 +362,67 @@ mode_generate() {
   fieldflow_java generate --out "$out" "${args[@]}"
 }
 
+# The usage of one mode: its entry in usage(), from its line to the next mode's, as
+# "usage: ./manage.sh MODE ..." with the description below; nothing for a mode usage() lacks.
+mode_usage() {
+  usage | awk -v mode="$1" '
+    /^  [a-z]/ { on = ($1 == mode); first = on }
+    /^[^ ]/ { on = 0 }
+    !on { next }
+    first && substr($0, 28, 2) == "  " && substr($0, 30, 1) != " " {
+      syntax = substr($0, 3, 27); sub(/ +$/, "", syntax)
+      print "usage: ./manage.sh " syntax
+      print sprintf("%29s", "") substr($0, 30)
+      first = 0; next
+    }
+    first { print "usage: ./manage.sh " substr($0, 3); first = 0; next }
+    { print }'
+}
+
+# Whether a mode's own options (those before --) ask for help: --help or -h.
+asks_help() {
+  local arg
+  for arg in "$@"; do
+    [[ $arg == -- ]] && return 1
+    [[ $arg == --help || $arg == -h ]] && return 0
+  done
+  return 1
+}
+
+# MODE --help (or -h): the mode's usage and exit 0, with nothing else done: "stop --help" stops
+# nothing, "build --help" builds nothing. Modes whose options the jar reads let it list them:
+# visit and network their pipeline's (pipeline_help), query its questions' parameters, generate
+# the generator's options; audit, replay and requeue add the Beam options they take after --,
+# status its own.
+mode_help() {
+  local mode=$1 arg args=()
+  shift
+  for arg in "$@"; do
+    [[ $arg == -h ]] && arg=--help
+    args+=("$arg")
+  done
+  case "$mode" in
+    visit) mode_visit "${args[@]}"; return ;;
+    network) ensure_home; mode_network "${args[@]}"; return ;;
+    query) mode_query --help; return ;;
+    generate) ensure_home; mode_generate --help; return ;;
+  esac
+  [[ -n "$(mode_usage "$mode")" ]] || { usage >&2; die "unknown mode '$mode'"; }
+  case "$mode" in
+    audit | replay | requeue)
+      ensure_built
+      mode_usage "$mode"
+      printf '%s\n' "" "the Beam options it takes after -- (load limits, S3, database):" ""
+      fieldflow_java "$mode" --help ;;
+    status)
+      ensure_built
+      mode_usage "$mode"
+      printf '%s\n' "" "its options:" ""
+      fieldflow_java status --help ;;
+    *) mode_usage "$mode" ;;
+  esac
+}
+
 # Whether the options ask for help: a bare --help (the jar prints the command's own options) or
 # Beam's --help=INTERFACE (that interface's, e.g. a runner's).
 wants_help() {
@@ -372,14 +433,14 @@ wants_help() {
   return 1
 }
 
-# pipeline_help COMMAND RUNNER USAGE BEAM_ARGS...: manage.sh's usage of the command, then the
-# jar's help for BEAM_ARGS (its own options, or --help=INTERFACE's) from the runner's jar.
+# pipeline_help COMMAND RUNNER BEAM_ARGS...: the command's entry in the usage, then the jar's
+# help for BEAM_ARGS (its own options, or --help=INTERFACE's) from the runner's jar.
 pipeline_help() {
-  local command=$1 runner=$2 usage=$3
-  shift 3
+  local command=$1 runner=$2
+  shift 2
   ensure_built_for "$runner"
-  printf '%s\n' "usage: ./manage.sh $command $usage [-- BEAM_OPTIONS]" \
-    "the pipeline's options (given after --; a runner's: --runner=NAME -- --help=its options interface):" ""
+  mode_usage "$command"
+  printf '%s\n' "" "the pipeline's options (given after --; a runner's: --runner=NAME -- --help=its options interface):" ""
   fieldflow_java "$command" "$@"
 }
 
@@ -397,7 +458,7 @@ mode_network() {
     shift
   done
   if wants_help "${beam_args[@]}"; then
-    pipeline_help network "$runner" "--input=PATTERN [--force] [--runner=NAME]" "${beam_args[@]}"
+    pipeline_help network "$runner" "${beam_args[@]}"
     return
   fi
   [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
@@ -550,7 +611,7 @@ mode_visit() {
     shift
   done
   if wants_help "${beam_args[@]}"; then
-    pipeline_help visit "$runner" "--input=PATTERN [--once] [--runner=NAME] [--notifications=QUEUE_URL]" "${beam_args[@]}"
+    pipeline_help visit "$runner" "${beam_args[@]}"
     return
   fi
   [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
@@ -805,6 +866,11 @@ mode_audit() {
     esac
     shift
   done
+  if wants_help "${beam_args[@]}"; then
+    ensure_built
+    fieldflow_java audit "${beam_args[@]}"
+    return
+  fi
   [[ -n "$input" ]] || die "audit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
   ensure_built
   fieldflow_java audit "--visitsInput=$input" "${beam_args[@]}"
@@ -823,6 +889,11 @@ mode_replay() {
     esac
     shift
   done
+  if wants_help "${args[@]}"; then
+    ensure_built
+    fieldflow_java replay "${args[@]}"
+    return
+  fi
   [[ -n "$path" ]] || die "replay: no file; use ./manage.sh replay PATH [--version=V] [--why=TEXT] (./manage.sh audit lists the files)"
   ensure_built
   fieldflow_java replay "$path" "${args[@]}"
@@ -839,6 +910,11 @@ mode_requeue() {
     esac
     shift
   done
+  if wants_help "${args[@]}"; then
+    ensure_built
+    fieldflow_java requeue "${args[@]}"
+    return
+  fi
   [[ -n "$reason" ]] || die "requeue: no reason; give --reason=CODE (a reason_code of fieldflow.rejected_records, e.g. line_too_long)"
   ensure_built
   fieldflow_java requeue "${args[@]}"
@@ -1190,6 +1266,10 @@ mode_kill() {
 main() {
   local mode=${1:-help}
   shift || true
+  if [[ $mode != help && $mode != -h && $mode != --help ]] && asks_help "$@"; then
+    mode_help "$mode" "$@"
+    return
+  fi
   case "$mode" in
     help | -h | --help) usage ;;
     install) mode_install "$@" ;;

@@ -3,7 +3,9 @@ package dev.fieldflow.pipelines;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,6 +165,38 @@ class ManageScriptTest {
         "audit [--input=PATTERN]", "replay PATH [--version=V] [--why=TEXT]",
         "requeue --reason=CODE [--path=GLOB] [--since=YYYY-MM-DD]")) {
       assertThat(o.stdout(), containsString(mode));
+    }
+  }
+
+  /**
+   * Every mode the usage lists, except those whose help the jar prints (it is not built while
+   * this module's tests run), answers --help and -h with its own usage and does nothing else:
+   * kill keeps the home it would delete, build compiles nothing.
+   */
+  @Test
+  void everyModeAnswersHelpWithItsUsageAndDoesNothingElse() throws Exception {
+    Set<String> theJarsHelp = Set.of("visit", "network", "query", "generate", "audit", "replay",
+        "requeue", "status");
+    List<String> modes = run("help").stdout().lines()
+        .filter(line -> line.matches("  [a-z].*"))
+        .map(line -> line.strip().split("[ |]")[0])
+        .filter(mode -> !theJarsHelp.contains(mode))
+        .toList();
+    assertThat(modes, hasItems("kill", "stop", "build", "db", "cluster", "bench", "prune", "help"));
+    Path fresh = home.resolve("fieldflow");
+    runWith(Map.of("FIELDFLOW_HOME", fresh.toString()), "network");
+    assertThat(Files.exists(fresh), equalTo(true));
+
+    for (String mode : modes.stream().filter(mode -> !mode.equals("help")).toList()) {
+      for (String help : List.of("--help", "-h")) {
+        Outcome o = runWith(Map.of("FIELDFLOW_HOME", fresh.toString()), mode, help);
+
+        assertThat(mode + " " + help + ": " + o.stderr(), o.exit(), equalTo(0));
+        assertThat(o.stdout(), startsWith("usage: ./manage.sh " + mode));
+        assertThat(o.stdout(), not(containsString("usage: ./manage.sh MODE")));
+        assertThat(o.stdout(), not(containsString("build: compiling")));
+        assertThat(mode + " " + help + " deleted the home", Files.exists(fresh), equalTo(true));
+      }
     }
   }
 

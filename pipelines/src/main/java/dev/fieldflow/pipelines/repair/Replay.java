@@ -78,6 +78,10 @@ public final class Replay {
   }
 
   public static void main(String[] args) throws Exception {
+    if (Arrays.stream(args).anyMatch(arg -> arg.equals("--help") || arg.startsWith("--help="))) {
+      CommandLine.parse(Arrays.stream(args).filter(arg -> arg.startsWith("--")).toArray(String[]::new),
+          ReplayOptions.class);
+    }
     if (args.length == 0 || args[0].startsWith("--")) {
       throw new IllegalArgumentException("no file given: replay PATH [--fileVersion=V] [--why=TEXT]");
     }

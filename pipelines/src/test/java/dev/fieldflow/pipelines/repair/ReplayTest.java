@@ -13,8 +13,12 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.pipelines.CommandLine;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import dev.fieldflow.pipelines.visits.VisitLines;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -219,6 +223,24 @@ class ReplayTest {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
         () -> replay(dir.resolve("in/*.jsonl"), null, null));
     assertThat(refused.getMessage(), containsString("is a pattern; give one file's path"));
+  }
+
+  @Test
+  void helpListsTheReplaysOptionsWithOrWithoutAPath() throws Exception {
+    for (String[] args : List.of(new String[] {"--help"}, new String[] {"a.jsonl", "--help"})) {
+      ByteArrayOutputStream printed = new ByteArrayOutputStream();
+      PrintStream out = System.out;
+      System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+      try {
+        assertThrows(CommandLine.HelpShown.class, () -> Replay.main(args));
+      } finally {
+        System.setOut(out);
+      }
+      String help = printed.toString(StandardCharsets.UTF_8);
+      assertThat(help, containsString("--fileVersion="));
+      assertThat(help, containsString("--why="));
+      assertThat(help, containsString("--maxLineBytes="));
+    }
   }
 
   private static String version(Path file) throws Exception {
