@@ -285,6 +285,7 @@ mode_install() {
 }
 
 mode_build() {
+  [[ $# -eq 0 ]] || die "build: takes no options, but got '$1'"
   require_java
   require_maven
   say "build: compiling all modules and the runnable jar (tests skipped; ./manage.sh test runs them)"
@@ -967,6 +968,7 @@ LOCAL_AWS_BUCKET=fieldflow-visits
 LOCAL_AWS_QUEUE=fieldflow-visits
 
 mode_local_aws() {
+  [[ $# -le 1 ]] || die "local-aws: ${1}: unknown option '$2'; use ./manage.sh local-aws start|stop|status"
   case "${1:-}" in
     start) local_aws_start ;;
     stop) local_aws_stop ;;
@@ -1209,6 +1211,7 @@ mode_bench() {
 }
 
 mode_stop() {
+  [[ $# -eq 0 ]] || die "stop: takes no options, but got '$1'; it stops everything"
   stop_visit
   stop_ui
   stop_watchdog

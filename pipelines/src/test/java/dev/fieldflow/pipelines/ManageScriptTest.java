@@ -201,6 +201,24 @@ class ManageScriptTest {
   }
 
   @Test
+  void modesWithoutOptionsRefuseOneInsteadOfIgnoringIt() throws Exception {
+    Outcome stop = run("stop", "--now");
+    assertThat(stop.exit(), equalTo(1));
+    assertThat(stop.stderr().strip(),
+        equalTo("manage.sh: stop: takes no options, but got '--now'; it stops everything"));
+    assertThat(stop.stdout(), not(containsString("stop: done")));
+
+    Outcome build = run("build", "--offline");
+    assertThat(build.exit(), equalTo(1));
+    assertThat(build.stderr().strip(), equalTo("manage.sh: build: takes no options, but got '--offline'"));
+
+    Outcome localAws = run("local-aws", "status", "--all");
+    assertThat(localAws.exit(), equalTo(1));
+    assertThat(localAws.stderr().strip(), equalTo("manage.sh: local-aws: status: unknown option"
+        + " '--all'; use ./manage.sh local-aws start|stop|status"));
+  }
+
+  @Test
   void networkWithoutInputSaysWhatToSet() throws Exception {
     Outcome o = run("network");
 
