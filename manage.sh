@@ -109,7 +109,8 @@ usage: ./manage.sh MODE [options]
 Configuration (option > environment > default): FIELDFLOW_JDBC_URL, FIELDFLOW_DB_USER,
 FIELDFLOW_DB_PASSWORD (or ~/.pgpass), FIELDFLOW_NETWORK, FIELDFLOW_VISITS, FIELDFLOW_HOME. Without
 them the local embedded database and its generated credentials are used: one file per role under
-.fieldflow/ (credentials.env: writer; credentials-analyst.env; credentials-admin.env).
+.fieldflow/ (credentials.env: writer; credentials-analyst.env; credentials-monitor.env: the
+console's ingestion pages; credentials-admin.env).
 EOF
 }
 

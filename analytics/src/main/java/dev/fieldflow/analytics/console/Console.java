@@ -13,6 +13,7 @@ import dev.fieldflow.analytics.Parameter;
 import dev.fieldflow.analytics.QueryCommand;
 import dev.fieldflow.analytics.Question;
 import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.db.Migrations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -67,8 +69,8 @@ import org.slf4j.LoggerFactory;
  * </table>
  *
  * <p>The analyst login is {@code manage.sh query}'s ({@link QueryCommand#analystLogin}); the
- * operator login is {@code manage.sh status}'s (the writer role unless {@code
- * FIELDFLOW_DB_USER} names another), used read-only.
+ * operator login is the monitor's ({@link #monitorLogin}), which can read the ledger, the
+ * quarantine and the completeness view and write nothing (migration V21), used read-only.
  */
 public final class Console implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Console.class);
@@ -162,14 +164,52 @@ public final class Console implements AutoCloseable {
       }
     }
     DatabaseConfig analyst = QueryCommand.analystLogin(jdbcUrl, System.getenv());
-    DatabaseConfig operator = DatabaseConfig.resolve(jdbcUrl, null, null);
+    DatabaseConfig operator = monitorLogin(jdbcUrl, System.getenv());
     Console console = start(analyst, operator, port, DEFAULT_SQL_TIMEOUT, Clock.systemUTC());
     Runtime.getRuntime().addShutdownHook(new Thread(console::close, "console-stop"));
+    refusedLogin(operator).ifPresent(refusal -> System.out.println("console: warning: the"
+        + " Ingestion page and /metrics cannot log in as " + operator.user() + " (" + refusal
+        + "); on the local database ./manage.sh db start creates that login, elsewhere set "
+        + DatabaseConfig.ENV_MONITOR_USER + " and " + DatabaseConfig.ENV_MONITOR_PASSWORD
+        + " to a login of the monitor role (docs/CONSOLE.md)"));
     System.out.println(
         "console: listening on " + console.url() + " (questions and SQL as " + analyst.user()
             + ", ingestion and /metrics as " + operator.user() + " on " + analyst.describe() + ")");
     System.out.flush();
     console.stopped.await();
+  }
+
+  /**
+   * The login of the operator's pages (Ingestion, {@code /metrics}): explicit URL, else {@code
+   * FIELDFLOW_JDBC_URL}, else the local database; user {@code FIELDFLOW_MONITOR_USER} or the
+   * migrations' monitor role; password {@code FIELDFLOW_MONITOR_PASSWORD}, else what {@link
+   * DatabaseConfig#resolve} finds for that user (~/.pgpass, the local database's credentials).
+   */
+  static DatabaseConfig monitorLogin(String jdbcUrl, Map<String, String> env) {
+    String user = env.getOrDefault(DatabaseConfig.ENV_MONITOR_USER, "");
+    if (user.isBlank()) {
+      user = Migrations.DEFAULT_MONITOR_ROLE;
+    }
+    String password = env.get(DatabaseConfig.ENV_MONITOR_PASSWORD);
+    if (password != null && password.isEmpty()) {
+      password = null;
+    }
+    return DatabaseConfig.resolve(jdbcUrl, user.strip(), password);
+  }
+
+  /**
+   * Why the server refused {@code login} (a wrong or missing password, an unknown role), or
+   * empty when it logged in or the server could not be reached: an unreachable database is
+   * what {@code /metrics} reports, not a mistake in the console's setup.
+   */
+  static Optional<String> refusedLogin(DatabaseConfig login) {
+    try (Connection c = login.dataSource().getConnection()) {
+      return Optional.empty();
+    } catch (SQLException e) {
+      String state = e.getSQLState() == null ? "" : e.getSQLState();
+      boolean refused = state.startsWith("28") || state.equals("08004");
+      return refused ? Optional.of(String.valueOf(e.getMessage())) : Optional.empty();
+    }
   }
 
   /** {@code http://127.0.0.1:PORT/}. */

@@ -15,9 +15,9 @@ import java.util.Map;
 /**
  * What the pipelines have ingested, read from the ledger ({@code ingest_files}) and the
  * quarantine ({@code rejected_records}): the numbers of the console's Ingestion page and of
- * {@code /metrics}. Read on the operator's login (the writer role, as {@code manage.sh status}):
- * the analyst role may not read the ledger or the quarantine's raw lines (docs/CONSOLE.md says
- * why).
+ * {@code /metrics}. Read on the operator's login, the monitor role (it reads these and nothing
+ * else, and writes nothing): the analyst role may not read the ledger or the quarantine's raw
+ * lines (docs/CONSOLE.md says why).
  */
 public final class Ingestion {
   /** The pipelines of the ledger, in the order they are shown. */

@@ -46,7 +46,7 @@ class ConsoleCompletenessTest {
         + " ('visit', 's3://b/visits/', 's3://b/visits/', '2026-01-01 10:00:00Z', '2026-01-01 10:00:01Z', 1, 1),"
         + " ('visit', 's3://b/visits/', 's3://b/visits/', '2026-01-01 11:00:00Z', '2026-01-01 11:00:01Z', 2, 1)");
 
-    try (Console console = Console.start(db.analyst(), db.writer(), 0, Duration.ofSeconds(1),
+    try (Console console = Console.start(db.analyst(), db.monitor(), 0, Duration.ofSeconds(1),
         Clock.fixed(Instant.parse("2026-01-01T12:00:00Z"), ZoneOffset.UTC))) {
       String report = get(console, "/api/ingestion");
       assertThat(new ObjectMapper().readTree(report).get("completeness").toString(), is(

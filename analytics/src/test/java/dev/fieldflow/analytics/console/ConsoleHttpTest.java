@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class ConsoleHttpTest {
   @BeforeAll
   static void aLedgerAQuarantineAndASmallNetwork() throws IOException {
     ConsoleFixture.insert(db);
-    console = Console.start(db.analyst(), db.writer(), 0, Duration.ofSeconds(1),
+    console = Console.start(db.analyst(), db.monitor(), 0, Duration.ofSeconds(1),
         Clock.fixed(NOW, ZoneOffset.UTC));
   }
 
@@ -67,9 +68,32 @@ class ConsoleHttpTest {
   }
 
   @Test
+  void theOperatorPagesLogInAsTheMonitorRoleUnlessTheEnvironmentNamesAnotherLogin() {
+    String url = "jdbc:postgresql://127.0.0.1:5/fieldflow";
+
+    assertThat(Console.monitorLogin(url, Map.of()).user(), is("fieldflow_monitor"));
+    DatabaseConfig named = Console.monitorLogin(url,
+        Map.of("FIELDFLOW_MONITOR_USER", " ops_reader ", "FIELDFLOW_MONITOR_PASSWORD", "pw-1"));
+    assertThat(named.user(), is("ops_reader"));
+    assertThat(named.password(), is("pw-1"));
+    assertThat(named.jdbcUrl(), is(url));
+  }
+
+  @Test
+  void aRefusedOperatorLoginIsNamedAndAnUnreachableServerIsNot() {
+    assertThat(Console.refusedLogin(db.monitor()).isPresent(), is(false));
+    DatabaseConfig wrong = DatabaseConfig.of(db.monitor().jdbcUrl(), "fieldflow_monitor",
+        "wrong-password");
+    assertThat(Console.refusedLogin(wrong).orElseThrow(), containsString("fieldflow_monitor"));
+    DatabaseConfig nowhere = DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/fieldflow",
+        "fieldflow_monitor", "placeholder-password");
+    assertThat(Console.refusedLogin(nowhere).isPresent(), is(false));
+  }
+
+  @Test
   void metricsSayTheDatabaseIsDownInsteadOfFailingTheScrape() throws Exception {
     DatabaseConfig nowhere = DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/fieldflow",
-        "fieldflow_writer", "placeholder-password");
+        "fieldflow_monitor", "placeholder-password");
     try (Console down = Console.start(nowhere, nowhere, 0, Duration.ofSeconds(1),
         Clock.fixed(NOW, ZoneOffset.UTC))) {
       HttpResponse<String> response =
@@ -87,7 +111,7 @@ class ConsoleHttpTest {
   void ingestionGivesEachPipelinesNumbersLagAndFreshness() throws Exception {
     JsonNode report = json(get("/api/ingestion"));
     assertThat(report.get("readAt").asText(), is("2026-01-01T12:00:00Z"));
-    assertThat(report.get("operator").asText(), is("fieldflow_writer"));
+    assertThat(report.get("operator").asText(), is("fieldflow_monitor"));
     assertThat(report.get("pipelines").toString(), is(
         "[{\"pipeline\":\"visit\",\"filesDone\":2,\"filesFailed\":1,\"filesRunning\":1,"
             + "\"rowsLoaded\":11,\"rowsUpdated\":1,\"duplicates\":1,\"rejected\":2,"
@@ -273,7 +297,7 @@ class ConsoleHttpTest {
   void aTakenPortIsRefusedNamingIt() {
     int taken = console.url().getPort();
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-        () -> Console.start(db.analyst(), db.writer(), taken, Duration.ofSeconds(1),
+        () -> Console.start(db.analyst(), db.monitor(), taken, Duration.ofSeconds(1),
             Clock.fixed(NOW, ZoneOffset.UTC)));
     assertThat(refused.getMessage(), startsWith("--port=" + taken + ": 127.0.0.1:" + taken
         + " is in use by another program ("));

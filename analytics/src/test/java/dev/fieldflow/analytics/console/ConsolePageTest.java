@@ -38,7 +38,7 @@ class ConsolePageTest {
   @BeforeAll
   static void aConsoleOnTheFixture() throws IOException {
     ConsoleFixture.insert(db);
-    console = Console.start(db.analyst(), db.writer(), 0, Duration.ofSeconds(5),
+    console = Console.start(db.analyst(), db.monitor(), 0, Duration.ofSeconds(5),
         Clock.fixed(ConsoleHttpTest.NOW, ZoneOffset.UTC));
     chromium = HeadlessChromium.find(OUT);
   }

@@ -46,6 +46,9 @@ public final class DatabaseConfig implements Serializable {
   public static final String ENV_JDBC_URL = "FIELDFLOW_JDBC_URL";
   public static final String ENV_USER = "FIELDFLOW_DB_USER";
   public static final String ENV_PASSWORD = "FIELDFLOW_DB_PASSWORD";
+  /** The console's monitor login (reads the ledger and the quarantine only; V21). */
+  public static final String ENV_MONITOR_USER = "FIELDFLOW_MONITOR_USER";
+  public static final String ENV_MONITOR_PASSWORD = "FIELDFLOW_MONITOR_PASSWORD";
 
   public static final Duration DEFAULT_REACHABLE_TIMEOUT = Duration.ofSeconds(30);
 

@@ -31,6 +31,9 @@ import java.util.regex.Pattern;
  *   <li>{@code credentials.env}: the writer (the pipelines); its name and keys are those of the
  *       single file older versions wrote, so scripts that source it for the writer still work;
  *   <li>{@code credentials-analyst.env}: the analyst (queries, {@code db psql --analyst});
+ *   <li>{@code credentials-monitor.env}: the monitor (the console's Ingestion page and {@code
+ *       /metrics}: reads the ledger and the quarantine, writes nothing); a home made before it
+ *       existed gets it at the next {@code db start};
  *   <li>{@code credentials-admin.env}: the superuser (migrations, administration).
  * </ul>
  *
@@ -41,6 +44,7 @@ final class LocalCredentials {
   static final String FILE_NAME = "credentials.env";
   static final String ANALYST_FILE_NAME = "credentials-analyst.env";
   static final String ADMIN_FILE_NAME = "credentials-admin.env";
+  static final String MONITOR_FILE_NAME = "credentials-monitor.env";
   static final String HOST = "127.0.0.1";
   static final String DATABASE = "fieldflow";
   static final String ADMIN_USER = "postgres";
@@ -55,6 +59,8 @@ final class LocalCredentials {
   static final String KEY_ANALYST_PASSWORD = "FIELDFLOW_ANALYST_PASSWORD";
   static final String KEY_ADMIN_USER = "FIELDFLOW_ADMIN_USER";
   static final String KEY_ADMIN_PASSWORD = "FIELDFLOW_ADMIN_PASSWORD";
+  static final String KEY_MONITOR_USER = DatabaseConfig.ENV_MONITOR_USER;
+  static final String KEY_MONITOR_PASSWORD = DatabaseConfig.ENV_MONITOR_PASSWORD;
 
   /** Values go into the file unquoted, so they must need no quoting in a shell. */
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:@=-]+");
@@ -69,6 +75,9 @@ final class LocalCredentials {
   final String analystPassword;
   final String adminUser;
   final String adminPassword;
+  /** Null for a home made before the monitor role: {@link #withMonitor} adds it. */
+  final String monitorUser;
+  final String monitorPassword;
   /** Read from a single file holding every role, as older versions wrote it. */
   final boolean combinedFile;
 
@@ -80,6 +89,8 @@ final class LocalCredentials {
       String analystPassword,
       String adminUser,
       String adminPassword,
+      String monitorUser,
+      String monitorPassword,
       boolean combinedFile) {
     this.port = port;
     this.writerUser = writerUser;
@@ -88,6 +99,8 @@ final class LocalCredentials {
     this.analystPassword = analystPassword;
     this.adminUser = adminUser;
     this.adminPassword = adminPassword;
+    this.monitorUser = monitorUser;
+    this.monitorPassword = monitorPassword;
     this.combinedFile = combinedFile;
   }
 
@@ -101,13 +114,25 @@ final class LocalCredentials {
         randomPassword(),
         ADMIN_USER,
         randomPassword(),
+        Migrations.DEFAULT_MONITOR_ROLE,
+        randomPassword(),
         false);
   }
 
   LocalCredentials withPort(int newPort) {
     return new LocalCredentials(
         newPort, writerUser, writerPassword, analystUser, analystPassword, adminUser, adminPassword,
-        combinedFile);
+        monitorUser, monitorPassword, combinedFile);
+  }
+
+  /** These credentials with a monitor login (a fresh random password) if they have none. */
+  LocalCredentials withMonitor() {
+    if (monitorUser != null) {
+      return this;
+    }
+    return new LocalCredentials(
+        port, writerUser, writerPassword, analystUser, analystPassword, adminUser, adminPassword,
+        Migrations.DEFAULT_MONITOR_ROLE, randomPassword(), combinedFile);
   }
 
   String jdbcUrl() {
@@ -128,6 +153,10 @@ final class LocalCredentials {
 
   DatabaseConfig analyst() {
     return DatabaseConfig.of(jdbcUrl(), present(analystUser, ANALYST_FILE_NAME), analystPassword);
+  }
+
+  DatabaseConfig monitor() {
+    return DatabaseConfig.of(jdbcUrl(), present(monitorUser, MONITOR_FILE_NAME), monitorPassword);
   }
 
   DatabaseConfig admin() {
@@ -167,6 +196,9 @@ final class LocalCredentials {
     if (user.equals(adminUser)) {
       return Optional.of(adminPassword);
     }
+    if (user.equals(monitorUser)) {
+      return Optional.of(monitorPassword);
+    }
     return Optional.empty();
   }
 
@@ -183,15 +215,19 @@ final class LocalCredentials {
     return home.resolve(ADMIN_FILE_NAME);
   }
 
+  static Path monitorFile(Path home) {
+    return home.resolve(MONITOR_FILE_NAME);
+  }
+
   /**
-   * The credentials under {@code home}, from whichever of the three files exist (a role whose
+   * The credentials under {@code home}, from whichever of the four files exist (a role whose
    * file is missing is not available), or empty when there is none.
    */
   static Optional<LocalCredentials> read(Path home) {
     Map<String, String> values = new HashMap<>();
     Path anyFile = null;
     boolean combined = false;
-    for (Path file : List.of(analystFile(home), adminFile(home), file(home))) {
+    for (Path file : List.of(monitorFile(home), analystFile(home), adminFile(home), file(home))) {
       if (Files.isRegularFile(file)) {
         Map<String, String> read = readFile(file);
         values.putAll(read);
@@ -218,6 +254,8 @@ final class LocalCredentials {
             role(values, KEY_ANALYST_USER, KEY_ANALYST_PASSWORD, analystFile(home)),
             values.get(KEY_ADMIN_USER),
             role(values, KEY_ADMIN_USER, KEY_ADMIN_PASSWORD, adminFile(home)),
+            values.get(KEY_MONITOR_USER),
+            role(values, KEY_MONITOR_USER, KEY_MONITOR_PASSWORD, monitorFile(home)),
             combined));
   }
 
@@ -277,9 +315,9 @@ final class LocalCredentials {
   }
 
   /**
-   * Writes the three files, each atomically and readable by its owner only from the first byte
-   * on. The writer's file comes last: it replaces an older combined file only once the other two
-   * are in place.
+   * Writes the files (the monitor's when there is a monitor login), each atomically and readable
+   * by its owner only from the first byte on. The writer's file comes last: it replaces an older
+   * combined file only once the others are in place.
    */
   void write(Path home) {
     if (!complete()) {
@@ -296,6 +334,14 @@ final class LocalCredentials {
     line(admin, KEY_ADMIN_USER, adminUser);
     line(admin, KEY_ADMIN_PASSWORD, adminPassword);
     writePrivately(adminFile(home), admin);
+
+    if (monitorUser != null) {
+      StringBuilder monitor = header(home, monitorFile(home),
+          "# The console's Ingestion page and /metrics: reads the ledger and the quarantine only:\n");
+      line(monitor, KEY_MONITOR_USER, monitorUser);
+      line(monitor, KEY_MONITOR_PASSWORD, monitorPassword);
+      writePrivately(monitorFile(home), monitor);
+    }
 
     StringBuilder writer = header(home, file(home), "# The pipelines log in as the writer:\n");
     line(writer, KEY_WRITER_USER, writerUser);

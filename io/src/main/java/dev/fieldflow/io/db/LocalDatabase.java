@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * {@code stop} (or {@code manage.sh db stop}) stops it and keeps the data.
  *
  * <p>On the first start it creates {@code <FIELDFLOW_HOME>} (mode 700, with the marker {@value
- * #HOME_MARKER} when it creates it), the cluster, random passwords for the superuser, the writer
- * and the analyst, and one file per role holding them (mode 600, see {@link LocalCredentials}). Every
+ * #HOME_MARKER} when it creates it), the cluster, random passwords for the superuser, the writer,
+ * the analyst and the monitor, and one file per role holding them (mode 600, see {@link LocalCredentials}). Every
  * start applies the migrations. {@link DatabaseConfig#resolve} falls back to this server's writer
  * when nothing else is configured.
  *
@@ -148,6 +148,11 @@ public final class LocalDatabase {
     return credentials().analyst();
   }
 
+  /** The console's monitor login: reads the ledger and the quarantine, writes nothing. */
+  public DatabaseConfig monitor() {
+    return credentials().monitor();
+  }
+
   /** The superuser; for migrations and administration only. */
   public DatabaseConfig admin() {
     return credentials().admin();
@@ -212,10 +217,15 @@ public final class LocalDatabase {
                                 + " delete "
                                 + home
                                 + " to start over (loses the local data)"));
-        if (credentials.combinedFile) {
-          // An older home kept every role in credentials.env: one file per role from now on.
+        boolean combined = credentials.combinedFile;
+        boolean noMonitor = credentials.monitorUser == null;
+        credentials = credentials.withMonitor();
+        if (combined || noMonitor) {
+          // An older home kept every role in credentials.env, or had no monitor login: one file
+          // per role from now on, the monitor's among them.
           credentials.write(home);
-          LOG.info("split {} into one credentials file per role", credentialsFile());
+          LOG.info("wrote one credentials file per role in {}{}", home,
+              noMonitor ? ", the monitor's (" + LocalCredentials.MONITOR_FILE_NAME + ") new" : "");
         }
       } else {
         credentials = LocalCredentials.generate(requestedPort.orElse(DEFAULT_PORT));
@@ -353,21 +363,23 @@ public final class LocalDatabase {
 
   /**
    * Everything that makes a running server usable, safe to repeat: the database exists, the
-   * schema is migrated (as the superuser), the writer and analyst can log in with the passwords
-   * of {@code credentials}. Shared with the tests' embedded server.
+   * schema is migrated (as the superuser), the writer, the analyst and the monitor can log in
+   * with the passwords of {@code credentials}. Shared with the tests' embedded server.
    *
    * @return how many migrations ran
    */
   static int provision(LocalCredentials credentials) {
     createDatabaseIfMissing(credentials);
-    int applied = Migrations.apply(credentials.admin(), credentials.writerUser, credentials.analystUser);
+    int applied = Migrations.apply(credentials.admin(), credentials.writerUser,
+        credentials.analystUser, credentials.monitorUser);
     try (Connection connection = credentials.admin().dataSource().getConnection();
         Statement statement = connection.createStatement()) {
       PGConnection pg = connection.unwrap(PGConnection.class);
       for (String[] login :
           new String[][] {
             {credentials.writerUser, credentials.writerPassword},
-            {credentials.analystUser, credentials.analystPassword}
+            {credentials.analystUser, credentials.analystPassword},
+            {credentials.monitorUser, credentials.monitorPassword}
           }) {
         statement.execute("ALTER ROLE " + login[0] + " LOGIN");
         // Hashed on this side: the password never travels, nor lands in a server log, in clear.
@@ -375,7 +387,8 @@ public final class LocalDatabase {
       }
     } catch (SQLException e) {
       throw new IllegalStateException(
-          "cannot enable the logins of " + credentials.writerUser + " and " + credentials.analystUser
+          "cannot enable the logins of " + credentials.writerUser + ", " + credentials.analystUser
+              + " and " + credentials.monitorUser
               + " at " + credentials.admin().describe() + ": " + e.getMessage(),
           e);
     }
@@ -573,6 +586,7 @@ public final class LocalDatabase {
             + (started.migrationsApplied > 0 ? " (" + started.migrationsApplied + " migration(s) applied)" : ""));
     out.println("credentials: " + db.credentialsFile() + " (writer), "
         + LocalCredentials.analystFile(db.home()) + " (analyst), "
+        + LocalCredentials.monitorFile(db.home()) + " (monitor: the console's ingestion pages), "
         + LocalCredentials.adminFile(db.home()) + " (admin)");
     return 0;
   }

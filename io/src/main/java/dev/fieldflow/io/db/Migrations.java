@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Brings the {@code fieldflow} schema to the newest version with the Flyway migrations in
  * {@code classpath:db/migration}. The schema and Flyway's history table live in {@code
- * fieldflow}; the roles the migrations grant to are the placeholders {@code writer_role} and
- * {@code analyst_role}.
+ * fieldflow}; the roles the migrations grant to are the placeholders {@code writer_role},
+ * {@code analyst_role} and {@code monitor_role}.
  *
  * <p>Run it as the schema owner or an administrator, never as the writer: the pipelines' role can
  * write rows but must not be able to change the schema.
@@ -23,15 +23,22 @@ public final class Migrations {
   public static final String LOCATION = "classpath:db/migration";
   public static final String DEFAULT_WRITER_ROLE = "fieldflow_writer";
   public static final String DEFAULT_ANALYST_ROLE = "fieldflow_analyst";
+  /** Reads the ledger and the quarantine, writes nothing: the console's operator pages (V21). */
+  public static final String DEFAULT_MONITOR_ROLE = "fieldflow_monitor";
 
   /** Role names go into the SQL unquoted; allow only what needs no quoting. */
   private static final Pattern PLAIN_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   private Migrations() {}
 
-  /** {@link #apply(DatabaseConfig, String, String)} with the default role names. */
+  /** {@link #apply(DatabaseConfig, String, String, String)} with the default role names. */
   public static int apply(DatabaseConfig owner) {
     return apply(owner, DEFAULT_WRITER_ROLE, DEFAULT_ANALYST_ROLE);
+  }
+
+  /** {@link #apply(DatabaseConfig, String, String, String)} with the default monitor role. */
+  public static int apply(DatabaseConfig owner, String writerRole, String analystRole) {
+    return apply(owner, writerRole, analystRole, DEFAULT_MONITOR_ROLE);
   }
 
   /**
@@ -44,9 +51,11 @@ public final class Migrations {
    *     is not a plain lower-case identifier
    * @throws org.flywaydb.core.api.FlywayException if a migration fails (it is rolled back)
    */
-  public static int apply(DatabaseConfig owner, String writerRole, String analystRole) {
+  public static int apply(DatabaseConfig owner, String writerRole, String analystRole,
+      String monitorRole) {
     checkRole("writer", writerRole);
     checkRole("analyst", analystRole);
+    checkRole("monitor", monitorRole);
     if (writerRole.equals(owner.user())) {
       throw new IllegalArgumentException(
           "migrations must run as the schema owner or an administrator, not as the writer role "
@@ -66,7 +75,8 @@ public final class Migrations {
             .locations(LOCATION)
             .failOnMissingLocations(true)
             .validateMigrationNaming(true)
-            .placeholders(Map.of("writer_role", writerRole, "analyst_role", analystRole))
+            .placeholders(Map.of("writer_role", writerRole, "analyst_role", analystRole,
+                "monitor_role", monitorRole))
             .cleanDisabled(true)
             .load()
             .migrate();
@@ -83,7 +93,11 @@ public final class Migrations {
     if (role == null || !PLAIN_IDENTIFIER.matcher(role).matches()) {
       throw new IllegalArgumentException(
           what + " role name '" + role + "' must be a lower-case identifier like "
-              + (what.equals("writer") ? DEFAULT_WRITER_ROLE : DEFAULT_ANALYST_ROLE));
+              + switch (what) {
+                case "writer" -> DEFAULT_WRITER_ROLE;
+                case "analyst" -> DEFAULT_ANALYST_ROLE;
+                default -> DEFAULT_MONITOR_ROLE;
+              });
     }
   }
 }

@@ -23,7 +23,7 @@ import org.postgresql.PGConnection;
 
 /**
  * A real, throw-away PostgreSQL for one test class: a fresh zonky server, the migrations applied
- * as the superuser, the writer and analyst roles able to log in with random passwords, and every
+ * as the superuser, the writer, analyst and monitor roles able to log in with random passwords, and every
  * login checked by SCRAM password, as on the local and production servers.
  *
  * <pre>{@code
@@ -88,6 +88,11 @@ public final class EmbeddedPostgresExtension implements BeforeAllCallback, After
   /** The analysts' read-only role ({@code fieldflow_analyst}). */
   public DatabaseConfig analyst() {
     return credentials().analyst();
+  }
+
+  /** The console's monitor role ({@code fieldflow_monitor}): reads the ledger and the quarantine. */
+  public DatabaseConfig monitor() {
+    return credentials().monitor();
   }
 
   public int port() {

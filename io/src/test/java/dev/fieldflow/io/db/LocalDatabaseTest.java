@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayOutputStream;
@@ -114,11 +115,13 @@ class LocalDatabaseTest {
     ensureRunning();
 
     assertThat(sourced("credentials.env"), is(url + " " + port
-        + " writer=fieldflow_writer analyst= admin=\n"));
+        + " writer=fieldflow_writer analyst= admin= monitor=\n"));
     assertThat(sourced("credentials-analyst.env"), is(url + " " + port
-        + " writer= analyst=fieldflow_analyst admin=\n"));
+        + " writer= analyst=fieldflow_analyst admin= monitor=\n"));
     assertThat(sourced("credentials-admin.env"), is(url + " " + port
-        + " writer= analyst= admin=postgres\n"));
+        + " writer= analyst= admin=postgres monitor=\n"));
+    assertThat(sourced("credentials-monitor.env"), is(url + " " + port
+        + " writer= analyst= admin= monitor=fieldflow_monitor\n"));
   }
 
   /** Sources one file in a clean shell; what it defines, and checks it is mode 600. */
@@ -132,7 +135,7 @@ class LocalDatabaseTest {
                 "-c",
                 "set -a; . \"$1\"; set +a; echo \"$FIELDFLOW_JDBC_URL $FIELDFLOW_DB_PORT"
                     + " writer=$FIELDFLOW_DB_USER analyst=$FIELDFLOW_ANALYST_USER"
-                    + " admin=$FIELDFLOW_ADMIN_USER\"",
+                    + " admin=$FIELDFLOW_ADMIN_USER monitor=$FIELDFLOW_MONITOR_USER\"",
                 "sh",
                 file.toString())
             .redirectErrorStream(true);
@@ -176,11 +179,34 @@ class LocalDatabaseTest {
   }
 
   @Test
+  void startAddsTheMonitorLoginToAHomeMadeBeforeItKeepingTheOtherPasswords() throws Exception {
+    ensureRunning();
+    LocalCredentials before = LocalCredentials.read(home).orElseThrow();
+    Files.delete(home.resolve("credentials-monitor.env"));
+    assertThat(LocalCredentials.read(home).orElseThrow().monitorUser, is(nullValue()));
+
+    Cli start = cli("start");
+
+    assertThat(start.err, start.exit, is(0));
+    LocalCredentials after = LocalCredentials.read(home).orElseThrow();
+    assertThat(after.monitorUser, is("fieldflow_monitor"));
+    assertThat(after.monitorPassword, not(is(before.monitorPassword)));
+    assertThat(PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(home.resolve("credentials-monitor.env"))), is("rw-------"));
+    assertThat(count(LocalDatabase.at(home).monitor(), "SELECT count(*) FROM fieldflow.ingest_files"),
+        is(count(LocalDatabase.at(home).admin(), "SELECT count(*) FROM fieldflow.ingest_files")));
+    assertThat(after.writerPassword, is(before.writerPassword));
+    assertThat(after.analystPassword, is(before.analystPassword));
+    assertThat(after.adminPassword, is(before.adminPassword));
+  }
+
+  @Test
   void everyLoginNeedsItsOwnPassword() throws IOException {
     ensureRunning();
     LocalDatabase local = LocalDatabase.at(home);
 
-    for (DatabaseConfig login : List.of(local.writer(), local.analyst(), local.admin())) {
+    for (DatabaseConfig login : List.of(local.writer(), local.analyst(), local.monitor(),
+        local.admin())) {
       SQLException wrong =
           assertThrows(
               SQLException.class,

@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Least privilege, as the migrations grant it: the writer writes rows and cannot change the
- * schema; the analyst reads the model and nothing else.
+ * schema; the analyst reads the model and nothing else; the monitor reads the ledger and the
+ * quarantine and nothing else.
  */
 class RolePrivilegesTest {
   @RegisterExtension static final EmbeddedPostgresExtension db = new EmbeddedPostgresExtension();
@@ -139,6 +140,40 @@ class RolePrivilegesTest {
       })
   void theAnalystCannotReadTheLedgerTheQuarantineOrStaging(String table) {
     assertDenied(db.analyst(), "SELECT * FROM fieldflow." + table);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ingest_files", "rejected_records", "input_completeness"})
+  void theMonitorCanReadTheLedgerAndTheQuarantine(String table) throws SQLException {
+    try (Connection connection = db.monitor().dataSource().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.executeQuery("SELECT * FROM fieldflow." + table).close();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "SELECT * FROM fieldflow.visits",
+        "SELECT * FROM fieldflow.tasks",
+        "SELECT * FROM fieldflow.nodes",
+        "SELECT * FROM fieldflow.network_edges",
+        "SELECT * FROM fieldflow.network_staging",
+        "SELECT * FROM fieldflow.flyway_schema_history",
+        "SELECT * FROM analytics.status",
+        "INSERT INTO fieldflow.ingest_files (pipeline, path, version, status)"
+            + " VALUES ('visit', 'm.jsonl', 'etag-1', 'running')",
+        "UPDATE fieldflow.ingest_files SET status = 'failed', error = 'x'",
+        "DELETE FROM fieldflow.ingest_files",
+        "DELETE FROM fieldflow.rejected_records",
+        "UPDATE fieldflow.rejected_records SET raw_text = ''",
+        "TRUNCATE fieldflow.rejected_records",
+        "INSERT INTO fieldflow.nodes (node_id) VALUES (998)",
+        "CREATE TABLE fieldflow.scratch (id int)",
+        "CREATE TABLE public.scratch (id int)",
+      })
+  void theMonitorCannotReadTheModelNorWriteAnything(String sql) {
+    assertDenied(db.monitor(), sql);
   }
 
   private static void runAs(DatabaseConfig login, String... statements) throws SQLException {
