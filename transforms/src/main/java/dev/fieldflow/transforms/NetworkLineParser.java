@@ -1,7 +1,7 @@
 package dev.fieldflow.transforms;
 
 /**
- * Parses one line of the network's adjacency list (networkx format, see DATA-CONTRACT.md) into
+ * Parses one line of the network's adjacency list (networkx format, see docs/DATA-CONTRACT.md) into
  * an {@link AdjacencyLine}: the first token is the node, the others its neighbours, in file
  * order. Pure: no pipeline needed.
  *

@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Parses one visit log line (a JSON object, see DATA-CONTRACT.md) into a {@link Visit}, or
+ * Parses one visit log line (a JSON object, see docs/DATA-CONTRACT.md) into a {@link Visit}, or
  * rejects it with a reason naming the field and the value. Pure: no pipeline needed.
  *
  * <p>Accepted beyond the plain format, because the meaning is unambiguous: the key {@code
