@@ -93,10 +93,7 @@ class RolePrivilegesTest {
   @ParameterizedTest
   @ValueSource(strings = {"nodes", "visits", "network_edges", "tasks", "visit_note_tokens"})
   void theAnalystCanReadTheModel(String table) throws SQLException {
-    try (Connection connection = db.analyst().dataSource().getConnection();
-        Statement statement = connection.createStatement()) {
-      statement.executeQuery("SELECT * FROM fieldflow." + table).close();
-    }
+    assertReads(db.analyst(), "SELECT * FROM fieldflow." + table);
   }
 
   @ParameterizedTest
@@ -145,10 +142,7 @@ class RolePrivilegesTest {
   @ParameterizedTest
   @ValueSource(strings = {"ingest_files", "rejected_records", "input_completeness"})
   void theMonitorCanReadTheLedgerAndTheQuarantine(String table) throws SQLException {
-    try (Connection connection = db.monitor().dataSource().getConnection();
-        Statement statement = connection.createStatement()) {
-      statement.executeQuery("SELECT * FROM fieldflow." + table).close();
-    }
+    assertReads(db.monitor(), "SELECT * FROM fieldflow." + table);
   }
 
   @ParameterizedTest
@@ -184,6 +178,13 @@ class RolePrivilegesTest {
         statement.execute(sql);
       }
       connection.commit();
+    }
+  }
+
+  private static void assertReads(DatabaseConfig login, String sql) throws SQLException {
+    try (Connection connection = login.dataSource().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.executeQuery(sql).close();
     }
   }
 
