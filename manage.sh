@@ -215,10 +215,17 @@ bounded_java() {
 # Beam options of a runner profile: one option per line in runner-profiles/NAME.args. An option
 # also given after the profile name (the operator's Beam options) replaces the profile's line:
 # Beam refuses an option given twice.
+# Dies unless runner-profiles/ has a profile named $1. Call it in the mode's own shell: a die
+# inside runner_args run as mapfile's process substitution would only end that subshell.
+check_runner() {
+  [[ -f "$ROOT/runner-profiles/$1.args" ]] \
+    || die "unknown runner '$1'; profiles: $(cd "$ROOT/runner-profiles" && ls -1 -- *.args | sed 's/\.args$//' | tr '\n' ' ')"
+}
+
 runner_args() {
   local runner=$1 file="$ROOT/runner-profiles/$1.args" line given
   shift
-  [[ -f "$file" ]] || die "unknown runner '$runner'; profiles: $(cd runner-profiles && ls -1 -- *.args | sed 's/\.args$//' | tr '\n' ' ')"
+  check_runner "$runner"
   while IFS= read -r line; do
     for given in "$@"; do
       [[ "${given%%=*}" == "${line%%=*}" ]] && continue 2
@@ -440,6 +447,7 @@ wants_help() {
 pipeline_help() {
   local command=$1 runner=$2
   shift 2
+  check_runner "$runner"
   ensure_built_for "$runner"
   mode_usage "$command"
   printf '%s\n' "" "the pipeline's options (given after --; a runner's: --runner=NAME -- --help=its options interface):" ""
@@ -465,6 +473,7 @@ mode_network() {
   fi
   [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
   local profile
+  check_runner "$runner"
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
   mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")
@@ -623,6 +632,7 @@ mode_visit() {
     beam_args+=("--endpoint=$FIELDFLOW_S3_ENDPOINT" --s3PathStyle=true)
   fi
   local profile
+  check_runner "$runner"
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
   mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")

@@ -2,6 +2,7 @@ package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.IngestibleFileNames;
+import dev.fieldflow.io.files.LocalPatterns;
 import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
 import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.ingest.visits.ClaimVisitFiles;
@@ -443,18 +444,23 @@ public final class VisitPipeline {
     return VisitPartitions.whole(pattern(options.getVisitsInput()));
   }
 
-  /** The input as a pattern: a directory or a prefix ending in {@code /} means all its files. */
+  /**
+   * The input as a pattern: a directory or a prefix ending in {@code /} means all its files.
+   *
+   * @throws IllegalArgumentException if the input is missing, or is a local path that names
+   *     nothing or a pattern whose match would search the whole machine ({@link LocalPatterns})
+   */
   public static String pattern(String input) {
     if (input == null || input.isBlank()) {
       throw new IllegalArgumentException("no visit input given: set " + INPUT_HINT);
     }
     String pattern = input.strip();
     if (pattern.endsWith("/")) {
-      return pattern + "*";
+      pattern = pattern + "*";
+    } else if (!pattern.contains("://") && Files.isDirectory(Path.of(pattern))) {
+      pattern = pattern + "/*";
     }
-    if (!pattern.contains("://") && Files.isDirectory(Path.of(pattern))) {
-      return pattern + "/*";
-    }
+    LocalPatterns.checkInput(pattern, INPUT_HINT);
     return pattern;
   }
 

@@ -219,6 +219,17 @@ class ManageScriptTest {
   }
 
   @Test
+  void anUnknownRunnerIsRefusedNamingTheProfilesInsteadOfRunningOnTheDirectRunner() throws Exception {
+    for (String mode : List.of("visit", "network")) {
+      Outcome o = run(mode, "--input=" + home, "--runner=flink-bogus");
+
+      assertThat(mode, o.exit(), equalTo(1));
+      assertThat(mode, o.stderr().strip(), equalTo("manage.sh: unknown runner 'flink-bogus';"
+          + " profiles: direct flink-cluster flink-local flink-t3micro"));
+    }
+  }
+
+  @Test
   void networkWithoutInputSaysWhatToSet() throws Exception {
     Outcome o = run("network");
 

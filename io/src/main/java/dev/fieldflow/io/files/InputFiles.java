@@ -17,13 +17,15 @@ public final class InputFiles {
    *
    * @param what how the user set the pattern, named in the error (e.g. {@code --networkInput
    *     or FIELDFLOW_NETWORK})
-   * @throws IllegalArgumentException if nothing matches, naming the pattern and the option
+   * @throws IllegalArgumentException if nothing matches, or the pattern is one {@link
+   *     LocalPatterns#checkInput} refuses, naming the pattern and the option
    */
   public static List<MatchResult.Metadata> matchOrFail(String pattern, String what)
       throws IOException {
     if (pattern == null || pattern.isBlank()) {
       throw new IllegalArgumentException("no input given: set " + what);
     }
+    LocalPatterns.checkInput(pattern, what);
     MatchResult result = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
     List<MatchResult.Metadata> files = new ArrayList<>();
     if (result.status() == MatchResult.Status.OK) {

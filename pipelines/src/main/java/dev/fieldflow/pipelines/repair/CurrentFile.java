@@ -1,6 +1,7 @@
 package dev.fieldflow.pipelines.repair;
 
 import dev.fieldflow.io.files.FileVersion;
+import dev.fieldflow.io.files.LocalPatterns;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.List;
@@ -29,6 +30,9 @@ final class CurrentFile {
     if (path.chars().anyMatch(ch -> "*?[{".indexOf(ch) >= 0)) {
       throw new IllegalArgumentException("'" + path + "' is a pattern; give one file's path, as"
           + " ./manage.sh audit prints it");
+    }
+    if (LocalPatterns.isMissingLocalFile(path)) {
+      return Optional.empty(); // Beam would search its parent's whole tree for it first
     }
     MatchResult result = FileSystems.match(List.of(path), EmptyMatchTreatment.ALLOW).get(0);
     if (result.status() == MatchResult.Status.NOT_FOUND) {

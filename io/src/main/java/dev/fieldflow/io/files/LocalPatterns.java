@@ -1,0 +1,103 @@
+package dev.fieldflow.io.files;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What Beam's local file system does with a pattern before it does it. Beam matches a local
+ * pattern by walking, depth first, the whole tree under the directory that holds its first
+ * wildcard ({@code LocalFileSystem.matchOne}, BEAM-1309), and a path without wildcards that
+ * does not exist is looked for the same way, under its parent. So {@code /nonexistent} or
+ * {@code /*.jsonl} walks every file of the machine, {@code /proc} included: the command
+ * seemed to hang, using a core, without a word. A local input is therefore checked first.
+ */
+public final class LocalPatterns {
+  /** The characters that make a pattern a glob, as Beam's matching reads them (and braces). */
+  private static final String WILDCARDS = "*?[{";
+
+  private LocalPatterns() {}
+
+  /**
+   * Refuses a local input pattern that names nothing or whose match would walk the whole
+   * filesystem; anything else, and every non-local pattern ({@code s3://}), passes.
+   *
+   * @param option how the user gave the pattern, named in the message
+   * @throws IllegalArgumentException saying what is wrong and what to give instead
+   */
+  public static void checkInput(String pattern, String option) {
+    Optional<String> local = localPath(pattern);
+    if (local.isEmpty()) {
+      return;
+    }
+    String path = local.get();
+    int wildcard = firstWildcard(path);
+    if (wildcard < 0) {
+      if (!exists(path)) {
+        throw new IllegalArgumentException(option + " " + pattern + ": no such file or directory;"
+            + " give an existing directory, a glob within one (DIR/*.jsonl) or an"
+            + " s3://bucket/prefix/");
+      }
+      return;
+    }
+    Path root = walkRoot(path.substring(0, wildcard));
+    if (root.getParent() == null) {
+      throw new IllegalArgumentException(option + " " + pattern + ": its first wildcard is in "
+          + root + ", so matching it would search every file of the machine; start it with the"
+          + " directory that holds the files (DIR/*.jsonl)");
+    }
+  }
+
+  /**
+   * Whether {@code path} is a local path without wildcards that does not exist: Beam would
+   * search the tree of its parent for it, and the answer is known without that.
+   */
+  public static boolean isMissingLocalFile(String path) {
+    Optional<String> local = localPath(path);
+    return local.isPresent() && firstWildcard(local.get()) < 0 && !exists(local.get());
+  }
+
+  /** The path of a local pattern ({@code file:} scheme or none), or empty for another scheme. */
+  private static Optional<String> localPath(String pattern) {
+    if (pattern == null) {
+      return Optional.empty();
+    }
+    String spec = pattern.strip();
+    if (spec.regionMatches(true, 0, "file:", 0, "file:".length())) {
+      spec = spec.substring("file:".length());
+      while (spec.startsWith("//")) {
+        spec = spec.substring(1);
+      }
+      return Optional.of(spec);
+    }
+    return spec.contains("://") ? Optional.empty() : Optional.of(spec);
+  }
+
+  private static int firstWildcard(String path) {
+    for (int i = 0; i < path.length(); i++) {
+      if (WILDCARDS.indexOf(path.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The directory a walk for a pattern with this text before its first wildcard starts in. */
+  private static Path walkRoot(String prefix) {
+    Path absolute = Path.of(prefix.isEmpty() ? "." : prefix).toAbsolutePath().normalize();
+    if (prefix.endsWith("/")) {
+      return absolute;
+    }
+    Path parent = absolute.getParent();
+    return parent == null ? absolute : parent;
+  }
+
+  private static boolean exists(String path) {
+    try {
+      return Files.exists(Path.of(path));
+    } catch (InvalidPathException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.fieldflow.io.files;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LocalPatternsTest {
+  private static final String OPTION = "--visitsInput";
+
+  @TempDir Path dir;
+
+  @Test
+  void aGlobInAnExistingDirectoryAnExistingFileAndAMissingDirectorysGlobPass() throws Exception {
+    Path file = Files.writeString(dir.resolve("a.jsonl"), "{}\n");
+
+    LocalPatterns.checkInput(dir + "/*.jsonl", OPTION);
+    LocalPatterns.checkInput(file.toString(), OPTION);
+    LocalPatterns.checkInput("file://" + file, OPTION);
+    LocalPatterns.checkInput(dir.resolve("not-yet") + "/*", OPTION);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"s3://bucket/visits/", "s3://bucket/none/*.jsonl", "s3://b/*"})
+  void patternsOfOtherFileSystemsAreNotLooked(String pattern) {
+    LocalPatterns.checkInput(pattern, OPTION);
+    assertThat(LocalPatterns.isMissingLocalFile(pattern), is(false));
+  }
+
+  @Test
+  void aLocalPathWithoutWildcardsThatDoesNotExistIsRefusedNamingTheOption() {
+    String missing = dir.resolve("visits-typo").toString();
+
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> LocalPatterns.checkInput(missing, OPTION));
+
+    assertThat(refused.getMessage(), is(OPTION + " " + missing + ": no such file or directory;"
+        + " give an existing directory, a glob within one (DIR/*.jsonl) or an s3://bucket/prefix/"));
+  }
+
+  /** Beam would walk every file of the machine, /proc included, to match these. */
+  @ParameterizedTest
+  @ValueSource(strings = {"/*.jsonl", "/nonexistent*", "/*/visits/*.jsonl", "/{data,srv}/*",
+      "file:///visits-*.jsonl", "/nonexistent"})
+  void aPatternWhoseMatchWouldSearchTheWholeMachineIsRefused(String pattern) {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> LocalPatterns.checkInput(pattern, OPTION));
+
+    assertThat(refused.getMessage(), containsString(OPTION + " " + pattern + ": "));
+  }
+
+  @Test
+  void aMissingLocalFileIsKnownWithoutASearch() throws Exception {
+    Path file = Files.writeString(dir.resolve("a.jsonl"), "{}\n");
+
+    assertThat(LocalPatterns.isMissingLocalFile(dir.resolve("gone.jsonl").toString()), is(true));
+    assertThat(LocalPatterns.isMissingLocalFile("/nonexistent"), is(true));
+    assertThat(LocalPatterns.isMissingLocalFile(file.toString()), is(false));
+    assertThat(LocalPatterns.isMissingLocalFile(dir + "/*.jsonl"), is(false));
+  }
+
+  @Test
+  void theNetworkInputIsCheckedBeforeItIsMatched() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> InputFiles.matchOrFail("/nonexistent", "--networkInput or FIELDFLOW_NETWORK"));
+
+    assertThat(refused.getMessage(), containsString("--networkInput or FIELDFLOW_NETWORK /nonexistent:"
+        + " no such file or directory"));
+  }
+}
