@@ -439,7 +439,9 @@ public final class VisitPipeline {
   static VisitPartitions partitions(VisitPipelineOptions options) {
     String template = options.getVisitsPartitionTemplate();
     if (template != null && !template.isBlank()) {
-      return VisitPartitions.daily(template.strip());
+      VisitPartitions daily = VisitPartitions.daily(template.strip());
+      LocalPatterns.checkInput(daily.everything(), "--visitsPartitionTemplate");
+      return daily;
     }
     return VisitPartitions.whole(pattern(options.getVisitsInput()));
   }

@@ -2,6 +2,7 @@ package dev.fieldflow.pipelines;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -34,6 +35,24 @@ class VisitPipelineOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> VisitPipeline.validate(options));
 
     assertThat(refused.getMessage(), equalTo(message));
+  }
+
+  /** Beam would look for these by walking every file of the machine (LocalPatterns). */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--visitsInput=/nowhere | --visitsInput (or FIELDFLOW_VISITS) /nowhere: no such file or directory",
+      "--visitsInput=/*.jsonl | --visitsInput (or FIELDFLOW_VISITS) /*.jsonl: its first wildcard is in /",
+      "--visitsPartitionTemplate=/visits-{yyyy}-{MM}-{dd}/* | --visitsPartitionTemplate /visits-*-*-*/*:"
+          + " its first wildcard is in /",
+  })
+  void aLocalInputBeamWouldSearchTheWholeMachineForIsRefusedWithItsOption(String option,
+      String message) {
+    VisitPipelineOptions options = PipelineOptionsFactory.fromArgs(option).as(VisitPipelineOptions.class);
+
+    IllegalArgumentException refused =
+        assertThrows(IllegalArgumentException.class, () -> VisitPipeline.partitions(options));
+
+    assertThat(refused.getMessage(), startsWith(message));
   }
 
   @ParameterizedTest
