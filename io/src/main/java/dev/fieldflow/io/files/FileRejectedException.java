@@ -25,7 +25,12 @@ public class FileRejectedException extends IOException {
     /** The file is pretty-printed JSON: its first non-blank line is only an opening brace. */
     PRETTY_JSON("pretty_json"),
     /** The file is CSV: a header line with commas, and no JSON object on the first lines. */
-    CSV("csv");
+    CSV("csv"),
+    /**
+     * A local path that is not a regular file: a named pipe, which would block its reader until
+     * someone writes to it, or a device such as {@code /dev/zero}, which never ends.
+     */
+    NOT_A_FILE("not_a_file");
 
     private final String code;
 

@@ -13,6 +13,9 @@ import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import org.apache.beam.sdk.io.Compression;
@@ -158,15 +161,42 @@ public final class ReadLines
   }
 
   /**
+   * A local path that exists but is not a regular file or a directory (Beam lists a directory
+   * as such and never opens it): opening a named pipe blocks until a writer comes, and a device
+   * streams forever, so either would hold its worker, and the files queued behind it, for good.
+   */
+  private static void refuseSpecialFile(String path) throws FileRejectedException {
+    String local = path;
+    if (path.regionMatches(true, 0, "file:", 0, "file:".length())) {
+      local = path.substring("file:".length()).replaceFirst("^/+", "/");
+    } else if (path.contains("://")) {
+      return; // not a local file: an object store has no pipes or devices
+    }
+    Path file;
+    try {
+      file = Path.of(local);
+    } catch (InvalidPathException e) {
+      return; // Beam's open says what is wrong with it
+    }
+    if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
+      throw new FileRejectedException(path, FileRejectedException.Reason.NOT_A_FILE,
+          "it is a named pipe, a socket or a device, not a regular file",
+          "give the files' directory or a glob; fieldflow reads regular files only");
+    }
+  }
+
+  /**
    * Opens the file {@code path} (local or {@code s3://}) through Beam's {@code FileSystems},
    * decompressed: gzip when its content starts with gzip's magic bytes, whatever its name; the
    * other compressions Beam knows (bzip2, zstd, ...) by extension. A compressed file is guarded
    * by {@code limits} and fails with a {@link FileRejectedException} past them.
    *
    * @throws FileRejectedException ({@code not_gzip}) if the name ends in {@code .gz} but the
-   *     content is not gzip: a truncated upload or a misnamed file is not guessed at
+   *     content is not gzip: a truncated upload or a misnamed file is not guessed at; ({@code
+   *     not_a_file}) if a local path is a named pipe or a device, which are not opened at all
    */
   public static InputStream open(String path, ReadLimits limits) throws IOException {
+    refuseSpecialFile(path);
     CountingInputStream compressed = new CountingInputStream(
         Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(path, false))));
     BufferedInputStream in = new BufferedInputStream(compressed);

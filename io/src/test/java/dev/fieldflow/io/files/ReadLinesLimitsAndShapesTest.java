@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -164,6 +165,26 @@ class ReadLinesLimitsAndShapesTest {
 
     assertThat(viaRejected, contains("line_too_long"));
     assertThat(viaBadEncoding, empty());
+  }
+
+  // --- what is not a regular file
+
+  /** Opening a named pipe blocks until a writer comes: it is refused before it is opened. */
+  @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aNamedPipeOrADeviceIsRefusedAsNotAFileWithoutBeingOpened() throws Exception {
+    Path pipe = dir.resolve("pipe.jsonl");
+    Process mkfifo = new ProcessBuilder("mkfifo", pipe.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor(), is(0));
+
+    for (String path : List.of(pipe.toString(), "file://" + pipe, "/dev/zero")) {
+      FileRejectedException e = assertThrows(FileRejectedException.class,
+          () -> ReadLines.open(path, ReadLimits.defaults()).close());
+
+      assertThat(e.reasonCode(), is("not_a_file"));
+      assertThat(e.getMessage(), startsWith(path + ": not_a_file: it is a named pipe, a socket or"
+          + " a device, not a regular file; "));
+    }
   }
 
   // --- gzip bombs and gzip detection
