@@ -114,12 +114,18 @@ class BadInputCorpusReadTest {
     }
   }
 
+  /**
+   * Two reasons have no file in the corpus: the 4 GiB limit (too large to commit), and {@code
+   * not_a_file}, since git cannot hold a named pipe ({@code ReadLinesLimitsAndShapesTest}
+   * makes one).
+   */
   @Test
-  void theCorpusHasACaseOfEveryWholeFileReasonButTheFourGibibyteLimit() throws IOException {
+  void theCorpusHasACaseOfEveryWholeFileReasonButTheFourGibibyteLimitAndThePipe() throws IOException {
     List<String> failed = new ArrayList<>();
     fileCases().stream().filter(c -> c.outcome().equals("failed")).forEach(c -> failed.add(c.detail()));
     for (FileRejectedException.Reason reason : FileRejectedException.Reason.values()) {
-      if (reason != FileRejectedException.Reason.DECOMPRESSION_LIMIT) {
+      if (reason != FileRejectedException.Reason.DECOMPRESSION_LIMIT
+          && reason != FileRejectedException.Reason.NOT_A_FILE) {
         assertThat(reason.code(), failed.contains(reason.code()), is(true));
       }
     }
