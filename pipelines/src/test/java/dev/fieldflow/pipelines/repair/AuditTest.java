@@ -8,6 +8,8 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.pipelines.VisitPipeline;
@@ -123,10 +125,26 @@ class AuditTest {
   }
 
   @Test
-  void anEmptyOrMissingInputHasNoGap() throws Exception {
-    Audit.Result result = audit(dir.resolve("nothing-here"));
-    assertThat(result.listed(), is(0L));
-    assertThat(result.gaps(), is(0L));
+  void anEmptyDirectoryOrAMissingOnesPrefixHasNoGap() throws Exception {
+    Files.createDirectories(dir.resolve("empty"));
+    for (String input : List.of(dir.resolve("empty").toString(), dir.resolve("nothing-here") + "/")) {
+      String pattern = VisitPipeline.pattern(input);
+      Audit.Result result = Audit.run(options(input), pattern, POSTGRES.writer(),
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+      assertThat(input, result.listed(), is(0L));
+      assertThat(input, result.gaps(), is(0L));
+    }
+  }
+
+  /** A mistyped path would otherwise audit as "no gap", which it is not (LocalPatterns). */
+  @Test
+  void aMissingPathWithoutWildcardsIsRefusedNotAuditedAsNoGap() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> audit(dir.resolve("nothing-here")));
+
+    assertThat(refused.getMessage(), startsWith("--visitsInput (or FIELDFLOW_VISITS) "
+        + dir.resolve("nothing-here") + ": no such file or directory"));
   }
 
   private static String version(Path file) throws Exception {
