@@ -278,6 +278,7 @@ public final class VisitPipeline {
       there = "a wave of " + wave.size() + " file(s)";
     }
     db.checkReachable(Duration.ofSeconds(options.getDbConnectTimeoutSeconds()));
+    SessionBudget.warnIfShort(options, db);
     LOG.info("ingesting visits from {} ({}, {}) into {} as run {}",
         options.getOnce() ? partitions.everything() : partitions.describe(), there,
         options.getOnce() ? "once" : notified(options) ? "from the notifications on "
