@@ -74,7 +74,8 @@ class ClassArchiveIT {
       throws IOException, InterruptedException {
     Path script = ROOT.resolve("manage.sh");
     String functions = "eval \"$(sed -n '/^say() /p;/^die() /p;/^require_java() {/,/^}/p;"
-        + "/^runner_args() {/,/^}/p;/^class_archive() /p;/^class_archive_opts() {/,/^}/p;"
+        + "/^check_runner() {/,/^}/p;/^runner_args() {/,/^}/p;/^class_archive() /p;"
+        + "/^class_archive_opts() {/,/^}/p;"
         + "/^ensure_class_archive() {/,/^}/p;/^BOUNDED_JAVA_OPTS=/p' \"$0\")\"; ";
     ProcessBuilder pb = new ProcessBuilder("bash", "-c",
         "set -euo pipefail; " + functions + "ROOT=$1; JAR=$2; " + call, script.toString(),
