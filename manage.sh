@@ -212,9 +212,6 @@ bounded_java() {
   fieldflow_java "$@"
 }
 
-# Beam options of a runner profile: one option per line in runner-profiles/NAME.args. An option
-# also given after the profile name (the operator's Beam options) replaces the profile's line:
-# Beam refuses an option given twice.
 # Dies unless runner-profiles/ has a profile named $1. Call it in the mode's own shell: a die
 # inside runner_args run as mapfile's process substitution would only end that subshell.
 check_runner() {
@@ -222,6 +219,9 @@ check_runner() {
     || die "unknown runner '$1'; profiles: $(cd "$ROOT/runner-profiles" && ls -1 -- *.args | sed 's/\.args$//' | tr '\n' ' ')"
 }
 
+# Beam options of a runner profile: one option per line in runner-profiles/NAME.args. An option
+# also given after the profile name (the operator's Beam options) replaces the profile's line:
+# Beam refuses an option given twice.
 runner_args() {
   local runner=$1 file="$ROOT/runner-profiles/$1.args" line given
   shift
