@@ -104,15 +104,8 @@ public final class QueryCommand {
    * user (~/.pgpass, the local database's credentials).
    */
   public static DatabaseConfig analystLogin(String jdbcUrl, Map<String, String> env) {
-    String user = env.getOrDefault(ENV_ANALYST_USER, "");
-    if (user.isBlank()) {
-      user = Migrations.DEFAULT_ANALYST_ROLE;
-    }
-    String password = env.get(ENV_ANALYST_PASSWORD);
-    if (password != null && password.isEmpty()) {
-      password = null;
-    }
-    return DatabaseConfig.resolve(jdbcUrl, user.strip(), password);
+    return DatabaseConfig.resolveRole(jdbcUrl, env, ENV_ANALYST_USER, Migrations.DEFAULT_ANALYST_ROLE,
+        ENV_ANALYST_PASSWORD);
   }
 
   private static String title(Question question, Map<Parameter, Object> arguments) {

@@ -186,15 +186,8 @@ public final class Console implements AutoCloseable {
    * DatabaseConfig#resolve} finds for that user (~/.pgpass, the local database's credentials).
    */
   static DatabaseConfig monitorLogin(String jdbcUrl, Map<String, String> env) {
-    String user = env.getOrDefault(DatabaseConfig.ENV_MONITOR_USER, "");
-    if (user.isBlank()) {
-      user = Migrations.DEFAULT_MONITOR_ROLE;
-    }
-    String password = env.get(DatabaseConfig.ENV_MONITOR_PASSWORD);
-    if (password != null && password.isEmpty()) {
-      password = null;
-    }
-    return DatabaseConfig.resolve(jdbcUrl, user.strip(), password);
+    return DatabaseConfig.resolveRole(jdbcUrl, env, DatabaseConfig.ENV_MONITOR_USER,
+        Migrations.DEFAULT_MONITOR_ROLE, DatabaseConfig.ENV_MONITOR_PASSWORD);
   }
 
   /**

@@ -151,6 +151,21 @@ public final class DatabaseConfig implements Serializable {
     return of(url, resolvedUser, resolvedPassword);
   }
 
+  /**
+   * The login of a role that has its own environment variables (the analyst's, the monitor's):
+   * URL as {@link #resolve}; user {@code env[userVariable]}, else {@code defaultRole}; password
+   * {@code env[passwordVariable]}, else what {@link #resolve} finds for that user (~/.pgpass,
+   * the local database's credentials).
+   */
+  public static DatabaseConfig resolveRole(String jdbcUrl, Map<String, String> env,
+      String userVariable, String defaultRole, String passwordVariable) {
+    String user = env.getOrDefault(userVariable, "");
+    if (user.isBlank()) {
+      user = defaultRole;
+    }
+    return resolve(jdbcUrl, user.strip(), emptyToNull(env.get(passwordVariable)));
+  }
+
   /** The same server and database as another role. */
   DatabaseConfig withUser(String otherUser, String otherPassword) {
     return of(jdbcUrl, otherUser, otherPassword);

@@ -59,7 +59,7 @@ public final class LocalPatterns {
   }
 
   /** The path of a local pattern ({@code file:} scheme or none), or empty for another scheme. */
-  private static Optional<String> localPath(String pattern) {
+  static Optional<String> localPath(String pattern) {
     if (pattern == null) {
       return Optional.empty();
     }

@@ -18,6 +18,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
@@ -166,15 +167,13 @@ public final class ReadLines
    * streams forever, so either would hold its worker, and the files queued behind it, for good.
    */
   private static void refuseSpecialFile(String path) throws FileRejectedException {
-    String local = path;
-    if (path.regionMatches(true, 0, "file:", 0, "file:".length())) {
-      local = path.substring("file:".length()).replaceFirst("^/+", "/");
-    } else if (path.contains("://")) {
+    Optional<String> local = LocalPatterns.localPath(path);
+    if (local.isEmpty()) {
       return; // not a local file: an object store has no pipes or devices
     }
     Path file;
     try {
-      file = Path.of(local);
+      file = Path.of(local.get());
     } catch (InvalidPathException e) {
       return; // Beam's open says what is wrong with it
     }
