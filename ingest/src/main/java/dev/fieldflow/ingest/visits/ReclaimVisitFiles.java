@@ -2,12 +2,12 @@ package dev.fieldflow.ingest.visits;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileVersion;
+import dev.fieldflow.io.files.LocalPatterns;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * small query when there is nothing to do. Each candidate is looked at (one metadata request
  * per file) before it is taken: a file that is gone, or whose path now holds another version
  * (a file of its own, which the watch reports), cannot be read as the version the ledger has;
- * it is marked failed with the reason and not tried again for a day.
+ * it is marked failed with the reason and not tried again for a day. A local file that is gone
+ * is known without asking Beam, which would search its directory's whole tree for it.
  */
 public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PCollection<VisitFile>> {
   /** Candidates per check; more wait for the next one. */
@@ -92,7 +93,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
       candidates.forEach(u -> paths.add(u.path()));
       List<MatchResult> now;
       try {
-        now = FileSystems.match(paths);
+        now = LocalPatterns.matchEach(paths);
       } catch (Exception e) {
         LOG.warn("cannot look at {} file(s) to retry ({}); trying again at the next check",
             paths.size(), e.getMessage());

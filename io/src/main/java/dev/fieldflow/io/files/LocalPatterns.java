@@ -1,9 +1,14 @@
 package dev.fieldflow.io.files;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
 
 /**
  * What Beam's local file system does with a pattern before it does it. Beam matches a local
@@ -56,6 +61,31 @@ public final class LocalPatterns {
   public static boolean isMissingLocalFile(String path) {
     Optional<String> local = localPath(path);
     return local.isPresent() && firstWildcard(local.get()) < 0 && !exists(local.get());
+  }
+
+  /**
+   * {@link FileSystems#match(List)} of files named one by one (no wildcards), without Beam's
+   * search for the ones that are local and missing: those are {@code NOT_FOUND} at once. A
+   * ledger can hold many paths whose file was deleted, and each would walk its parent's tree.
+   *
+   * @return one result per path, in the order given
+   */
+  public static List<MatchResult> matchEach(List<String> paths) throws IOException {
+    boolean[] missing = new boolean[paths.size()];
+    List<String> looked = new ArrayList<>(paths.size());
+    for (int i = 0; i < paths.size(); i++) {
+      missing[i] = isMissingLocalFile(paths.get(i));
+      if (!missing[i]) {
+        looked.add(paths.get(i));
+      }
+    }
+    List<MatchResult> found = looked.isEmpty() ? List.of() : FileSystems.match(looked);
+    List<MatchResult> results = new ArrayList<>(paths.size());
+    int next = 0;
+    for (boolean gone : missing) {
+      results.add(gone ? MatchResult.create(MatchResult.Status.NOT_FOUND, List.of()) : found.get(next++));
+    }
+    return results;
   }
 
   /** The path of a local pattern ({@code file:} scheme or none), or empty for another scheme. */

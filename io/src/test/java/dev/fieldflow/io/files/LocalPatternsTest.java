@@ -1,12 +1,16 @@
 package dev.fieldflow.io.files;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,6 +68,21 @@ class LocalPatternsTest {
     assertThat(LocalPatterns.isMissingLocalFile("/nonexistent"), is(true));
     assertThat(LocalPatterns.isMissingLocalFile(file.toString()), is(false));
     assertThat(LocalPatterns.isMissingLocalFile(dir + "/*.jsonl"), is(false));
+  }
+
+  @Test
+  void filesLookedAtOneByOneAnswerInOrderAndAMissingLocalOneIsNotFound() throws Exception {
+    Path first = Files.writeString(dir.resolve("a.jsonl"), "{}\n");
+    Path second = Files.writeString(dir.resolve("b.jsonl"), "{}\n{}\n");
+    List<String> paths = List.of(first.toString(), dir.resolve("gone.jsonl").toString(),
+        "file://" + second, "/nonexistent/visits.jsonl");
+
+    List<MatchResult> results = LocalPatterns.matchEach(paths);
+
+    assertThat(results.stream().map(MatchResult::status).toList(), contains(MatchResult.Status.OK,
+        MatchResult.Status.NOT_FOUND, MatchResult.Status.OK, MatchResult.Status.NOT_FOUND));
+    assertThat(results.get(0).metadata(), is(FileSystems.match(first.toString()).metadata()));
+    assertThat(results.get(2).metadata().get(0).sizeBytes(), is(Files.size(second)));
   }
 
   @Test

@@ -6,8 +6,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
 /**
@@ -31,10 +29,7 @@ final class CurrentFile {
       throw new IllegalArgumentException("'" + path + "' is a pattern; give one file's path, as"
           + " ./manage.sh audit prints it");
     }
-    if (LocalPatterns.isMissingLocalFile(path)) {
-      return Optional.empty(); // Beam would search its parent's whole tree for it first
-    }
-    MatchResult result = FileSystems.match(List.of(path), EmptyMatchTreatment.ALLOW).get(0);
+    MatchResult result = LocalPatterns.matchEach(List.of(path)).get(0);
     if (result.status() == MatchResult.Status.NOT_FOUND) {
       return Optional.empty();
     }

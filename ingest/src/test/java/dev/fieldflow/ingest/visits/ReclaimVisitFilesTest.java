@@ -1,0 +1,97 @@
+package dev.fieldflow.ingest.visits;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link ReclaimVisitFiles} on a real ledger: the files a dead run left {@code running} are
+ * taken again if they are still the version the ledger has, and marked failed, with the
+ * reason, if they were deleted or replaced since.
+ */
+@ExtendWith(TestPipelineExtension.class)
+class ReclaimVisitFilesTest {
+  @RegisterExtension static final EmbeddedPostgresExtension POSTGRES = new EmbeddedPostgresExtension();
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void emptyLedger() {
+    POSTGRES.execute("DELETE FROM fieldflow.ingest_files");
+  }
+
+  /** Claims the files as a run that then dies: no session holds its lock. */
+  private static void orphan(Path... files) throws Exception {
+    UUID deadRun = UUID.randomUUID();
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      for (Path file : files) {
+        VisitLedger.Listed listed = ClaimVisitFiles.listed(FileSystems.matchSingleFileSpec(file.toString()));
+        VisitLedger.claim(c, deadRun, List.of(new VisitLedger.Claim(listed, UUID.randomUUID())), false);
+      }
+    }
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    long total = 0;
+    for (MetricResult<Long> counter : result.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(IngestVisitFiles.class, name)).build()).getCounters()) {
+      total += counter.getCommitted();
+    }
+    return total;
+  }
+
+  @Test
+  void anOrphanStillThereIsTakenAndOneDeletedOrReplacedIsMarkedFailedWithTheReason(TestPipeline p)
+      throws Exception {
+    Path kept = Files.writeString(dir.resolve("kept.jsonl"), "{}\n");
+    Path deleted = Files.writeString(dir.resolve("deleted.jsonl"), "{}\n");
+    Path replaced = Files.writeString(dir.resolve("replaced.jsonl"), "{}\n");
+    orphan(kept, deleted, replaced);
+    Files.delete(deleted);
+    Files.writeString(replaced, "{}\n{}\n");
+
+    PCollection<String> taken = p.apply(Create.of(Instant.now()))
+        .apply(new ReclaimVisitFiles(UUID.randomUUID(), POSTGRES.writer(), Duration.ofSeconds(30)))
+        .apply(MapElements.into(TypeDescriptors.strings()).via(VisitFile::path));
+    PAssert.that(taken).containsInAnyOrder(kept.toString());
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+
+    assertThat(counter(result, "files_gone"), is(2L));
+    assertThat(counter(result, "files_reclaimed"), is(1L));
+    assertThat(POSTGRES.rows("SELECT path, status, attempts, error FROM fieldflow.ingest_files ORDER BY path"),
+        equalTo(List.of(
+            List.of(deleted.toString(), "failed", 1, "the file is gone or holds another version now;"
+                + " this version cannot be read"),
+            Arrays.asList(kept.toString(), "running", 2, null),
+            List.of(replaced.toString(), "failed", 1, "the file is gone or holds another version now;"
+                + " this version cannot be read"))));
+  }
+}
