@@ -46,6 +46,12 @@ public final class LocalPatterns {
       }
       return;
     }
+    literalDirectoryWithWildcards(path, wildcard).ifPresent(directory -> {
+      throw new IllegalArgumentException(option + " " + pattern + ": the directory " + directory
+          + " has a wildcard character (* ? [ {) in its name, which Beam's matching reads as a"
+          + " pattern rather than as its name; rename it, or give a link to it whose name has"
+          + " none");
+    });
     Path root = walkRoot(path.substring(0, wildcard));
     if (root.getParent() == null) {
       throw new IllegalArgumentException(option + " " + pattern + ": its first wildcard is in "
@@ -102,6 +108,25 @@ public final class LocalPatterns {
       return Optional.of(spec);
     }
     return spec.contains("://") ? Optional.empty() : Optional.of(spec);
+  }
+
+  /**
+   * The first directory named in {@code path}, from its first wildcard on, that exists under
+   * exactly that name: {@code /data/run[1]/*} when {@code run[1]} is a directory. Beam would
+   * read the brackets as a pattern and match {@code /data/run1/} instead.
+   */
+  private static Optional<String> literalDirectoryWithWildcards(String path, int firstWildcard) {
+    for (int slash = path.indexOf('/', firstWildcard); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+      String directory = path.substring(0, slash);
+      try {
+        if (Files.isDirectory(Path.of(directory))) {
+          return Optional.of(directory);
+        }
+      } catch (InvalidPathException e) {
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
   }
 
   private static int firstWildcard(String path) {

@@ -60,6 +60,33 @@ class LocalPatternsTest {
     assertThat(refused.getMessage(), containsString(OPTION + " " + pattern + ": "));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"run[1]", "run{a,b}", "run*", "what?"})
+  void aDirectoryWhoseOwnNameHasAWildcardIsRefusedRatherThanMatchedAsAPattern(String name)
+      throws Exception {
+    Path literal = Files.createDirectories(dir.resolve(name).resolve("day"));
+    Files.writeString(literal.resolve("a.jsonl"), "{}\n");
+
+    for (String pattern : List.of(dir.resolve(name) + "/*", literal + "/*.jsonl")) {
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+          () -> LocalPatterns.checkInput(pattern, OPTION));
+
+      assertThat(refused.getMessage(), is(OPTION + " " + pattern + ": the directory "
+          + dir.resolve(name) + " has a wildcard character (* ? [ {) in its name, which Beam's"
+          + " matching reads as a pattern rather than as its name; rename it, or give a link to it"
+          + " whose name has none"));
+    }
+  }
+
+  @Test
+  void aGlobOverDirectoriesThatExistOnlyUnderOtherNamesPasses() throws Exception {
+    Files.createDirectories(dir.resolve("run1"));
+    Files.createDirectories(dir.resolve("2024-01-02"));
+
+    LocalPatterns.checkInput(dir + "/run[12]/*", OPTION);
+    LocalPatterns.checkInput(dir + "/2024-*/*.jsonl", OPTION);
+  }
+
   @Test
   void aMissingLocalFileIsKnownWithoutASearch() throws Exception {
     Path file = Files.writeString(dir.resolve("a.jsonl"), "{}\n");
