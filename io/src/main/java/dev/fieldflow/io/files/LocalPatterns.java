@@ -16,7 +16,9 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  * wildcard ({@code LocalFileSystem.matchOne}, BEAM-1309), and a path without wildcards that
  * does not exist is looked for the same way, under its parent. So {@code /nonexistent} or
  * {@code /*.jsonl} walks every file of the machine, {@code /proc} included: the command
- * seemed to hang, using a core, without a word. A local input is therefore checked first.
+ * seemed to hang, using a core, without a word. And a directory whose own name holds a
+ * wildcard character is read as a pattern, not as its name. A local input is therefore checked
+ * first.
  */
 public final class LocalPatterns {
   /** The characters that make a pattern a glob, as Beam's matching reads them (and braces). */
@@ -25,8 +27,9 @@ public final class LocalPatterns {
   private LocalPatterns() {}
 
   /**
-   * Refuses a local input pattern that names nothing or whose match would walk the whole
-   * filesystem; anything else, and every non-local pattern ({@code s3://}), passes.
+   * Refuses a local input pattern that names nothing, whose match would walk the whole
+   * filesystem, or that runs through a directory whose own name has a wildcard character;
+   * anything else, and every non-local pattern ({@code s3://}), passes.
    *
    * @param option how the user gave the pattern, named in the message
    * @throws IllegalArgumentException saying what is wrong and what to give instead
