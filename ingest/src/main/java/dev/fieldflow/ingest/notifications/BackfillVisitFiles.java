@@ -3,6 +3,7 @@ package dev.fieldflow.ingest.notifications;
 import dev.fieldflow.ingest.visits.RetryingDatabase;
 import dev.fieldflow.ingest.visits.VisitFile;
 import dev.fieldflow.ingest.visits.VisitLedger;
+import dev.fieldflow.io.files.IngestibleFileNames;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.io.FileSystems;
@@ -105,8 +106,16 @@ public final class BackfillVisitFiles extends PTransform<PBegin, PCollection<Vis
       List<VisitLedger.Claim> toClaim = new ArrayList<>();
       String sighting = "backfill@" + startedAt.toEpochMilli();
       for (MatchResult.Metadata m : files) {
-        if (!m.resourceId().isDirectory() && input.ingests(m.resourceId().toString())) {
+        String path = m.resourceId().toString();
+        if (m.resourceId().isDirectory() || !input.ingests(path)) {
+          continue;
+        }
+        if (IngestibleFileNames.isAddressable(path)) {
           toClaim.add(claims.claim(sighting, LedgerClaims.listed(m)));
+        } else {
+          LOG.warn("backfill: {} is not ingested: its name has a line break, which Beam's file"
+              + " systems cannot address; copy it to a name without one",
+              IngestibleFileNames.printable(path));
         }
       }
       List<VisitFile> taken = claims.take(database, toClaim);

@@ -3,6 +3,7 @@ package dev.fieldflow.ingest.notifications;
 import dev.fieldflow.ingest.visits.RetryingDatabase;
 import dev.fieldflow.ingest.visits.VisitFile;
 import dev.fieldflow.ingest.visits.VisitLedger;
+import dev.fieldflow.io.files.IngestibleFileNames;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,6 +81,8 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     public static final String TEST_EVENTS = "notification_test_events";
     public static final String OUTSIDE_INPUT = "notification_keys_outside_input";
     public static final String IGNORED_NAMES = "notification_keys_ignored_names";
+    /** Keys with a line break, which Beam cannot address: warned about, never claimed. */
+    public static final String UNADDRESSABLE = "notification_keys_unaddressable";
     public static final String GONE = "notification_objects_gone";
     public static final String CLAIMED = "notification_files_claimed";
     public static final String DELETED = "notification_messages_deleted";
@@ -102,6 +105,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     private final Counter testEvents = counter(Counters.TEST_EVENTS);
     private final Counter outside = counter(Counters.OUTSIDE_INPUT);
     private final Counter ignoredNames = counter(Counters.IGNORED_NAMES);
+    private final Counter unaddressable = counter(Counters.UNADDRESSABLE);
     private final Counter gone = counter(Counters.GONE);
     private final Counter claimed = counter(Counters.CLAIMED);
     private final Counter deleted = counter(Counters.DELETED);
@@ -186,6 +190,11 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
               outside.inc();
             } else if (!input.ingests(path)) {
               ignoredNames.inc();
+            } else if (!IngestibleFileNames.isAddressable(path)) {
+              unaddressable.inc();
+              LOG.warn("{} was announced, but its name has a line break, which Beam's file systems"
+                  + " cannot address: it is not ingested (./manage.sh audit lists it as not loaded);"
+                  + " copy it to a name without one", IngestibleFileNames.printable(path));
             } else {
               wanted = true;
               sightingByPath.putIfAbsent(path, m.messageId());
@@ -205,7 +214,16 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
       List<VisitLedger.Claim> toClaim = new ArrayList<>();
       List<Message> unresolved = new ArrayList<>();
       if (!paths.isEmpty()) {
-        List<MatchResult> looked = FileSystems.match(paths);
+        List<MatchResult> looked;
+        try {
+          looked = FileSystems.match(paths);
+        } catch (IOException | RuntimeException e) {
+          // Nothing is claimed or deleted: the messages come back after the visibility timeout,
+          // and a message that never resolves ends in the dead-letter queue, not in a crash.
+          LOG.warn("cannot look at {} announced object(s) ({}); their messages come back after the"
+              + " queue's visibility timeout", paths.size(), e.toString());
+          return;
+        }
         for (int i = 0; i < paths.size(); i++) {
           String path = paths.get(i);
           MatchResult r = looked.get(i);

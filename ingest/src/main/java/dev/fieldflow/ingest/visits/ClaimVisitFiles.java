@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Files whose names are not ingested ({@link IngestibleFileNames}: by default hidden and
  * temporary names such as {@code .x}, {@code _SUCCESS}, {@code x.tmp}) are skipped and counted
- * as {@code files_ignored}, never entered in the ledger.
+ * as {@code files_ignored}, never entered in the ledger. So are files whose path Beam cannot
+ * address ({@link IngestibleFileNames#isAddressable}: a line break in the name), counted as
+ * {@code files_unaddressable} and warned about.
  */
 public final class ClaimVisitFiles
     extends PTransform<PCollection<MatchResult.Metadata>, PCollection<VisitFile>> {
@@ -102,6 +104,8 @@ public final class ClaimVisitFiles
     private final Duration lease;
     private final IngestibleFileNames fileNames;
     private final Counter filesIgnored = Metrics.counter(IngestVisitFiles.class, "files_ignored");
+    private final Counter filesUnaddressable =
+        Metrics.counter(IngestVisitFiles.class, "files_unaddressable");
     private final Counter filesMatched = Metrics.counter(IngestVisitFiles.class, "files_matched");
     private final Counter filesClaimed = Metrics.counter(IngestVisitFiles.class, "files_claimed");
     private transient RetryingDatabase database;
@@ -133,8 +137,16 @@ public final class ClaimVisitFiles
       if (file.resourceId().isDirectory()) {
         return;
       }
-      if (!fileNames.isIngested(FileVersion.path(file))) {
+      String path = FileVersion.path(file);
+      if (!fileNames.isIngested(path)) {
         filesIgnored.inc();
+        return;
+      }
+      if (!IngestibleFileNames.isAddressable(path)) {
+        filesUnaddressable.inc();
+        LOG.warn("{} is not ingested: its name has a line break, which Beam's file systems cannot"
+            + " address (./manage.sh audit lists it as not loaded); copy it to a name without one",
+            IngestibleFileNames.printable(path));
         return;
       }
       filesMatched.inc();

@@ -1,6 +1,7 @@
 package dev.fieldflow.io.files;
 
 import java.io.Serializable;
+import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -19,6 +20,9 @@ public final class IngestibleFileNames implements Serializable {
    * {@code *.tmp} and {@code *.crc}.
    */
   public static final String DEFAULT_IGNORED = "\\..*|_.*|.*\\.tmp|.*\\.crc";
+
+  /** The characters that end a line for {@link Pattern}'s {@code .}. */
+  private static final Pattern LINE_BREAK = Pattern.compile("[\\n\\r\\u0085\\u2028\\u2029]");
 
   private final String ignored;
   private transient Pattern pattern;
@@ -60,14 +64,40 @@ public final class IngestibleFileNames implements Serializable {
 
   /**
    * Whether the file at {@code path} (a local path or a URI such as {@code s3://b/visits/a.jsonl})
-   * is ingested: its name, after the last {@code /}, does not match the ignored pattern.
+   * is ingested: it has a name (a path ending in {@code /} is a directory, or an S3 "folder"
+   * marker object), and that name, after the last {@code /}, does not match the ignored pattern.
    */
   public boolean isIngested(String path) {
     if (pattern == null) {
       pattern = Pattern.compile(ignored);
     }
     String name = path.substring(path.lastIndexOf('/') + 1);
-    return !pattern.matcher(name).matches();
+    return !name.isEmpty() && !pattern.matcher(name).matches();
+  }
+
+  /**
+   * Whether Beam can find the file at {@code path} again from that text. Beam reads a path's
+   * scheme with a regular expression whose {@code .} stops at a line break ({@code \n}, {@code
+   * \r}, U+0085, U+2028, U+2029), so {@code s3://b/a\nb.jsonl} is taken, or decoded after
+   * a shuffle, for a local path, and every look at it fails (or, in a batch with other paths,
+   * fails them all). A file whose path has a line break is therefore never claimed, on any file
+   * system: it is warned about, counted, and left to {@code audit}, which lists it as not loaded.
+   */
+  public static boolean isAddressable(String path) {
+    return !LINE_BREAK.matcher(path).find();
+  }
+
+  /** {@code path} with its line breaks and other control characters escaped, for one log line. */
+  public static String printable(String path) {
+    StringBuilder out = new StringBuilder(path.length());
+    path.codePoints().forEach(c -> {
+      if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+        out.append(String.format(Locale.ROOT, "\\u%04x", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
   }
 
   @Override

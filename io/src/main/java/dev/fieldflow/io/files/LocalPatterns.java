@@ -5,7 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -73,28 +77,54 @@ public final class LocalPatterns {
   }
 
   /**
-   * {@link FileSystems#match(List)} of files named one by one (no wildcards), without Beam's
-   * search for the ones that are local and missing: those are {@code NOT_FOUND} at once. A
-   * ledger can hold many paths whose file was deleted, and each would walk its parent's tree.
+   * Whether {@code path} is a local path naming an existing regular file, wildcard characters
+   * and all: Beam matches such a path as that file, before it reads it as a pattern.
+   */
+  public static boolean isLocalFile(String path) {
+    Optional<String> local = localPath(path);
+    try {
+      return local.isPresent() && Files.isRegularFile(Path.of(local.get()));
+    } catch (InvalidPathException e) {
+      return false;
+    }
+  }
+
+  /**
+   * {@link FileSystems#match(List)} of files named one by one (no wildcards), on any mix of file
+   * systems, without Beam's search for the ones that are local and missing: those are {@code
+   * NOT_FOUND} at once (a ledger can hold many paths whose file was deleted, and each would walk
+   * its parent's tree). Beam refuses a batch that mixes schemes, so each scheme's paths are
+   * looked at in a batch of their own; a path Beam cannot address ({@link
+   * IngestibleFileNames#isAddressable}) is {@code NOT_FOUND} too.
    *
    * @return one result per path, in the order given
    */
   public static List<MatchResult> matchEach(List<String> paths) throws IOException {
-    boolean[] missing = new boolean[paths.size()];
-    List<String> looked = new ArrayList<>(paths.size());
+    MatchResult[] results = new MatchResult[paths.size()];
+    Map<String, List<Integer>> byScheme = new LinkedHashMap<>();
     for (int i = 0; i < paths.size(); i++) {
-      missing[i] = isMissingLocalFile(paths.get(i));
-      if (!missing[i]) {
-        looked.add(paths.get(i));
+      String path = paths.get(i);
+      if (isMissingLocalFile(path) || !IngestibleFileNames.isAddressable(path)) {
+        results[i] = MatchResult.create(MatchResult.Status.NOT_FOUND, List.of());
+      } else {
+        byScheme.computeIfAbsent(scheme(path), k -> new ArrayList<>()).add(i);
       }
     }
-    List<MatchResult> found = looked.isEmpty() ? List.of() : FileSystems.match(looked);
-    List<MatchResult> results = new ArrayList<>(paths.size());
-    int next = 0;
-    for (boolean gone : missing) {
-      results.add(gone ? MatchResult.create(MatchResult.Status.NOT_FOUND, List.of()) : found.get(next++));
+    for (List<Integer> group : byScheme.values()) {
+      List<String> specs = new ArrayList<>(group.size());
+      group.forEach(i -> specs.add(paths.get(i)));
+      List<MatchResult> found = FileSystems.match(specs);
+      for (int j = 0; j < group.size(); j++) {
+        results[group.get(j)] = found.get(j);
+      }
     }
-    return results;
+    return Arrays.asList(results);
+  }
+
+  /** The scheme Beam gives an addressable path: {@code file} for a local one. */
+  private static String scheme(String path) {
+    return localPath(path).isPresent() ? "file"
+        : path.strip().substring(0, path.strip().indexOf("://")).toLowerCase(Locale.ROOT);
   }
 
   /** The path of a local pattern ({@code file:} scheme or none), or empty for another scheme. */

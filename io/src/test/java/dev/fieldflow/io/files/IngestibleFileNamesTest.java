@@ -45,6 +45,33 @@ class IngestibleFileNamesTest {
   }
 
   @Test
+  void aPathEndingInASlashIsADirectoryOrAFolderMarkerAndNeverIngested() {
+    assertThat(IngestibleFileNames.defaults().isIngested("s3://bucket/visits/"), is(false));
+    assertThat(IngestibleFileNames.ignoring("").isIngested("s3://bucket/visits/"), is(false));
+  }
+
+  /** Beam reads these paths' scheme as "file": s3://b/a\nb.jsonl would be a local path. */
+  @ParameterizedTest
+  @ValueSource(strings = {"s3://b/visits/a\nb.jsonl", "s3://b/visits/a\rb.jsonl",
+      "s3://b/visits/a\u0085b.jsonl", "s3://b/visits/a\u2028b.jsonl", "/data/a\u2029b.jsonl"})
+  void aPathWithALineBreakIsNotAddressable(String path) {
+    assertThat(IngestibleFileNames.isAddressable(path), is(false));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"s3://b/visits/a b.jsonl", "s3://b/visits/a\tb.jsonl",
+      "/data/caf\u00e9 [1] {x} *?.jsonl", "s3://b/%0A.jsonl"})
+  void otherUnusualNamesAreAddressable(String path) {
+    assertThat(IngestibleFileNames.isAddressable(path), is(true));
+  }
+
+  @Test
+  void aPrintablePathHasItsControlCharactersEscapedOnOneLine() {
+    assertThat(IngestibleFileNames.printable("s3://b/a\nb\u2028c\td\u00e9.jsonl"),
+        is("s3://b/a\\u000ab\\u2028c\\u0009d\u00e9.jsonl"));
+  }
+
+  @Test
   void aPatternThatIsNotARegularExpressionIsRefusedWithItsValue() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> IngestibleFileNames.ignoring("*.tmp"));

@@ -1,6 +1,7 @@
 package dev.fieldflow.pipelines.repair;
 
 import dev.fieldflow.io.files.FileVersion;
+import dev.fieldflow.io.files.IngestibleFileNames;
 import dev.fieldflow.io.files.LocalPatterns;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -10,7 +11,8 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 
 /**
  * One file of the input as it is now (local or {@code s3://}): what replay and requeue read.
- * The repair commands work on exactly one file at a time, so a path with a wildcard is refused.
+ * The repair commands work on exactly one file at a time, so a path with a wildcard is refused,
+ * unless it is the name of a local file (Beam looks for a file of exactly that name first).
  */
 final class CurrentFile {
   private CurrentFile() {}
@@ -25,7 +27,12 @@ final class CurrentFile {
     if (path == null || path.isBlank()) {
       throw new IllegalArgumentException("no file given");
     }
-    if (path.chars().anyMatch(ch -> "*?[{".indexOf(ch) >= 0)) {
+    if (!IngestibleFileNames.isAddressable(path)) {
+      throw new IllegalArgumentException("'" + IngestibleFileNames.printable(path) + "' has a line"
+          + " break in its name, which Beam's file systems cannot address; copy the file to a name"
+          + " without one and load that");
+    }
+    if (path.chars().anyMatch(ch -> "*?[{".indexOf(ch) >= 0) && !LocalPatterns.isLocalFile(path)) {
       throw new IllegalArgumentException("'" + path + "' is a pattern; give one file's path, as"
           + " ./manage.sh audit prints it");
     }

@@ -226,6 +226,26 @@ class ReplayTest {
   }
 
   @Test
+  void aLocalFileWhoseNameHasWildcardCharactersIsThatFileNotAPattern() throws Exception {
+    Path file = fourLines("day[1] {x} *?.jsonl");
+    load(POSTGRES, dir.resolve("in"));
+
+    Replay.Result result = replay(file, null, "re-sent");
+
+    assertThat(result.describe(), containsString("replay: " + file + " (" + version(file)
+        + ", attempt 2): 4 lines: 0 loaded, 0 updated, 3 duplicates, 1 rejected"));
+  }
+
+  @Test
+  void aPathWithALineBreakIsRefusedSayingWhatToDo() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> replay(dir.resolve("in/a\nb.jsonl"), null, null));
+    assertThat(refused.getMessage(), is("'" + dir.resolve("in") + "/a\\u000ab.jsonl' has a line"
+        + " break in its name, which Beam's file systems cannot address; copy the file to a name"
+        + " without one and load that"));
+  }
+
+  @Test
   void helpListsTheReplaysOptionsWithOrWithoutAPath() throws Exception {
     for (String[] args : List.of(new String[] {"--help"}, new String[] {"a.jsonl", "--help"})) {
       ByteArrayOutputStream printed = new ByteArrayOutputStream();

@@ -11,13 +11,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.fieldflow.ingest.notifications.BackfillVisitFiles;
 import dev.fieldflow.ingest.notifications.ReadS3Notifications;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.io.files.LocalPatterns;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
@@ -26,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The visit pipeline fed by S3 event notifications: real S3 (S3Proxy) and SQS (ElasticMQ)
@@ -145,6 +151,61 @@ class S3NotificationPipelineTest {
     assertThat("counted on its first receive only",
         counter(result, n, ReadS3Notifications.Counters.UNREADABLE), is(1L));
     assertThat(counter(result, n, ReadS3Notifications.Counters.DELETED), is(7L));
+  }
+
+  /**
+   * Beam reads s3://b/a\nb as a local path: in one HEAD batch with s3 keys, that failed the
+   * whole batch, and the pipeline with it, at every redelivery. A folder marker is no file.
+   */
+  @Test
+  void aKeyWithALineBreakAndAFolderMarkerAreSkippedAndTheOtherFileOfTheirMessageLoads()
+      throws Exception {
+    String bucket = "names";
+    s3.createBucket(bucket);
+    String queue = sqs.createQueue("names", 2, 2);
+    s3.put(bucket, "visits/ok.jsonl", utf8(visits(9000, 7)));
+    s3.put(bucket, "visits/line\nbreak.jsonl", utf8(visits(100, 5)));
+    s3.put(bucket, "visits/", new byte[0]);
+    PipelineResult result = VisitPipeline.start(
+        notified("s3://" + bucket + "/visits/", queue, 0), POSTGRES.writer(), UUID.randomUUID());
+    try {
+      sqs.send(queue, S3Events.created(bucket, "visits/line\nbreak.jsonl", "visits/ok.jsonl",
+          "visits/"));
+
+      await("ok.jsonl done", () -> done(bucket) == 1);
+      await("the queue empty", () -> sqs.messagesLeft(queue) == 0);
+      assertThat(result.getState(), is(PipelineResult.State.RUNNING));
+    } finally {
+      result.cancel();
+    }
+    assertThat(POSTGRES.rows("SELECT path, status, rows_loaded FROM fieldflow.ingest_files"
+            + " WHERE path LIKE 's3://names/%'"),
+        equalTo(List.of(List.of("s3://names/visits/ok.jsonl", "done", 7L))));
+    assertThat(sqs.messagesLeft(queue + "-dlq"), is(0L));
+    Class<?> n = ReadS3Notifications.class;
+    assertThat(counter(result, n, ReadS3Notifications.Counters.UNADDRESSABLE), is(1L));
+    assertThat(counter(result, n, ReadS3Notifications.Counters.IGNORED_NAMES), is(1L));
+    assertThat(counter(result, n, ReadS3Notifications.Counters.CLAIMED), is(1L));
+    assertThat(counter(result, n, ReadS3Notifications.Counters.DELETED), is(1L));
+  }
+
+  /** The ledger's files to retry can be local and in S3 at once; Beam matches one scheme a call. */
+  @Test
+  void filesLookedAtOneByOneMayMixLocalAndS3Paths(@TempDir Path dir) throws Exception {
+    String bucket = "mixed";
+    s3.createBucket(bucket);
+    s3.put(bucket, "visits/a.jsonl", utf8(visits(1, 3)));
+    Path local = Files.writeString(dir.resolve("b.jsonl"), visits(10, 2));
+    FileSystems.setDefaultPipelineOptions(notified("s3://" + bucket + "/visits/", "unused", 0));
+
+    List<MatchResult> found = LocalPatterns.matchEach(List.of("s3://mixed/visits/a.jsonl",
+        local.toString(), "s3://mixed/visits/gone.jsonl", dir.resolve("gone.jsonl").toString()));
+
+    assertThat(found.stream().map(MatchResult::status).toList(), equalTo(List.of(
+        MatchResult.Status.OK, MatchResult.Status.OK, MatchResult.Status.NOT_FOUND,
+        MatchResult.Status.NOT_FOUND)));
+    assertThat(found.get(0).metadata().get(0).resourceId().toString(), is("s3://mixed/visits/a.jsonl"));
+    assertThat(found.get(1).metadata().get(0).sizeBytes(), is(Files.size(local)));
   }
 
   @Test
