@@ -150,6 +150,13 @@ public final class IngestVisitFiles
           if (again instanceof SQLException sql && RetryingDatabase.isGivingUp(sql)) {
             throw sql;
           }
+          // The fast load may have stopped at a refused value before the end of the file: the
+          // careful one is then the first to reach a refusal there (a corrupt gzip's end).
+          if (again.getCause() instanceof FileRejectedException refused) {
+            filesUnreadable.inc();
+            refuse(file, refused);
+            return;
+          }
           fail(file, "cannot load: " + DatabaseErrors.firstLine(again.getMessage()));
           return;
         }

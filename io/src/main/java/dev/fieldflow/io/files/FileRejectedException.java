@@ -4,8 +4,8 @@ import java.io.IOException;
 
 /**
  * A file that {@link ReadLines} refuses as a whole, with one reason, instead of quarantining
- * every one of its lines: a gzip bomb, or a format that is not JSON lines. Reading it again
- * gives the same answer, so a caller should fail the file, not retry it.
+ * every one of its lines: a gzip bomb, a corrupt gzip, or a format that is not JSON lines.
+ * Reading it again gives the same answer, so a caller should fail the file, not retry it.
  */
 public class FileRejectedException extends IOException {
   private static final long serialVersionUID = 1L;
@@ -18,6 +18,12 @@ public class FileRejectedException extends IOException {
     COMPRESSION_RATIO("compression_ratio"),
     /** A file named {@code .gz} whose content does not start with gzip's magic bytes. */
     NOT_GZIP("not_gzip"),
+    /**
+     * Gzip whose own bytes do not decompress: truncated, a checksum that does not match, data
+     * after the end of the stream, or a header that is not gzip's behind its magic bytes. An
+     * error of the source that holds the bytes (a connection reset) is not this, and is retried.
+     */
+    CORRUPT_GZIP("corrupt_gzip"),
     /** The first line holds NUL bytes: UTF-16 without a byte-order mark, or a binary file. */
     NOT_TEXT("not_text"),
     /** The file is one JSON array spread over lines ({@code [} first, not closed on its line). */

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
@@ -47,7 +48,9 @@ import org.apache.beam.sdk.values.TupleTagList;
  * {@code \r} alone when the file's first line ends so; UTF-16 (LE or BE) behind its
  * byte-order mark, decoded to the same text as UTF-8. Refused as a whole, with a {@link
  * FileRejectedException} naming the reason: a compressed file past the {@link ReadLimits}, a
- * {@code .gz} file that is not gzip, and a file that is not lines of text ({@link FileShape}).
+ * {@code .gz} file that is not gzip, a gzip whose own bytes do not decompress (truncated, a
+ * checksum error, trailing data; an error of the source reading them is not one, and is
+ * retried), and a file that is not lines of text ({@link FileShape}).
  *
  * <p>Lines are streamed, never the whole file held, and a line is held only up to the line
  * limit: a file of any size, with lines of any length, reads in a few MiB.
@@ -192,12 +195,22 @@ public final class ReadLines
    *
    * @throws FileRejectedException ({@code not_gzip}) if the name ends in {@code .gz} but the
    *     content is not gzip: a truncated upload or a misnamed file is not guessed at; ({@code
-   *     not_a_file}) if a local path is a named pipe or a device, which are not opened at all
+   *     not_a_file}) if a local path is a named pipe or a device, which are not opened at all;
+   *     ({@code corrupt_gzip}) if a gzip header is not valid; a gzip corrupt further on is
+   *     refused ({@code corrupt_gzip}) by the read of the returned stream that reaches it
    */
   public static InputStream open(String path, ReadLimits limits) throws IOException {
     refuseSpecialFile(path);
-    CountingInputStream compressed = new CountingInputStream(
-        Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(path, false))));
+    return open(path, FileSystems.open(FileSystems.matchNewResource(path, false)), limits);
+  }
+
+  /**
+   * {@link #open(String, ReadLimits)} of the bytes of {@code path} read from {@code source}, which
+   * is closed with the stream returned (or at once if this throws).
+   */
+  static InputStream open(String path, ReadableByteChannel source, ReadLimits limits)
+      throws IOException {
+    CountingInputStream compressed = new CountingInputStream(source);
     BufferedInputStream in = new BufferedInputStream(compressed);
     try {
       in.mark(GZIP_MAGIC.length);
@@ -214,9 +227,15 @@ public final class ReadLines
       if (compression == Compression.UNCOMPRESSED || first.length == 0) {
         return in;
       }
-      InputStream decompressed =
-          Channels.newInputStream(compression.readDecompressed(Channels.newChannel(in)));
-      return new DecompressionGuard(decompressed, compressed, path, limits);
+      InputStream decompressed;
+      try {
+        // Beam's gzip reads the header here: a corrupt one fails now, not at the first read.
+        decompressed =
+            Channels.newInputStream(compression.readDecompressed(Channels.newChannel(in)));
+      } catch (IOException e) {
+        throw DecompressionGuard.judged(e, compressed, compression, path);
+      }
+      return new DecompressionGuard(decompressed, compressed, compression, path, limits);
     } catch (IOException | RuntimeException e) {
       in.close();
       throw e;

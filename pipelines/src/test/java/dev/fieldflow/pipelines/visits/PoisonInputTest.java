@@ -11,9 +11,12 @@ import static org.hamcrest.Matchers.is;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.pipelines.VisitPipeline;
+import dev.fieldflow.pipelines.VisitPipelineOptions;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -154,6 +157,39 @@ class PoisonInputTest {
       assertThat(refused.get(1).subList(0, 2), equalTo(List.of(450L, "db_refused")));
       assertThat((String) refused.get(0).get(2), containsString("test_no_age_99"));
       assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(698L));
+    } finally {
+      POSTGRES.execute("ALTER TABLE fieldflow.visits DROP CONSTRAINT test_no_age_99");
+    }
+  }
+
+  /**
+   * The fast load stops at a value PostgreSQL refuses, before the corrupt end of the gzip; the
+   * careful load that follows is the first to reach it, and refuses the file as the fast one
+   * would have: for good, not retried by time.
+   */
+  @Test
+  void aCorruptGzipFirstReachedByTheCarefulLoadIsRefusedNotRetried() throws Exception {
+    POSTGRES.execute("ALTER TABLE fieldflow.visits ADD CONSTRAINT test_no_age_99 CHECK (node_age <> 99)");
+    try {
+      StringBuilder lines = new StringBuilder();
+      for (int i = 1; i <= 600; i++) {
+        String line = visit(7_000 + i, 1);
+        lines.append(i == 17 ? line.replace("\"node_age\": 23", "\"node_age\": 99") : line).append('\n');
+      }
+      byte[] gzip = VisitLines.gzip(lines.toString().getBytes(StandardCharsets.UTF_8));
+      Files.write(dir.resolve("truncated.jsonl.gz"), Arrays.copyOf(gzip, gzip.length - 20));
+      VisitPipelineOptions options = VisitPipelineTest.options(dir.toString());
+      options.setMergeChunkRows(100);
+
+      VisitLedger.RunSummary run = VisitPipeline.runOnce(options, POSTGRES.writer());
+
+      assertThat(run.describe(), run.filesFailed(), is(1L));
+      List<Object> ledger = POSTGRES.rows("SELECT status, error, retry_after = 'infinity'"
+          + " FROM fieldflow.ingest_files WHERE path LIKE '%/truncated.jsonl.gz'").get(0);
+      assertThat(ledger.get(0), is("failed"));
+      assertThat((String) ledger.get(1), containsString(": corrupt_gzip: it is truncated"));
+      assertThat("not retried by time", ledger.get(2), is(true));
+      assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(0L));
     } finally {
       POSTGRES.execute("ALTER TABLE fieldflow.visits DROP CONSTRAINT test_no_age_99");
     }
