@@ -17,8 +17,9 @@ import java.util.List;
  *   <tr><th>first line</th><th>outcome</th></tr>
  *   <tr><td>holds a NUL byte</td><td>{@code not_text} (UTF-16 without BOM, binary)</td></tr>
  *   <tr><td>only an opening brace</td><td>{@code pretty_json}</td></tr>
- *   <tr><td>starts with {@code [} and does not end with {@code ]} on the same line</td>
- *       <td>{@code json_array} (a one-line array is one {@code not_object} reject)</td></tr>
+ *   <tr><td>starts with {@code [}, ends within the {@link #SNIFF_BYTES}, and not with {@code ]}
+ *       </td><td>{@code json_array} (a one-line array is one {@code not_object} reject, and so
+ *       is a first line longer than the bytes looked at, whose end is not known)</td></tr>
  *   <tr><td>has a comma, no brace, does not start with {@code [} or {@code #}, and the next
  *       line does not start with a brace</td><td>{@code csv}</td></tr>
  * </table>
@@ -98,7 +99,9 @@ final class FileShape {
           "its first line is only an opening brace: pretty-printed JSON, not one object per line",
           "re-export it as JSON lines (one compact object per line, e.g. jq -c)");
     }
-    if (text.startsWith("[") && !(first.complete() && text.endsWith("]"))) {
+    // A first line that does not end within the head may still end with ']': not certain, so
+    // the file is read line by line and that line gets its own reject.
+    if (text.startsWith("[") && first.complete() && !text.endsWith("]")) {
       throw new FileRejectedException(path, FileRejectedException.Reason.JSON_ARRAY,
           "it starts with '[': one JSON array over many lines, not one object per line",
           "re-export it as JSON lines (one compact object per line, e.g. jq -c '.[]')");

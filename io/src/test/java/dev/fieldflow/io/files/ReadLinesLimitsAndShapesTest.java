@@ -8,9 +8,12 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.fieldflow.transforms.ParseResult;
 import dev.fieldflow.transforms.RejectReason;
 import dev.fieldflow.transforms.RejectedLine;
 import dev.fieldflow.transforms.SourceLine;
+import dev.fieldflow.transforms.Visit;
+import dev.fieldflow.transforms.VisitParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -337,6 +340,30 @@ class ReadLinesLimitsAndShapesTest {
     Path file = write("one.jsonl", "[1, 2]\n" + VISIT + "\n");
 
     assertThat(read(file).lines, contains("1:[1, 2]", "2:" + VISIT));
+  }
+
+  /**
+   * An 80 KB one-line array ends past the 64 KiB looked at: whether it ends with ']' is not
+   * known there, so the file is not refused, and its visit on line 2 is read.
+   */
+  @Test
+  void aOneLineJsonArrayLongerThanTheBytesLookedAtIsReadLineByLine() throws IOException {
+    String array = "[" + "1,".repeat(40_000) + "1]";
+    String visit = "{\"task_id\": \"TASK9201\", \"node_id\": \"NODE487\", \"visit_id\": 1,"
+        + " \"visit_date:\": \"2019-10-03\", \"original_reported_date\": \"2019-09-16\","
+        + " \"node_age\": 23, \"node_type\": \"TYPE2\", \"task_type\": \"TASK6\","
+        + " \"engineer_skill_level\": \"LEVEL4\", \"engineer_note\": \"196 195 150\","
+        + " \"outcome\": \"SUCCESS\"}";
+    Path file = write("long-array.jsonl", array + "\n" + visit + "\n");
+
+    Collected read = read(file);
+
+    assertThat(read.lines, contains("1:" + array, "2:" + visit));
+    assertThat(read.rejects, empty());
+    ParseResult<Visit> first = VisitParser.parse(new SourceLine(file.toString(), 1, array));
+    assertThat(((ParseResult.Rejected<Visit>) first).line().reason(), is(RejectReason.NOT_OBJECT));
+    ParseResult<Visit> second = VisitParser.parse(new SourceLine(file.toString(), 2, visit));
+    assertThat(second instanceof ParseResult.Parsed<Visit>, is(true));
   }
 
   @Test
