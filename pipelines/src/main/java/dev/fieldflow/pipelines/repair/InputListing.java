@@ -2,15 +2,18 @@ package dev.fieldflow.pipelines.repair;
 
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.io.FileSystemUtils;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.aws2.options.S3ClientBuilderFactory;
@@ -28,7 +31,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * within a directory, {@code **} across them).
  *
  * <ul>
- *   <li>local: a lazy walk from the deepest directory without a wildcard;
+ *   <li>local: a lazy walk from the deepest directory without a wildcard, following symbolic
+ *       links as Beam's match does (a loop is walked once; a dangling link is no file);
  *   <li>{@code s3://}: {@code ListObjectsV2} pages (1,000 keys each) from the longest prefix
  *       without a wildcard, through the same S3 client settings as the pipeline ({@code
  *       --endpoint}, {@code --awsRegion}, {@code --s3PathStyle}, the credentials chain).
@@ -92,29 +96,75 @@ final class InputListing {
     String rest = absolute.substring(start.toString().length());
     int depth = rest.contains("**") ? Integer.MAX_VALUE
         : (int) rest.chars().filter(ch -> ch == '/').count();
-    List<MatchResult.Metadata> page = new ArrayList<>(Math.min(pageSize, PAGE));
-    try (Stream<Path> walk = Files.find(start, Math.max(1, depth), (p, attributes) ->
-        attributes.isRegularFile() && matcher.matcher(p.toString()).matches())) {
-      Iterator<Path> files = walk.iterator();
-      while (files.hasNext()) {
-        Path file = files.next();
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        page.add(MatchResult.Metadata.builder()
-            .setResourceId(FileSystems.matchNewResource(file.toString(), false))
-            .setSizeBytes(attributes.size())
-            .setLastModifiedMillis(file.toFile().lastModified())
-            .setIsReadSeekEfficient(true)
-            .build());
-        if (page.size() >= pageSize) {
-          receiver.page(page);
-          page = new ArrayList<>();
+    LocalPages pages = new LocalPages(matcher, pageSize, receiver);
+    try {
+      Files.walkFileTree(start, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Math.max(1, depth), pages);
+    } catch (IOException e) {
+      throw new IOException("cannot list " + pattern + ": " + e.getMessage(), e);
+    }
+    if (pages.failure != null) {
+      throw pages.failure;
+    }
+    pages.flush();
+  }
+
+  /**
+   * The walk of a local listing, handing on a page at a time. Links are followed, as Beam's
+   * match follows them (its walk lists a directory through {@code File.isDirectory}, and keeps
+   * what {@code File.isFile} calls a file): a link to a file is listed under the link's path,
+   * a linked directory is walked. A link that leads nowhere is not a file to Beam either, and a
+   * link back to a directory above it is walked once, not round and round.
+   */
+  private static final class LocalPages extends SimpleFileVisitor<Path> {
+    private final Pattern matcher;
+    private final int pageSize;
+    private final PageReceiver receiver;
+    private List<MatchResult.Metadata> page = new ArrayList<>();
+    /** What the receiver threw: the walk stops, and the listing throws it. */
+    Exception failure;
+
+    LocalPages(Pattern matcher, int pageSize, PageReceiver receiver) {
+      this.matcher = matcher;
+      this.pageSize = pageSize;
+      this.receiver = receiver;
+    }
+
+    @Override
+    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+      // A dangling link comes here with the link's own attributes: not a regular file.
+      if (!attributes.isRegularFile() || !matcher.matcher(file.toString()).matches()) {
+        return FileVisitResult.CONTINUE;
+      }
+      page.add(MatchResult.Metadata.builder()
+          .setResourceId(FileSystems.matchNewResource(file.toString(), false))
+          .setSizeBytes(attributes.size())
+          .setLastModifiedMillis(file.toFile().lastModified())
+          .setIsReadSeekEfficient(true)
+          .build());
+      if (page.size() >= pageSize) {
+        try {
+          flush();
+        } catch (Exception e) {
+          failure = e;
+          return FileVisitResult.TERMINATE;
         }
       }
-    } catch (UncheckedIOException e) {
-      throw new IOException("cannot list " + pattern + ": " + e.getCause().getMessage(), e.getCause());
+      return FileVisitResult.CONTINUE;
     }
-    if (!page.isEmpty()) {
-      receiver.page(page);
+
+    @Override
+    public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+      if (e instanceof FileSystemLoopException || e instanceof NoSuchFileException) {
+        return FileVisitResult.CONTINUE; // a link back up the tree; a file gone since its listing
+      }
+      throw e;
+    }
+
+    void flush() throws Exception {
+      if (!page.isEmpty()) {
+        receiver.page(page);
+        page = new ArrayList<>();
+      }
     }
   }
 

@@ -124,6 +124,34 @@ class AuditTest {
     assertThat(everything.contains(dir.resolve("in/deeper/g.jsonl").toString()), is(true));
   }
 
+  /** The visit pipeline reads a linked file (Beam's match follows links): so does audit. */
+  @Test
+  void aLinkedFileThatWasNeverLoadedIsAGap() throws Exception {
+    VisitLines.write(dir.resolve("in/a.jsonl"), visits(1, 3));
+    load(POSTGRES, dir.resolve("in"));
+    Path elsewhere = VisitLines.write(dir.resolve("elsewhere/b.jsonl"), visits(10, 2));
+    Path link = Files.createSymbolicLink(dir.resolve("in/link.jsonl"), elsewhere);
+
+    Audit.Result result = audit(dir.resolve("in"));
+
+    assertThat(result.listed(), is(2L));
+    assertThat(result.gaps(), is(1L));
+    assertThat(lines().get(0), equalTo("not loaded: " + link + " (" + version(link) + ")"));
+  }
+
+  @Test
+  void anInputDirectoryThatIsALinkIsAuditedThroughIt() throws Exception {
+    Path in = VisitLines.write(dir.resolve("in/a.jsonl"), visits(1, 3)).getParent();
+    Path inLink = Files.createSymbolicLink(dir.resolve("in-link"), in);
+    load(POSTGRES, inLink);
+
+    Audit.Result result = audit(inLink);
+
+    assertThat(result.listed(), is(1L));
+    assertThat(result.loaded(), is(1L));
+    assertThat(result.gaps(), is(0L));
+  }
+
   @Test
   void anEmptyDirectoryOrAMissingOnesPrefixHasNoGap() throws Exception {
     Files.createDirectories(dir.resolve("empty"));
