@@ -607,6 +607,17 @@ running_job_named() {
     | grep -o "\"jid\":\"[0-9a-f]*\",\"name\":\"$2\"[^}]*\"state\":\"RUNNING\"" | cut -d'"' -f4 | head -n 1 || true
 }
 
+# The Beam options that point S3 at an S3-compatible server (./manage.sh local-aws writes
+# FIELDFLOW_S3_ENDPOINT), path-style, when $1 is in S3 (or is "any": the ledger's files, which
+# may be) and the options $2.. do not name an endpoint already.
+s3_endpoint_args() {
+  local target=$1; shift
+  if [[ ($target == s3://* || $target == any) && -n "${FIELDFLOW_S3_ENDPOINT:-}" ]] \
+      && ! printf '%s\n' "$@" | grep -q '^--endpoint='; then
+    printf '%s\n' "--endpoint=$FIELDFLOW_S3_ENDPOINT" --s3PathStyle=true
+  fi
+}
+
 mode_visit() {
   local input="${FIELDFLOW_VISITS:-}" runner=direct once=false beam_args=() notifications=""
   while [[ $# -gt 0 ]]; do
@@ -627,10 +638,7 @@ mode_visit() {
   fi
   [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
   [[ -z "$notifications" ]] || beam_args+=("--notifications=$notifications")
-  # An S3-compatible server (./manage.sh local-aws writes FIELDFLOW_S3_ENDPOINT): path-style.
-  if [[ $input == s3://* && -n "${FIELDFLOW_S3_ENDPOINT:-}" ]] && ! printf '%s\n' "${beam_args[@]}" | grep -q '^--endpoint='; then
-    beam_args+=("--endpoint=$FIELDFLOW_S3_ENDPOINT" --s3PathStyle=true)
-  fi
+  mapfile -t -O "${#beam_args[@]}" beam_args < <(s3_endpoint_args "$input" "${beam_args[@]}")
   local profile
   check_runner "$runner"
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
@@ -884,6 +892,7 @@ mode_audit() {
     return
   fi
   [[ -n "$input" ]] || die "audit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
+  mapfile -t -O "${#beam_args[@]}" beam_args < <(s3_endpoint_args "$input" "${beam_args[@]}")
   ensure_built
   fieldflow_java audit "--visitsInput=$input" "${beam_args[@]}"
 }
@@ -907,6 +916,7 @@ mode_replay() {
     return
   fi
   [[ -n "$path" ]] || die "replay: no file; use ./manage.sh replay PATH [--version=V] [--why=TEXT] (./manage.sh audit lists the files)"
+  mapfile -t -O "${#args[@]}" args < <(s3_endpoint_args "$path" "${args[@]}")
   ensure_built
   fieldflow_java replay "$path" "${args[@]}"
 }
@@ -928,6 +938,7 @@ mode_requeue() {
     return
   fi
   [[ -n "$reason" ]] || die "requeue: no reason; give --reason=CODE (a reason_code of fieldflow.rejected_records, e.g. line_too_long)"
+  mapfile -t -O "${#args[@]}" args < <(s3_endpoint_args any "${args[@]}")
   ensure_built
   fieldflow_java requeue "${args[@]}"
 }

@@ -264,6 +264,42 @@ class ManageScriptTest {
         + " use ./manage.sh audit [--input=PATTERN] [-- beam options]"));
   }
 
+  /**
+   * The jar command line manage.sh's {@code mode} builds from {@code args}, run on its own with
+   * the jar stubbed out (it prints its arguments), with FIELDFLOW_S3_ENDPOINT set as local-aws
+   * sets it.
+   */
+  private String repairCommand(String mode, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("bash", "-c",
+        "eval \"$(sed -n '/^say() /p;/^die() /p;/^wants_help() {/,/^}/p;/^s3_endpoint_args() {/,/^}/p;"
+            + "/^mode_audit() {/,/^}/p;/^mode_replay() {/,/^}/p;/^mode_requeue() {/,/^}/p' \"$0\")\";"
+            + " ensure_built() { :; }; fieldflow_java() { echo \"$*\"; }; mode=$1; shift;"
+            + " \"mode_$mode\" \"$@\"", SCRIPT.toString(), mode));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().remove("FIELDFLOW_VISITS");
+    pb.environment().put("FIELDFLOW_S3_ENDPOINT", "http://127.0.0.1:9000");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(out, p.waitFor(), equalTo(0));
+    return out.strip();
+  }
+
+  @Test
+  void theRepairCommandsUseTheLocalS3ServerAsVisitDoesWhenTheyMayReadS3() throws Exception {
+    String local = " --endpoint=http://127.0.0.1:9000 --s3PathStyle=true";
+    assertThat(repairCommand("audit", "--input=s3://b/visits/"),
+        equalTo("audit --visitsInput=s3://b/visits/" + local));
+    assertThat(repairCommand("audit", "--input=/data/visits"), equalTo("audit --visitsInput=/data/visits"));
+    assertThat(repairCommand("replay", "s3://b/visits/a.jsonl", "--why=x"),
+        equalTo("replay s3://b/visits/a.jsonl --why=x" + local));
+    assertThat(repairCommand("replay", "/data/a.jsonl"), equalTo("replay /data/a.jsonl"));
+    assertThat("the ledger's files may be in S3",
+        repairCommand("requeue", "--reason=line_too_long"), equalTo("requeue --reason=line_too_long" + local));
+    assertThat("the operator's own endpoint is kept", repairCommand("audit", "--input=s3://b/v/", "--",
+        "--endpoint=http://s3.example:9000"), equalTo("audit --visitsInput=s3://b/v/ --endpoint=http://s3.example:9000"));
+  }
+
   @Test
   void pruneRefusesAnUnknownOptionNamingTheKnownOnes() throws Exception {
     Outcome o = run("prune", "--older-than=90d", "--everything");
