@@ -11,7 +11,8 @@ final class UserMessages {
    * where, what to do: {@code cannot reach PostgreSQL at …; start it with ./manage.sh db start or
    * set FIELDFLOW_JDBC_URL}), even when it carries the library's failure as its cause; failing
    * that, the innermost meaningful message, with its class: runners wrap the failure that matters
-   * (a constraint violation, an unreachable database) in their own exceptions.
+   * (a constraint violation, an unreachable database) in their own exceptions. A host name that
+   * does not resolve (the AWS SDK's bare "bucket.s3.amazonaws.com") says what to check.
    */
   static String of(Throwable e) {
     Throwable root = e;
@@ -24,6 +25,12 @@ final class UserMessages {
     }
     if (own != null) {
       return firstLine(own.getMessage());
+    }
+    if (root instanceof java.net.UnknownHostException) {
+      return "cannot resolve the host " + root.getMessage() + " (UnknownHostException): check the"
+          + " network and DNS of this machine, and the host of the URL or endpoint given; an"
+          + " S3-compatible server is reached with --endpoint=URL --s3PathStyle=true (manage.sh"
+          + " adds them from FIELDFLOW_S3_ENDPOINT)";
     }
     String message = hasMessage(root) ? root.getMessage() : root.getClass().getSimpleName();
     String first = firstLine(message);

@@ -33,6 +33,20 @@ class UserMessagesTest {
     assertThat(UserMessages.of(e), equalTo(UNREACHABLE));
   }
 
+  /** The AWS SDK says only the host: "fieldflow-visits.s3.amazonaws.com (UnknownHostException)". */
+  @Test
+  void aHostThatDoesNotResolveSaysWhatToCheck() {
+    java.net.UnknownHostException unknown = assertThrows(java.net.UnknownHostException.class,
+        () -> java.net.InetAddress.getByName("no-such-bucket.invalid"));
+    Exception wrapped = assertThrows(java.util.concurrent.CompletionException.class,
+        () -> java.util.concurrent.CompletableFuture.failedFuture(unknown).join());
+
+    assertThat(UserMessages.of(wrapped), equalTo("cannot resolve the host " + unknown.getMessage()
+        + " (UnknownHostException): check the network and DNS of this machine, and the host of the"
+        + " URL or endpoint given; an S3-compatible server is reached with --endpoint=URL"
+        + " --s3PathStyle=true (manage.sh adds them from FIELDFLOW_S3_ENDPOINT)"));
+  }
+
   /** A library's failure wrapped by a library: the innermost words, with their class. */
   @Test
   void withoutAMessageOfFieldflowsTheInnermostMessageIsShownWithItsClass() {
