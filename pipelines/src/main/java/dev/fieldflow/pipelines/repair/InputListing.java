@@ -8,6 +8,7 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -27,8 +28,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * The files of an input pattern, listed page by page and handed on one page at a time, so that
  * no more than a page is held whatever the size of the input: Beam's {@code
  * FileSystems.match} builds the whole listing in memory, which a bucket of millions of objects
- * does not fit. The pattern means what it means to the visit pipeline (Beam's globs: {@code *}
- * within a directory, {@code **} across them).
+ * does not fit. The pattern means what it means to the visit pipeline: a local one is a Java
+ * glob, as Beam's local match reads it ({@code *} within a directory, {@code **} across them,
+ * {@code {a,b}}, {@code [ab]}); an S3 one is Beam's S3 wildcard ({@code *}, {@code **}, {@code ?}).
  *
  * <ul>
  *   <li>local: a lazy walk from the deepest directory without a wildcard, following symbolic
@@ -78,6 +80,16 @@ final class InputListing {
     return pattern;
   }
 
+  /** The text before the first {@code * ? [}: where Beam's local match starts its walk. */
+  private static String beamPrefix(String pattern) {
+    for (int i = 0; i < pattern.length(); i++) {
+      if ("*?[".indexOf(pattern.charAt(i)) >= 0) {
+        return pattern.substring(0, i);
+      }
+    }
+    return pattern;
+  }
+
   private static void listLocal(String pattern, int pageSize, PageReceiver receiver) throws Exception {
     String fixed = fixedPrefix(pattern);
     String absolute = pattern;
@@ -86,15 +98,29 @@ final class InputListing {
       String base = Path.of("").toAbsolutePath().toString();
       absolute = base + (base.endsWith("/") ? "" : "/") + pattern;
     }
-    String prefix = fixedPrefix(absolute);
+    Path named = Path.of(absolute);
+    if (Files.isRegularFile(named)) {
+      // Beam takes a file of exactly that name first, wildcard characters and all.
+      LocalPages one = new LocalPages(p -> true, pageSize, receiver);
+      one.visitFile(named, Files.readAttributes(named, BasicFileAttributes.class));
+      one.flush();
+      return;
+    }
+    // Beam walks from the directory before the first * ? or [ (not {: a brace before them is
+    // part of a directory's name, which then does not exist, and nothing matches).
+    String prefix = beamPrefix(absolute);
     Path start = prefix.endsWith("/") ? Path.of(prefix) : Path.of(prefix).getParent();
     if (start == null || !Files.isDirectory(start)) {
       receiver.page(List.of());
       return;
     }
-    Pattern matcher = Pattern.compile(FileSystemUtils.wildcardToRegexp(absolute));
+    // Beam's local match reads the pattern as a Java glob ({a,b} and [ab] included, ** across
+    // directories), with every backslash taken as itself: the same matcher, so that audit lists
+    // what visit reads.
+    PathMatcher matcher = java.nio.file.FileSystems.getDefault()
+        .getPathMatcher("glob:" + absolute.replace("\\", "\\\\"));
     String rest = absolute.substring(start.toString().length());
-    int depth = rest.contains("**") ? Integer.MAX_VALUE
+    int depth = rest.contains("**") || rest.contains("{") ? Integer.MAX_VALUE
         : (int) rest.chars().filter(ch -> ch == '/').count();
     LocalPages pages = new LocalPages(matcher, pageSize, receiver);
     try {
@@ -116,14 +142,14 @@ final class InputListing {
    * link back to a directory above it is walked once, not round and round.
    */
   private static final class LocalPages extends SimpleFileVisitor<Path> {
-    private final Pattern matcher;
+    private final PathMatcher matcher;
     private final int pageSize;
     private final PageReceiver receiver;
     private List<MatchResult.Metadata> page = new ArrayList<>();
     /** What the receiver threw: the walk stops, and the listing throws it. */
     Exception failure;
 
-    LocalPages(Pattern matcher, int pageSize, PageReceiver receiver) {
+    LocalPages(PathMatcher matcher, int pageSize, PageReceiver receiver) {
       this.matcher = matcher;
       this.pageSize = pageSize;
       this.receiver = receiver;
@@ -132,7 +158,7 @@ final class InputListing {
     @Override
     public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
       // A dangling link comes here with the link's own attributes: not a regular file.
-      if (!attributes.isRegularFile() || !matcher.matcher(file.toString()).matches()) {
+      if (!attributes.isRegularFile() || !matcher.matches(file)) {
         return FileVisitResult.CONTINUE;
       }
       page.add(MatchResult.Metadata.builder()
