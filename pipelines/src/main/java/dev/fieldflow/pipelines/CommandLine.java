@@ -115,8 +115,9 @@ public final class CommandLine {
 
   /**
    * What to say about a command line Beam refused: the one argument that is refused on its own,
-   * named with the kind of value it needs, or Beam's own message when it names the option
-   * already or no single argument is at fault (a missing required option).
+   * named with the kind of value it needs (or as unknown, in words an operator reads), or Beam's
+   * own message when it names the option already or no single argument is at fault (a missing
+   * required option).
    */
   private static String explain(String[] args, Class<? extends PipelineOptions> type,
       IllegalArgumentException refused) {
@@ -130,6 +131,13 @@ public final class CommandLine {
         int equals = arg.indexOf('=');
         String name = arg.substring(2, equals < 0 ? arg.length() : equals);
         String message = firstLine(e.getMessage());
+        int unknown = message.indexOf("missing a property named '" + name + "'.");
+        if (unknown >= 0) {
+          String suggestion = message.substring(unknown + ("missing a property named '" + name
+              + "'.").length()).strip();
+          return "unknown option --" + name + (suggestion.isEmpty() ? "" : " (" + suggestion + ")")
+              + "; --help lists this command's options";
+        }
         if (equals < 0 || message.contains(name)) {
           return message;
         }

@@ -309,7 +309,7 @@ public final class VisitPipeline {
     Duration outageTolerance = Duration.ofSeconds(options.getDbOutageToleranceSeconds());
     Duration lease = Duration.ofSeconds(options.getClaimLeaseSeconds());
     VisitPartitions partitions = partitions(options);
-    IngestibleFileNames names = IngestibleFileNames.ignoring(options.getIgnoreFileNames());
+    IngestibleFileNames names = fileNames(options);
     PCollection<VisitFile> claimed;
     if (options.getOnce()) {
       WatchVisitFiles.keepModificationTimes(pipeline);
@@ -353,7 +353,21 @@ public final class VisitPipeline {
     CommandLine.atLeast("watchIdleMinutes", options.getWatchIdleMinutes(), 1);
     CommandLine.atLeast("onceWaveFiles", options.getOnceWaveFiles(), 0);
     CommandLine.atLeast("onceWaveMegabytes", options.getOnceWaveMegabytes(), 1);
+    fileNames(options);
     loadSettings(options);
+  }
+
+  /**
+   * The file names ingested, from {@code --ignoreFileNames}.
+   *
+   * @throws IllegalArgumentException naming the option, if its value is not a regular expression
+   */
+  public static IngestibleFileNames fileNames(VisitPipelineOptions options) {
+    try {
+      return IngestibleFileNames.ignoring(options.getIgnoreFileNames());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--ignoreFileNames: " + e.getMessage(), e);
+    }
   }
 
   /** Whether new files come from S3 event notifications ({@code --notifications}). */

@@ -46,10 +46,21 @@ class CommandLineTest {
   @Test
   void anUnknownOptionIsRefusedWithItsName() {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-        () -> CommandLine.parse(new String[] {"--visitsInput=/nowhere", "--pollIntervalSecs=5"},
+        () -> CommandLine.parse(new String[] {"--visitsInput=/nowhere", "--pollIntervalSecond=5"},
             VisitPipelineOptions.class));
 
-    assertThat(UserMessages.of(refused), org.hamcrest.Matchers.containsString("pollIntervalSecs"));
+    assertThat(UserMessages.of(refused), equalTo("unknown option --pollIntervalSecond (Did you"
+        + " mean 'pollIntervalSeconds'?); --help lists this command's options"));
+  }
+
+  /** Beam's own words name its internal interface: "Class interface …$StatusOptions missing a property". */
+  @Test
+  void anUnknownOptionWithoutALikelyMeaningIsRefusedWithoutBeamsInternals() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> CommandLine.parse(new String[] {"--bogus"}, FieldflowOptions.class));
+
+    assertThat(UserMessages.of(refused), equalTo("unknown option --bogus; --help lists this"
+        + " command's options"));
   }
 
   @Test

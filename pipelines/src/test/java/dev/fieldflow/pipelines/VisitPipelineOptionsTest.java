@@ -26,6 +26,8 @@ class VisitPipelineOptionsTest {
       "--mergeChunkRows=0, '--mergeChunkRows must be >= 1, but was 0'",
       "--maxRejectRatio=1.5, '--maxRejectRatio must be in 0..1, but was 1.5'",
       "--retryFailedAfterSeconds=0, '--retryFailedAfterSeconds must be >= 1, but was 0'",
+      "--ignoreFileNames=(, '--ignoreFileNames: ignored file names must be a regular expression,"
+          + " but was ''('': Unclosed group at index 1'",
   })
   void aBadValueIsRefusedWithItsName(String option, String message) {
     VisitPipelineOptions options = PipelineOptionsFactory.fromArgs("--visitsInput=/nowhere", option)

@@ -81,7 +81,7 @@ public final class Audit {
       PrintStream out) throws Exception {
     VisitPipeline.checkS3(options, pattern);
     FileSystems.setDefaultPipelineOptions(options);
-    IngestibleFileNames names = IngestibleFileNames.ignoring(options.getIgnoreFileNames());
+    IngestibleFileNames names = VisitPipeline.fileNames(options);
     long[] n = new long[7]; // listed, ignored, loaded, loading, not loaded, failed, changed
     try (Connection c = db.dataSource().getConnection()) {
       c.setReadOnly(true);

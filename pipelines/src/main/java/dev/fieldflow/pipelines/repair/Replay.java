@@ -89,6 +89,11 @@ public final class Replay {
     ReplayOptions options = CommandLine.parse(Arrays.copyOfRange(args, 1, args.length), ReplayOptions.class);
     LoadSettings settings = VisitPipeline.loadSettings(options);
     String why = why(options.getWhy());
+    if (options.getFileVersion() != null && options.getFileVersion().isBlank()) {
+      throw new IllegalArgumentException("--fileVersion (manage.sh: --version) must be a version"
+          + " as audit prints it (size:N,mtime:M or etag:E), but was empty; leave it out to replay"
+          + " the version there now");
+    }
     DatabaseConfig db = DatabaseConfig.resolve(options.getJdbcUrl(), options.getDbUser(), null);
     VisitPipeline.checkS3(options, path);
     db.checkReachable(Duration.ofSeconds(options.getDbConnectTimeoutSeconds()));

@@ -92,8 +92,17 @@ public final class Requeue {
         throw new IllegalArgumentException("--reason must be one of " + String.join(", ", codes)
             + ", but was '" + reason + "'");
       }
+      // Given but empty is not left out: "--path=" must not mean every file of the ledger.
+      if (pathGlob != null && pathGlob.isBlank()) {
+        throw new IllegalArgumentException("--path must be a glob of the files' paths (*/visits-01.jsonl),"
+            + " but was empty; leave it out to read again the lines of every file");
+      }
+      if (since != null && since.isBlank()) {
+        throw new IllegalArgumentException("--since must be a date YYYY-MM-DD, but was empty; leave"
+            + " it out to read again the lines of any date");
+      }
       LocalDate date = null;
-      if (since != null && !since.isBlank()) {
+      if (since != null) {
         try {
           date = LocalDate.parse(since.strip());
         } catch (DateTimeParseException e) {
@@ -101,7 +110,7 @@ public final class Requeue {
               "--since must be a date YYYY-MM-DD, but was '" + since + "'");
         }
       }
-      String glob = pathGlob == null || pathGlob.isBlank() ? null : pathGlob.strip();
+      String glob = pathGlob == null ? null : pathGlob.strip();
       return new Selection(reason.strip(), glob, date);
     }
 

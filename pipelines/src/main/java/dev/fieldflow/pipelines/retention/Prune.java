@@ -87,13 +87,15 @@ public final class Prune {
       Matcher m = HORIZON.matcher(olderThan == null ? "" : olderThan.strip());
       if (!m.matches()) {
         throw new IllegalArgumentException(
-            "--olderThan must be days (90d) or hours (36h), but was '" + olderThan + "'");
+            "--olderThan (manage.sh: --older-than) must be days (90d) or hours (36h), up to"
+                + " 999999, but was '" + olderThan + "'");
       }
       long n = Long.parseLong(m.group(1));
       Duration horizon = m.group(2).equals("d") ? Duration.ofDays(n) : Duration.ofHours(n);
       if (horizon.compareTo(SHORTEST_HORIZON) < 0) {
         throw new IllegalArgumentException(
-            "--olderThan must be at least 1d (a shorter horizon races with files being ingested),"
+            "--olderThan (manage.sh: --older-than) must be at least 1d (a shorter horizon races"
+                + " with files being ingested),"
                 + " but was " + olderThan);
       }
       return new Settings(horizon, olderThan.strip(), ledger, dryRun);

@@ -237,6 +237,15 @@ class ReplayTest {
   }
 
   @Test
+  void anEmptyVersionIsRefusedNotTakenAsLeftOut() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> Replay.main(new String[] {"a.jsonl", "--fileVersion=", "--why=x"}));
+    assertThat(refused.getMessage(), is("--fileVersion (manage.sh: --version) must be a version as"
+        + " audit prints it (size:N,mtime:M or etag:E), but was empty; leave it out to replay the"
+        + " version there now"));
+  }
+
+  @Test
   void aPathWithALineBreakIsRefusedSayingWhatToDo() {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
         () -> replay(dir.resolve("in/a\nb.jsonl"), null, null));

@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import dev.fieldflow.pipelines.CommandLine;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import dev.fieldflow.pipelines.visits.VisitLines;
 import java.io.ByteArrayOutputStream;
@@ -191,5 +192,22 @@ class RequeueTest {
         () -> Requeue.Selection.of("bad_date", null, "yesterday"));
     assertThat(since.getMessage(),
         equalTo("--since must be a date YYYY-MM-DD, but was 'yesterday'"));
+  }
+
+  /** An empty value given is not the option left out: --path= must not select every file. */
+  @Test
+  void anEmptyPathOrDateOnTheCommandLineIsRefusedNotTakenAsLeftOut() {
+    IllegalArgumentException path = assertThrows(IllegalArgumentException.class,
+        () -> Requeue.Selection.of("line_too_long", "", null));
+    assertThat(path.getMessage(), equalTo("--path must be a glob of the files' paths"
+        + " (*/visits-01.jsonl), but was empty; leave it out to read again the lines of every file"));
+    IllegalArgumentException since = assertThrows(IllegalArgumentException.class,
+        () -> Requeue.Selection.of("line_too_long", null, " "));
+    assertThat(since.getMessage(), equalTo("--since must be a date YYYY-MM-DD, but was empty;"
+        + " leave it out to read again the lines of any date"));
+    Requeue.RequeueOptions parsed = CommandLine.parse(
+        new String[] {"--reason=line_too_long", "--path=", "--since="}, Requeue.RequeueOptions.class);
+    assertThat("Beam passes the empty values on", parsed.getPath(), equalTo(""));
+    assertThat(parsed.getSince(), equalTo(""));
   }
 }

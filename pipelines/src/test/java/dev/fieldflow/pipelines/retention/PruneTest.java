@@ -157,8 +157,8 @@ class PruneTest {
     Exception e = assertThrows(IllegalArgumentException.class,
         () -> Prune.Settings.of("12h", false, false));
 
-    assertThat(e.getMessage(), equalTo("--olderThan must be at least 1d (a shorter horizon races"
-        + " with files being ingested), but was 12h"));
+    assertThat(e.getMessage(), equalTo("--olderThan (manage.sh: --older-than) must be at least 1d"
+        + " (a shorter horizon races with files being ingested), but was 12h"));
   }
 
   @Test
@@ -167,7 +167,8 @@ class PruneTest {
         () -> Prune.Settings.of("3 months", false, false));
 
     assertThat(e.getMessage(), equalTo(
-        "--olderThan must be days (90d) or hours (36h), but was '3 months'"));
+        "--olderThan (manage.sh: --older-than) must be days (90d) or hours (36h), up to 999999,"
+            + " but was '3 months'"));
   }
 
   private static String prune(DatabaseConfig login, String olderThan, boolean ledger,
