@@ -162,6 +162,11 @@ public final class Audit {
             out.printf(Locale.ROOT, "changed: %s: now %s, loaded only as %s (done %s); the version"
                     + " now is not loaded yet%n", path, listed[i], rs.getString(6),
                 rs.getTimestamp(7).toInstant());
+          } else if (!IngestibleFileNames.isAddressable(path)) {
+            n[4]++;
+            out.printf(Locale.ROOT, "not loaded: %s (%s): its name has a line break, which the"
+                + " pipeline cannot address; copy it to a name without one%n",
+                IngestibleFileNames.printable(path), listed[i]);
           } else {
             n[4]++;
             out.printf(Locale.ROOT, "not loaded: %s (%s)%n", path, listed[i]);
