@@ -447,7 +447,8 @@ public final class VisitPipeline {
         new ReadLimits(options.getMaxLineBytes(), options.getMaxDecompressedBytes(),
             options.getMaxCompressionRatio()),
         Duration.ofSeconds(options.getDbOutageToleranceSeconds()),
-        Duration.ofSeconds(options.getRetryFailedAfterSeconds()), options.getMaxRejectRatio());
+        Duration.ofSeconds(options.getRetryFailedAfterSeconds()), options.getMaxRejectRatio(),
+        options.getSynchronousLoadCommit());
   }
 
   /** What to discover: the partition template if given, else the input as one pattern. */

@@ -112,6 +112,15 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   void setMaxRejectRatio(double value);
 
+  @Description("Wait for each file's load to reach PostgreSQL's write-ahead log on disk before the"
+      + " next (synchronous_commit = on). By default a load commits without that wait: a"
+      + " PostgreSQL crash may then undo the loads of its last moments, ledger row and rows"
+      + " together, and they are loaded again (docs/INGESTING-VISITS.md, \"Guarantees\").")
+  @Default.Boolean(false)
+  boolean getSynchronousLoadCommit();
+
+  void setSynchronousLoadCommit(boolean value);
+
   @Description("Seconds a failed file (unreadable, or its commit refused) waits before it is tried"
       + " again; the wait doubles with each attempt, up to an hour.")
   @Default.Integer(60)

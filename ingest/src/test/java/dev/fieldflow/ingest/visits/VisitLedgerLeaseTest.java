@@ -34,7 +34,7 @@ class VisitLedgerLeaseTest {
 
   private static LoadSettings settings(int chunkRows) {
     return new LoadSettings(chunkRows, ReadLimits.defaults(), Duration.ofSeconds(5),
-        Duration.ofSeconds(60), 0.5);
+        Duration.ofSeconds(60), 0.5, false);
   }
 
   private static String tenVisits() {

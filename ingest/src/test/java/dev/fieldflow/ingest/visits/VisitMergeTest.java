@@ -58,7 +58,7 @@ class VisitMergeTest {
 
   private static LoadSettings settings(int chunkRows) {
     return new LoadSettings(chunkRows, ReadLimits.defaults(), java.time.Duration.ofSeconds(5),
-        java.time.Duration.ofSeconds(60), 0.5);
+        java.time.Duration.ofSeconds(60), 0.5, false);
   }
 
   private VisitFile claimed(String name, String... lines) throws Exception {
