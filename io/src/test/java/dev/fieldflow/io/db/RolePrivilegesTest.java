@@ -41,6 +41,7 @@ class RolePrivilegesTest {
   void theWriterCanWriteEveryIngestionTable() throws SQLException {
     runAs(
         db.writer(),
+        "CREATE TEMP TABLE stage (id int)", // the loads stage in temporary tables (V23)
         "INSERT INTO fieldflow.nodes (node_id, node_type) VALUES (100, 1), (101, NULL)",
         "UPDATE fieldflow.nodes SET node_type = 2 WHERE node_id = 101",
         "INSERT INTO fieldflow.tasks (task_id, task_type, node_id, original_reported_date)"
@@ -121,6 +122,8 @@ class RolePrivilegesTest {
         "CREATE SCHEMA scratch",
         "CREATE VIEW fieldflow.scratch AS SELECT 1",
         "DROP VIEW fieldflow.visit_note_tokens",
+        // temp_file_limit does not cover a temporary table: it could fill the disk (V23).
+        "CREATE TEMP TABLE scratch AS SELECT repeat('x', 1500) FROM generate_series(1, 10)",
       })
   void theAnalystCannotCreateOrDrop(String sql) {
     assertDenied(db.analyst(), sql);
@@ -165,6 +168,7 @@ class RolePrivilegesTest {
         "INSERT INTO fieldflow.nodes (node_id) VALUES (998)",
         "CREATE TABLE fieldflow.scratch (id int)",
         "CREATE TABLE public.scratch (id int)",
+        "CREATE TEMP TABLE scratch (id int)",
       })
   void theMonitorCannotReadTheModelNorWriteAnything(String sql) {
     assertDenied(db.monitor(), sql);
