@@ -1,6 +1,8 @@
 package dev.fieldflow.io.files;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,25 +15,44 @@ public final class InputFiles {
   private InputFiles() {}
 
   /**
-   * The files {@code pattern} matches now, sorted by path.
+   * The files {@code input} matches now, sorted by path: a directory (or a prefix ending in
+   * {@code /}) means every file in it, and the names a producer leaves beside its data while it
+   * writes (hidden, {@code _SUCCESS}, {@code *.tmp}, {@code *.crc}: {@link
+   * IngestibleFileNames#defaults}) and names with a line break are left out, as the visit
+   * pipeline leaves them: a half-uploaded {@code .network.adjlist.Xy12ab} is no part of a
+   * snapshot.
    *
    * @param what how the user set the pattern, named in the error (e.g. {@code --networkInput
    *     or FIELDFLOW_NETWORK})
    * @throws IllegalArgumentException if nothing matches, or the pattern is one {@link
    *     LocalPatterns#checkInput} refuses, naming the pattern and the option
    */
-  public static List<MatchResult.Metadata> matchOrFail(String pattern, String what)
+  public static List<MatchResult.Metadata> matchOrFail(String input, String what)
       throws IOException {
-    if (pattern == null || pattern.isBlank()) {
+    if (input == null || input.isBlank()) {
       throw new IllegalArgumentException("no input given: set " + what);
+    }
+    String pattern = input.strip();
+    if (pattern.endsWith("/")) {
+      pattern = pattern + "*";
+    } else if (LocalPatterns.localPath(pattern).map(p -> Files.isDirectory(Path.of(p))).orElse(false)) {
+      pattern = pattern + "/*";
     }
     LocalPatterns.checkInput(pattern, what);
     MatchResult result = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
     List<MatchResult.Metadata> files = new ArrayList<>();
+    List<String> ignored = new ArrayList<>();
     if (result.status() == MatchResult.Status.OK) {
+      IngestibleFileNames names = IngestibleFileNames.defaults();
       for (MatchResult.Metadata m : result.metadata()) {
-        if (!m.resourceId().isDirectory()) {
+        String path = FileVersion.path(m);
+        if (m.resourceId().isDirectory()) {
+          continue;
+        }
+        if (names.isIngested(path) && IngestibleFileNames.isAddressable(path)) {
           files.add(m);
+        } else {
+          ignored.add(IngestibleFileNames.printable(path));
         }
       }
     } else if (result.status() != MatchResult.Status.NOT_FOUND) {
@@ -39,7 +60,10 @@ public final class InputFiles {
           + "; check the path and your access to it");
     }
     if (files.isEmpty()) {
-      throw new IllegalArgumentException("no file matches " + pattern + "; check " + what);
+      throw new IllegalArgumentException("no file matches " + pattern
+          + (ignored.isEmpty() ? "" : " but " + ignored.size() + " hidden, temporary or"
+              + " unaddressable name(s), which are never read (" + ignored.get(0) + ")")
+          + "; check " + what);
     }
     files.sort(Comparator.comparing(FileVersion::path));
     return files;

@@ -48,7 +48,7 @@ public final class LocalPatterns {
     if (wildcard < 0) {
       if (!exists(path)) {
         throw new IllegalArgumentException(option + " " + pattern + ": no such file or directory;"
-            + " give an existing directory, a glob within one (DIR/*.jsonl) or an"
+            + " give an existing directory, a glob within one (DIR/*) or an"
             + " s3://bucket/prefix/");
       }
       return;
@@ -63,7 +63,7 @@ public final class LocalPatterns {
     if (root.getParent() == null) {
       throw new IllegalArgumentException(option + " " + pattern + ": its first wildcard is in "
           + root + ", so matching it would search every file of the machine; start it with the"
-          + " directory that holds the files (DIR/*.jsonl)");
+          + " directory that holds the files (DIR/*)");
     }
   }
 

@@ -46,7 +46,7 @@ class LocalPatternsTest {
         () -> LocalPatterns.checkInput(missing, OPTION));
 
     assertThat(refused.getMessage(), is(OPTION + " " + missing + ": no such file or directory;"
-        + " give an existing directory, a glob within one (DIR/*.jsonl) or an s3://bucket/prefix/"));
+        + " give an existing directory, a glob within one (DIR/*) or an s3://bucket/prefix/"));
   }
 
   /** Beam would walk every file of the machine, /proc included, to match these. */
