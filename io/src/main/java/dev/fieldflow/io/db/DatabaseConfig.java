@@ -12,10 +12,12 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -68,6 +70,8 @@ public final class DatabaseConfig implements Serializable {
   private static final Pattern URL_PASSWORD_PARAMETER =
       Pattern.compile("(?i)([?&;](?:ssl)?password=)[^&;]*");
   private static final Pattern URL_USER_INFO = Pattern.compile("(//[^/@:?]*:)[^/@?]*@");
+  private static final Pattern URL_PASSWORD_VALUE = Pattern.compile("(?i)(?:ssl)?password=([^&;]*)");
+  private static final Pattern URL_USER_INFO_PASSWORD = Pattern.compile("//[^/@:?]*:([^/@?]*)@");
 
   private final String jdbcUrl;
   private final String user;
@@ -190,7 +194,28 @@ public final class DatabaseConfig implements Serializable {
 
   /** For messages and logs: {@code jdbc:postgresql://host:5432/fieldflow (user fieldflow_writer)}. */
   public String describe() {
-    return maskSecrets(jdbcUrl) + " (user " + displayUser() + ")";
+    return maskSecrets(jdbcUrl) + " (user " + scrub(displayUser()) + ")";
+  }
+
+  /**
+   * {@code text} with every password written into this config's URL replaced by ****: the
+   * driver repeats the URL's parts in its own messages ({@code unknown host u:SECRET@host}), and
+   * reads {@code user=x;password=SECRET} as one user name.
+   */
+  public String scrub(String text) {
+    if (text == null || jdbcUrl == null) {
+      return text;
+    }
+    String scrubbed = text;
+    for (Pattern secret : List.of(URL_PASSWORD_VALUE, URL_USER_INFO_PASSWORD)) {
+      Matcher m = secret.matcher(jdbcUrl);
+      while (m.find()) {
+        if (!m.group(1).isEmpty()) {
+          scrubbed = scrubbed.replace(m.group(1), MASK);
+        }
+      }
+    }
+    return scrubbed;
   }
 
   @Override
@@ -444,7 +469,7 @@ public final class DatabaseConfig implements Serializable {
       return (login ? "cannot log in to PostgreSQL at " : "cannot reach PostgreSQL at ")
           + config.describe()
           + ": "
-          + reasonText
+          + config.scrub(reasonText)
           + "; "
           + hint;
     }

@@ -251,6 +251,29 @@ class DatabaseConfigTest {
             + " FIELDFLOW_JDBC_URL"));
   }
 
+  /** The driver names the host it could not resolve as "u:SECRET@127.0.0.1". */
+  @Test
+  void aPasswordInTheUrlsUserInfoIsNotRepeatedByTheDriversMessage() {
+    DatabaseConfig config = DatabaseConfig.of(
+        "jdbc:postgresql://u:not-a-real-secret@127.0.0.1:1/fieldflow", null, null);
+
+    DatabaseUnavailableException e =
+        assertThrows(DatabaseUnavailableException.class, () -> config.checkReachable(Duration.ofSeconds(1)));
+
+    assertThat(e.getMessage(), not(containsString("not-a-real-secret")));
+    assertThat(e.getMessage(), containsString("****"));
+  }
+
+  /** pgjdbc reads user=x;password=SECRET as one user name, and describe() shows the user. */
+  @Test
+  void aPasswordAfterASemicolonIsNotShownAsPartOfTheUser() {
+    DatabaseConfig config = DatabaseConfig.of(
+        "jdbc:postgresql://127.0.0.1:1/fieldflow?user=x;password=not-a-real-secret", null, null);
+
+    assertThat(config.describe(), not(containsString("not-a-real-secret")));
+    assertThat(config.scrub("host u:not-a-real-secret@h"), is("host u:****@h"));
+  }
+
   @Test
   void itSurvivesJavaSerializationAsBeamShipsIt() {
     DatabaseConfig config = DatabaseConfig.of(URL, "fieldflow_writer", "pw");
