@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * The console's read-only SQL box: runs one analyst's query on the analyst's login, in a
  * read-only transaction that is rolled back, under a statement timeout, and keeps at most a row
- * limit of its rows. The analyst role's privileges are what keep the data safe (it may write
+ * limit of its rows, and at most {@link #MAX_RESULT_CHARS} characters of them (fetched a
+ * hundred rows at a time). The analyst role's privileges are what keep the data safe (it may write
  * nothing); the read-only transaction says so early. The driver runs a text of several
  * statements too, so a query could {@code SET} the server's timeout away: the driver's own
  * query timeout then cancels it a second later. The connection is the request's alone, so
@@ -22,6 +23,15 @@ import java.util.List;
 final class SqlBox {
   /** The query's rows, as the page and the CSV show them. */
   record Result(List<String> columns, List<List<Object>> rows, boolean truncated, int limit) {}
+
+  /**
+   * The rows kept are cut here too, whatever the row limit: 10,000 rows of 100 kB each ran the
+   * console (256 MB of heap) out of memory and failed the requests of others with it.
+   */
+  static final long MAX_RESULT_CHARS = 8L * 1024 * 1024;
+
+  /** Rows fetched from the server at a time, so that a cut result is never read whole. */
+  private static final int FETCH_ROWS = 100;
 
   private final Duration timeout;
 
@@ -59,6 +69,7 @@ final class SqlBox {
       }
       try (PreparedStatement ps = c.prepareStatement(query)) {
         ps.setMaxRows(limit + 1);
+        ps.setFetchSize(FETCH_ROWS);
         // The server's timeout ends the query; the driver's cancels one that set it away.
         ps.setQueryTimeout((int) Math.ceil(timeout.toMillis() / 1000.0) + 1);
         if (!ps.execute()) {
@@ -74,17 +85,20 @@ final class SqlBox {
           }
           List<List<Object>> rows = new ArrayList<>();
           boolean truncated = false;
+          long chars = 0;
           while (rs.next()) {
-            if (rows.size() == limit) {
+            if (rows.size() == limit || chars > MAX_RESULT_CHARS) {
               truncated = true;
               break;
             }
             List<Object> row = new ArrayList<>(columns.size());
             for (int i = 1; i <= columns.size(); i++) {
               Object value = rs.getObject(i);
-              row.add(value == null || value instanceof Number || value instanceof Boolean
+              Object shown = value == null || value instanceof Number || value instanceof Boolean
                   ? value
-                  : rs.getString(i));
+                  : rs.getString(i);
+              chars += shown == null ? 4 : String.valueOf(shown).length();
+              row.add(shown);
             }
             rows.add(row);
           }

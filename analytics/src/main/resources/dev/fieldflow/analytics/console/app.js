@@ -250,7 +250,9 @@ async function runSql(event) {
     return;
   }
   $('sql-count').textContent = result.rows.length + ' row(s)' +
-    (result.truncated ? ', cut at the row limit of ' + result.limit : '') +
+    (!result.truncated ? ''
+      : result.rows.length < result.limit ? ', cut at the console\'s 8 MiB of text'
+      : ', cut at the row limit of ' + result.limit) +
     '; as ' + result.role + ', timeout ' + result.timeoutSeconds + ' s.';
   $('sql-table').replaceChildren(table(result.columns, result.rows));
 }

@@ -3,7 +3,9 @@ package dev.fieldflow.analytics.console;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -209,6 +211,20 @@ class ConsoleHttpTest {
     assertThat(result.get("rows").toString(), is("[[1,2],[2,null]]"));
     assertThat(result.get("truncated").asBoolean(), is(true));
     assertThat(result.get("role").asText(), is("fieldflow_analyst"));
+  }
+
+  /** 10,000 rows of 100 kB ran the console's 256 MB heap out and failed other requests. */
+  @Test
+  void theSqlBoxCutsAResultOfTooMuchTextWhateverTheRowLimitAndServesTheNextRequest()
+      throws Exception {
+    JsonNode result = json(post("/api/sql", "sql=" + encode("SELECT g, repeat('x', 100000)"
+        + " FROM generate_series(1, 10000) g") + "&limit=10000"));
+
+    assertThat(result.get("truncated").asBoolean(), is(true));
+    int kept = result.get("rows").size();
+    assertThat((long) kept * 100_000, greaterThan(SqlBox.MAX_RESULT_CHARS));
+    assertThat((long) (kept - 1) * 100_000, lessThanOrEqualTo(SqlBox.MAX_RESULT_CHARS));
+    assertThat(get("/api/questions/q3").statusCode(), is(200));
   }
 
   @Test
