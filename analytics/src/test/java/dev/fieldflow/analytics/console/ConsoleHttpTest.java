@@ -203,6 +203,18 @@ class ConsoleHttpTest {
         is("q3 has no parameter 'Z'; its parameters: --origin (N), --max_hops (H)"));
   }
 
+  /** It was a 503 "is PostgreSQL running?": the value is the asker's to change. */
+  @Test
+  void aValuePostgresRefusesIsABadRequestInItsWordsNotAnOutage() throws Exception {
+    HttpResponse<String> capped = get("/api/questions/q3?H=7");
+    assertThat(capped.statusCode(), is(400));
+    assertThat(json(capped).get("error").asText(), containsString("max_hops 7 is above the cap of 6"));
+
+    HttpResponse<String> yearZero = get("/api/questions/q4?Y=0");
+    assertThat(yearZero.statusCode(), is(400));
+    assertThat(json(yearZero).get("error").asText(), not(containsString("is it running?")));
+  }
+
   @Test
   void theSqlBoxKeepsTheRowLimitAndSaysItCut() throws Exception {
     JsonNode result = json(post("/api/sql", "sql=" + encode("SELECT node_id, node_type"
