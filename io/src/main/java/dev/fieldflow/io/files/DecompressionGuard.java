@@ -103,7 +103,8 @@ final class DecompressionGuard extends FilterInputStream {
           + compressed.count() + " compressed bytes";
     } else if (message.startsWith("Garbage after")) {
       what = "it has data after the end of its gzip stream that is not gzip (trailing bytes or"
-          + " padding), found within its first " + compressed.count() + " compressed bytes";
+          + " padding; gzip -t tolerates zero padding there, fieldflow does not), found within"
+          + " its first " + compressed.count() + " compressed bytes";
     } else if (message.contains(".gz header") || message.contains("not in the .gz format")) {
       what = "its gzip header is not valid (a file of another kind may start with gzip's magic"
           + " bytes 1f 8b)";
