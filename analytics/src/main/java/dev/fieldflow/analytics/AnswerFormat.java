@@ -83,16 +83,28 @@ public enum AnswerFormat {
    */
   public static String csv(List<String> columns, List<List<Object>> rows) {
     StringBuilder out = new StringBuilder();
-    out.append(String.join(",", columns.stream().map(AnswerFormat::csvField).toList()))
+    out.append(String.join(",", columns.stream().map(c -> csvField(inert(c))).toList()))
         .append('\n');
     for (List<Object> row : rows) {
       out.append(
               row.stream()
-                  .map(value -> value == null ? "" : csvField(String.valueOf(value)))
+                  .map(value -> value == null ? ""
+                      : value instanceof Number || value instanceof Boolean ? String.valueOf(value)
+                      : csvField(inert(String.valueOf(value))))
                   .collect(Collectors.joining(",")))
           .append('\n');
     }
     return out.toString();
+  }
+
+  /**
+   * A text value a spreadsheet would run as a formula ({@code =}, {@code +}, {@code -}, {@code @},
+   * a tab or a carriage return first), prefixed with {@code '} so that it is shown as text: a
+   * file's path is the uploader's to choose, and an S3 key {@code =HYPERLINK(...)} would land in
+   * {@code visits.source_file}. Numbers are never text here, so -5 stays -5.
+   */
+  static String inert(String text) {
+    return !text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0 ? "'" + text : text;
   }
 
   /** The whole answer as text, ending in a newline. */

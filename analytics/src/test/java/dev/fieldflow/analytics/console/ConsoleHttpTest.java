@@ -249,6 +249,15 @@ class ConsoleHttpTest {
         is("task_id,note_tokens,text\n7,\"{126,1,2}\",\"a,b\"\n7,\"{1,2,126}\",\"a,b\"\n"));
   }
 
+  /** A file's path is the uploader's to choose: an S3 key =HYPERLINK(...) lands in source_file. */
+  @Test
+  void aSqlBoxCsvCellASpreadsheetWouldRunAsAFormulaIsText() throws Exception {
+    HttpResponse<String> response = post("/api/sql.csv", "sql=" + encode("SELECT '=1+1' AS a,"
+        + " '@SUM(A1)' AS b, '-2+3' AS c, -5 AS d, 'plain' AS \"=e\""));
+    assertThat(response.statusCode(), is(200));
+    assertThat(response.body(), is("a,b,c,d,'=e\n'=1+1,'@SUM(A1),'-2+3,-5,plain\n"));
+  }
+
   @Test
   void theSqlBoxCannotReadTheQuarantine() throws Exception {
     HttpResponse<String> response =
