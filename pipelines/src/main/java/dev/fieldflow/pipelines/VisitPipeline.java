@@ -2,6 +2,7 @@ package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.IngestibleFileNames;
+import dev.fieldflow.io.files.InputFiles;
 import dev.fieldflow.io.files.LocalPatterns;
 import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
 import dev.fieldflow.io.files.ReadLimits;
@@ -20,8 +21,6 @@ import dev.fieldflow.ingest.notifications.LedgerClaims;
 import dev.fieldflow.ingest.notifications.NotificationQueue;
 import dev.fieldflow.ingest.notifications.ReadS3Notifications;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -472,12 +471,7 @@ public final class VisitPipeline {
     if (input == null || input.isBlank()) {
       throw new IllegalArgumentException("no visit input given: set " + INPUT_HINT);
     }
-    String pattern = input.strip();
-    if (pattern.endsWith("/")) {
-      pattern = pattern + "*";
-    } else if (!pattern.contains("://") && Files.isDirectory(Path.of(pattern))) {
-      pattern = pattern + "/*";
-    }
+    String pattern = InputFiles.asPattern(input);
     LocalPatterns.checkInput(pattern, INPUT_HINT);
     return pattern;
   }

@@ -113,9 +113,7 @@ public final class BackfillVisitFiles extends PTransform<PBegin, PCollection<Vis
         if (IngestibleFileNames.isAddressable(path)) {
           toClaim.add(claims.claim(sighting, LedgerClaims.listed(m)));
         } else {
-          LOG.warn("backfill: {} is not ingested: its name has a line break, which Beam's file"
-              + " systems cannot address; copy it to a name without one",
-              IngestibleFileNames.printable(path));
+          LOG.warn("backfill: {}", IngestibleFileNames.unaddressable(path));
         }
       }
       List<VisitFile> taken = claims.take(database, toClaim);

@@ -192,9 +192,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
               ignoredNames.inc();
             } else if (!IngestibleFileNames.isAddressable(path)) {
               unaddressable.inc();
-              LOG.warn("{} was announced, but its name has a line break, which Beam's file systems"
-                  + " cannot address: it is not ingested (./manage.sh audit lists it as not loaded);"
-                  + " copy it to a name without one", IngestibleFileNames.printable(path));
+              LOG.warn("announced: {}", IngestibleFileNames.unaddressable(path));
             } else {
               wanted = true;
               sightingByPath.putIfAbsent(path, m.messageId());

@@ -144,9 +144,7 @@ public final class ClaimVisitFiles
       }
       if (!IngestibleFileNames.isAddressable(path)) {
         filesUnaddressable.inc();
-        LOG.warn("{} is not ingested: its name has a line break, which Beam's file systems cannot"
-            + " address (./manage.sh audit lists it as not loaded); copy it to a name without one",
-            IngestibleFileNames.printable(path));
+        LOG.warn("{}", IngestibleFileNames.unaddressable(path));
         return;
       }
       filesMatched.inc();

@@ -87,6 +87,13 @@ public final class IngestibleFileNames implements Serializable {
     return !LINE_BREAK.matcher(path).find();
   }
 
+  /** Why the file at {@code path} is not ingested, for the log of each step that skips it. */
+  public static String unaddressable(String path) {
+    return printable(path) + " is not ingested: its name has a line break, which Beam's file"
+        + " systems cannot address (./manage.sh audit lists it as not loaded); copy it to a name"
+        + " without one";
+  }
+
   /** {@code path} with its line breaks and other control characters escaped, for one log line. */
   public static String printable(String path) {
     StringBuilder out = new StringBuilder(path.length());

@@ -15,6 +15,20 @@ public final class InputFiles {
   private InputFiles() {}
 
   /**
+   * {@code input} as a pattern of files: a directory, or a prefix ending in {@code /}, means
+   * every file in it ({@code DIR/*}); anything else is the pattern as given.
+   */
+  public static String asPattern(String input) {
+    String pattern = input.strip();
+    if (pattern.endsWith("/")) {
+      return pattern + "*";
+    }
+    boolean directory =
+        LocalPatterns.localPath(pattern).map(p -> Files.isDirectory(Path.of(p))).orElse(false);
+    return directory ? pattern + "/*" : pattern;
+  }
+
+  /**
    * The files {@code input} matches now, sorted by path: a directory (or a prefix ending in
    * {@code /}) means every file in it, and the names a producer leaves beside its data while it
    * writes (hidden, {@code _SUCCESS}, {@code *.tmp}, {@code *.crc}: {@link
@@ -32,12 +46,7 @@ public final class InputFiles {
     if (input == null || input.isBlank()) {
       throw new IllegalArgumentException("no input given: set " + what);
     }
-    String pattern = input.strip();
-    if (pattern.endsWith("/")) {
-      pattern = pattern + "*";
-    } else if (LocalPatterns.localPath(pattern).map(p -> Files.isDirectory(Path.of(p))).orElse(false)) {
-      pattern = pattern + "/*";
-    }
+    String pattern = asPattern(input);
     LocalPatterns.checkInput(pattern, what);
     MatchResult result = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
     List<MatchResult.Metadata> files = new ArrayList<>();

@@ -162,6 +162,11 @@ public final class LocalPatterns {
     return Optional.empty();
   }
 
+  /** Whether {@code path} holds a character that Beam's matching reads as a wildcard. */
+  public static boolean hasWildcard(String path) {
+    return firstWildcard(path) >= 0;
+  }
+
   private static int firstWildcard(String path) {
     for (int i = 0; i < path.length(); i++) {
       if (WILDCARDS.indexOf(path.charAt(i)) >= 0) {

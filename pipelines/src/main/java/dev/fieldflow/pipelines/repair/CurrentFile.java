@@ -32,7 +32,7 @@ final class CurrentFile {
           + " break in its name, which Beam's file systems cannot address; copy the file to a name"
           + " without one and load that");
     }
-    if (path.chars().anyMatch(ch -> "*?[{".indexOf(ch) >= 0) && !LocalPatterns.isLocalFile(path)) {
+    if (LocalPatterns.hasWildcard(path) && !LocalPatterns.isLocalFile(path)) {
       throw new IllegalArgumentException("'" + path + "' is a pattern; give one file's path, as"
           + " ./manage.sh audit prints it");
     }
