@@ -4,7 +4,10 @@ import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -101,7 +104,7 @@ public final class CommandLine {
     });
   }
 
-  /** The last value given to {@code --name=}, as Beam takes the last one. */
+  /** The last value given to {@code --name=} (Beam has refused a repeated one by then). */
   private static Optional<String> value(String[] args, String name) {
     String prefix = "--" + name + "=";
     String value = null;
@@ -121,6 +124,10 @@ public final class CommandLine {
    */
   private static String explain(String[] args, Class<? extends PipelineOptions> type,
       IllegalArgumentException refused) {
+    Optional<String> repeated = repeated(args, type);
+    if (repeated.isPresent()) {
+      return repeated.get();
+    }
     for (String arg : args) {
       if (!arg.startsWith("--")) {
         continue;
@@ -149,8 +156,41 @@ public final class CommandLine {
     return firstLine(refused.getMessage());
   }
 
+  /**
+   * An option of one value given more than once, which Beam refuses in Guava's words ({@code
+   * expected one element but was: <a, b>}, no option named): manage.sh's own options become Beam
+   * options, so {@code visit --input=A -- --visitsInput=B} is one. An option of a list type may
+   * repeat.
+   */
+  private static Optional<String> repeated(String[] args, Class<? extends PipelineOptions> type) {
+    Map<String, List<String>> given = new LinkedHashMap<>();
+    for (String arg : args) {
+      if (arg.startsWith("--") && arg.length() > 2) {
+        int equals = arg.indexOf('=');
+        String name = arg.substring(2, equals < 0 ? arg.length() : equals);
+        given.computeIfAbsent(name, n -> new ArrayList<>())
+            .add(equals < 0 ? "(no value)" : "'" + arg.substring(equals + 1) + "'");
+      }
+    }
+    return given.entrySet().stream()
+        .filter(option -> option.getValue().size() > 1)
+        .filter(option -> getter(option.getKey(), type)
+            .map(getter -> !getter.getReturnType().isArray()
+                && !Collection.class.isAssignableFrom(getter.getReturnType()))
+            .orElse(false))
+        .findFirst()
+        .map(option -> "--" + option.getKey() + " is given " + option.getValue().size()
+            + " times (" + String.join(", ", option.getValue()) + "); it takes one value: give it"
+            + " once (manage.sh's own options, such as --input, set one too)");
+  }
+
   /** The kind of value {@code --name} takes, from its getter in the registered option interfaces. */
   private static Optional<String> kind(String name, Class<? extends PipelineOptions> type) {
+    return getter(name, type).map(getter -> describe(getter.getReturnType()));
+  }
+
+  /** The getter of {@code --name} in the registered option interfaces or {@code type}. */
+  private static Optional<Method> getter(String name, Class<? extends PipelineOptions> type) {
     List<Class<?>> interfaces = new ArrayList<>(PipelineOptionsFactory.getRegisteredOptions());
     interfaces.add(type);
     String property = Character.toUpperCase(name.charAt(0)) + name.substring(1);
@@ -158,7 +198,7 @@ public final class CommandLine {
       for (Method getter : options.getMethods()) {
         if (getter.getParameterCount() == 0
             && (getter.getName().equals("get" + property) || getter.getName().equals("is" + property))) {
-          return Optional.ofNullable(describe(getter.getReturnType()));
+          return Optional.of(getter);
         }
       }
     }

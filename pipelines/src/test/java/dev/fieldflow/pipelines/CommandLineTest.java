@@ -111,7 +111,30 @@ class CommandLineTest {
     assertThat(refused.getMessage(), equalTo(message));
   }
 
-  /** Beam takes the last of a repeated option; so does the check. */
+  /** Beam refuses it as "expected one element but was: <a, b>", naming no option. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--visitsInput=/elsewhere | --visitsInput is given 2 times ('/nowhere', '/elsewhere')",
+      "--visitsInput | --visitsInput is given 2 times ('/nowhere', (no value))",
+  })
+  void anOptionOfOneValueGivenTwiceIsRefusedWithItsNameAndBothValues(String again, String message) {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> CommandLine.parse(new String[] {"--visitsInput=/nowhere", "--once=true", again},
+            VisitPipelineOptions.class));
+
+    assertThat(UserMessages.of(refused), startsWith(message + "; it takes one value: give it once"));
+  }
+
+  @Test
+  void aRepeatedBooleanIsRefusedToo() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> CommandLine.parse(new String[] {"--visitsInput=/nowhere", "--once=true", "--once=false"},
+            VisitPipelineOptions.class));
+
+    assertThat(UserMessages.of(refused), startsWith("--once is given 2 times ('true', 'false')"));
+  }
+
+  /** The check reads the last value, should it ever see a repeated one Beam let through. */
   @Test
   void theLastValueOfARepeatedParallelismIsTheOneChecked() {
     CommandLine.checkArguments(new String[] {"--parallelism=0", "--parallelism=-1"});
