@@ -1,7 +1,9 @@
 package dev.fieldflow.pipelines;
 
 import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.files.IngestibleFileNames;
 import dev.fieldflow.io.files.InputFiles;
+import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.io.files.ReadLines;
 import dev.fieldflow.ingest.network.NetworkLoad;
 import dev.fieldflow.ingest.network.NetworkSnapshotSummary;
@@ -50,6 +52,8 @@ import org.slf4j.LoggerFactory;
  * ledger. A failure anywhere before that transaction commits leaves the previous network as it
  * was. That transaction refuses a snapshot much smaller than the current one ({@code
  * --maxShrinkRatio}, default half of the nodes or edges) unless {@code --force} is given.
+ * Files are read as the visit pipeline reads them: the same ignored names and read limits
+ * ({@link InputFileOptions}).
  */
 public final class NetworkPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(NetworkPipeline.class);
@@ -74,16 +78,19 @@ public final class NetworkPipeline {
   public static NetworkSnapshotSummary run(NetworkPipelineOptions options, DatabaseConfig db)
       throws IOException, SQLException {
     ShrinkLimit shrinkLimit = shrinkLimit(options);
+    ReadLimits limits = InputFileOptions.readLimits(options);
+    IngestibleFileNames names = InputFileOptions.fileNames(options);
     FileSystems.setDefaultPipelineOptions(options);
     List<MatchResult.Metadata> files =
-        InputFiles.matchOrFail(options.getNetworkInput(), INPUT_HINT);
+        InputFiles.matchOrFail(options.getNetworkInput(), INPUT_HINT, names);
     db.checkReachable(Duration.ofSeconds(options.getDbConnectTimeoutSeconds()));
     NetworkLoad load = NetworkLoad.of(files);
     LOG.info("loading network snapshot {} from {} file(s) matching {} into {}",
         load.loadId(), files.size(), options.getNetworkInput(), db.describe());
 
     Pipeline pipeline = Pipeline.create(options);
-    build(pipeline, files, load, db.jdbcIoConfiguration(), Databases.batching(options), shrinkLimit);
+    build(pipeline, files, limits, load, db.jdbcIoConfiguration(), Databases.batching(options),
+        shrinkLimit);
     PipelineResult.State state;
     try {
       state = pipeline.run().waitUntilFinish();
@@ -105,6 +112,7 @@ public final class NetworkPipeline {
   static void build(
       Pipeline pipeline,
       List<MatchResult.Metadata> files,
+      ReadLimits limits,
       NetworkLoad load,
       JdbcIO.DataSourceConfiguration jdbc,
       BatchSettings batching,
@@ -113,7 +121,7 @@ public final class NetworkPipeline {
         pipeline
             .apply("ListFiles", Create.of(files).withCoder(MetadataCoderV2.of()))
             .apply("OpenFiles", FileIO.readMatches().withCompression(Compression.AUTO))
-            .apply("ReadLines", ReadLines.create());
+            .apply("ReadLines", ReadLines.create().withLimits(limits));
     WithFailures.Result<PCollection<AdjacencyLine>, RejectedLine> parsed =
         lines.output().apply("ParseNetwork", new ParseNetwork());
 

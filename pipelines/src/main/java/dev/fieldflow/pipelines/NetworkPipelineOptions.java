@@ -7,7 +7,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Options of {@link NetworkPipeline}. */
-public interface NetworkPipelineOptions extends FieldflowOptions {
+public interface NetworkPipelineOptions extends FieldflowOptions, InputFileOptions {
   @Description("The network's adjacency-list files: a local path or glob, or an s3:// pattern."
       + " All matched files together form one snapshot. Default: FIELDFLOW_NETWORK.")
   @Default.InstanceFactory(NetworkInputFromEnvironment.class)

@@ -5,7 +5,6 @@ import dev.fieldflow.io.files.IngestibleFileNames;
 import dev.fieldflow.io.files.InputFiles;
 import dev.fieldflow.io.files.LocalPatterns;
 import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
-import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.ingest.visits.ClaimVisitFiles;
 import dev.fieldflow.ingest.visits.ContinuousInputLock;
 import dev.fieldflow.ingest.visits.IngestVisitFiles;
@@ -308,7 +307,7 @@ public final class VisitPipeline {
     Duration outageTolerance = Duration.ofSeconds(options.getDbOutageToleranceSeconds());
     Duration lease = Duration.ofSeconds(options.getClaimLeaseSeconds());
     VisitPartitions partitions = partitions(options);
-    IngestibleFileNames names = fileNames(options);
+    IngestibleFileNames names = InputFileOptions.fileNames(options);
     PCollection<VisitFile> claimed;
     if (options.getOnce()) {
       WatchVisitFiles.keepModificationTimes(pipeline);
@@ -352,21 +351,8 @@ public final class VisitPipeline {
     CommandLine.atLeast("watchIdleMinutes", options.getWatchIdleMinutes(), 1);
     CommandLine.atLeast("onceWaveFiles", options.getOnceWaveFiles(), 0);
     CommandLine.atLeast("onceWaveMegabytes", options.getOnceWaveMegabytes(), 1);
-    fileNames(options);
+    InputFileOptions.fileNames(options);
     loadSettings(options);
-  }
-
-  /**
-   * The file names ingested, from {@code --ignoreFileNames}.
-   *
-   * @throws IllegalArgumentException naming the option, if its value is not a regular expression
-   */
-  public static IngestibleFileNames fileNames(VisitPipelineOptions options) {
-    try {
-      return IngestibleFileNames.ignoring(options.getIgnoreFileNames());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--ignoreFileNames: " + e.getMessage(), e);
-    }
   }
 
   /** Whether new files come from S3 event notifications ({@code --notifications}). */
@@ -443,8 +429,7 @@ public final class VisitPipeline {
   /** How files are loaded, from the options; a bad value is refused with its option's name. */
   public static LoadSettings loadSettings(VisitPipelineOptions options) {
     return new LoadSettings(options.getMergeChunkRows(),
-        new ReadLimits(options.getMaxLineBytes(), options.getMaxDecompressedBytes(),
-            options.getMaxCompressionRatio()),
+        InputFileOptions.readLimits(options),
         Duration.ofSeconds(options.getDbOutageToleranceSeconds()),
         Duration.ofSeconds(options.getRetryFailedAfterSeconds()), options.getMaxRejectRatio(),
         options.getSynchronousLoadCommit());

@@ -1,7 +1,5 @@
 package dev.fieldflow.pipelines;
 
-import dev.fieldflow.io.files.IngestibleFileNames;
-import dev.fieldflow.io.files.ReadLimits;
 import dev.fieldflow.ingest.visits.LoadSettings;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.options.Default;
@@ -14,7 +12,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * {@code --endpoint}, {@code --awsCredentialsProvider}, {@code --s3ClientFactoryClass}) and the
  * AWS SDK's default chain (AWS_REGION, AWS_ACCESS_KEY_ID..., profiles, instance role).
  */
-public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
+public interface VisitPipelineOptions extends FieldflowOptions, InputFileOptions, S3Options {
   @Description("Visit files to ingest: a local directory or glob, or an s3://bucket/prefix/ pattern"
       + " (a directory or a prefix ending in / means every file in it). Default: FIELDFLOW_VISITS.")
   @Default.InstanceFactory(VisitsInputFromEnvironment.class)
@@ -84,27 +82,6 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
 
   void setMergeChunkRows(int value);
 
-  @Description("Longest line, in bytes, read as a visit: a longer one is quarantined as"
-      + " line_too_long (its first 64 KiB kept) and reading goes on after it.")
-  @Default.Integer(ReadLimits.DEFAULT_MAX_LINE_BYTES)
-  int getMaxLineBytes();
-
-  void setMaxLineBytes(int value);
-
-  @Description("Most bytes a compressed visit file may decompress to; past it the file is refused"
-      + " (decompression_limit) without being read to its end.")
-  @Default.Long(ReadLimits.DEFAULT_MAX_DECOMPRESSED_BYTES)
-  long getMaxDecompressedBytes();
-
-  void setMaxDecompressedBytes(long value);
-
-  @Description("Highest compression ratio (decompressed:compressed) of a visit file, checked once"
-      + " 8 MiB are decompressed; past it the file is refused as a likely gzip bomb (compression_ratio).")
-  @Default.Integer(ReadLimits.DEFAULT_MAX_COMPRESSION_RATIO)
-  int getMaxCompressionRatio();
-
-  void setMaxCompressionRatio(int value);
-
   @Description("Share of a file's lines (0..1) past which a loaded file is flagged as suspicious in"
       + " the ledger (warning), manage.sh status and the log; its good lines load all the same.")
   @Default.Double(0.5)
@@ -144,14 +121,6 @@ public interface VisitPipelineOptions extends FieldflowOptions, S3Options {
   int getDbOutageToleranceSeconds();
 
   void setDbOutageToleranceSeconds(int value);
-
-  @Description("Regular expression of file names (the name only, not its directories) that are"
-      + " not ingested: files producers leave beside their data. Default: hidden (.*),"
-      + " underscore-prefixed (_*, _SUCCESS), *.tmp and *.crc. Empty: ingest every file.")
-  @Default.String(IngestibleFileNames.DEFAULT_IGNORED)
-  String getIgnoreFileNames();
-
-  void setIgnoreFileNames(String value);
 
   @Description("Address S3 buckets by path (http://host:port/bucket/key) instead of by host name:"
       + " needed by S3-compatible servers such as MinIO or S3Proxy behind a host name. Use with"

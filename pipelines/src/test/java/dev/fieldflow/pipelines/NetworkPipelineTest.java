@@ -370,4 +370,44 @@ class NetworkPipelineTest {
             + " FROM fieldflow.rejected_records WHERE pipeline = 'network' ORDER BY line_number"),
         equalTo(expected));
   }
+
+  /** The refusal's message says to raise --maxLineBytes: the network takes it as visits do. */
+  @Test
+  void aLineLongerThanMaxLineBytesIsQuarantinedAndTheRestLoads() throws Exception {
+    Path file = network("net.adjlist", "NODE1 NODE2\nNODE2 NODE3 NODE4 NODE5 NODE6 NODE7\nNODE3 NODE4\n");
+    NetworkPipelineOptions options = options(file.toString(), POSTGRES.writer());
+    options.setMaxLineBytes(16);
+
+    NetworkSnapshotSummary summary = NetworkPipeline.run(options, POSTGRES.writer());
+
+    assertThat(rows("SELECT reason_code, line_number FROM fieldflow.rejected_records"
+        + " WHERE pipeline = 'network'"), equalTo(List.of("line_too_long|2")));
+    assertThat(summary.describe(), equalTo("4 nodes, 2 edges, 1 rejected lines, 0 dropped"));
+  }
+
+  @Test
+  void theIgnoredFileNamesAreTheOnesGiven() throws Exception {
+    network("a.adjlist", "NODE1 NODE2\n");
+    network("_b.adjlist", "NODE3 NODE4\n");
+    network("c.adjlist.old", "NODE5 NODE6\n");
+    NetworkPipelineOptions options = options(dir.toString(), POSTGRES.writer());
+    options.setIgnoreFileNames(".*\\.old");
+
+    NetworkPipeline.run(options, POSTGRES.writer());
+
+    assertThat(rows("SELECT node_id FROM fieldflow.nodes ORDER BY node_id"),
+        equalTo(List.of("1", "2", "3", "4")));
+  }
+
+  @Test
+  void aReadLimitOutOfItsRangeIsRefusedBeforeAnyFileIsRead() throws Exception {
+    NetworkPipelineOptions options = options(dir.resolve("missing.adjlist").toString(),
+        POSTGRES.writer());
+    options.setMaxCompressionRatio(0);
+
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> NetworkPipeline.run(options, POSTGRES.writer()));
+
+    assertThat(refused.getMessage(), equalTo("--maxCompressionRatio must be >= 1, but was 0"));
+  }
 }

@@ -124,7 +124,7 @@ final class DecompressionGuard extends FilterInputStream {
     if (decompressed > limits.maxDecompressedBytes()) {
       throw new FileRejectedException(path, FileRejectedException.Reason.DECOMPRESSION_LIMIT,
           "decompresses to more than " + limits.maxDecompressedBytes() + " bytes",
-          "split it into smaller files, or raise the decompressed size limit if it is genuine");
+          "split it into smaller files, or raise --maxDecompressedBytes if it is genuine");
     }
     long ratio = decompressed / Math.max(1, compressed.count());
     if (decompressed > ReadLimits.RATIO_CHECKED_AFTER_BYTES
@@ -132,7 +132,7 @@ final class DecompressionGuard extends FilterInputStream {
       throw new FileRejectedException(path, FileRejectedException.Reason.COMPRESSION_RATIO,
           compressed.count() + " compressed bytes decompressed to " + decompressed
               + " (more than " + limits.maxCompressionRatio() + ":1), a gzip bomb's ratio",
-          "check where the file came from; raise the compression ratio limit if it is genuine");
+          "check where the file came from; raise --maxCompressionRatio if it is genuine");
     }
   }
 }

@@ -29,20 +29,28 @@ public final class InputFiles {
   }
 
   /**
+   * The files {@code input} matches now, sorted by path, with the names a producer leaves
+   * beside its data while it writes (hidden, {@code _SUCCESS}, {@code *.tmp}, {@code *.crc}:
+   * {@link IngestibleFileNames#defaults}) left out, as the visit pipeline leaves them: a
+   * half-uploaded {@code .network.adjlist.Xy12ab} is no part of a snapshot.
+   */
+  public static List<MatchResult.Metadata> matchOrFail(String input, String what)
+      throws IOException {
+    return matchOrFail(input, what, IngestibleFileNames.defaults());
+  }
+
+  /**
    * The files {@code input} matches now, sorted by path: a directory (or a prefix ending in
-   * {@code /}) means every file in it, and the names a producer leaves beside its data while it
-   * writes (hidden, {@code _SUCCESS}, {@code *.tmp}, {@code *.crc}: {@link
-   * IngestibleFileNames#defaults}) and names with a line break are left out, as the visit
-   * pipeline leaves them: a half-uploaded {@code .network.adjlist.Xy12ab} is no part of a
-   * snapshot.
+   * {@code /}) means every file in it, and the names {@code names} ignores and names with a line
+   * break are left out.
    *
    * @param what how the user set the pattern, named in the error (e.g. {@code --networkInput
    *     or FIELDFLOW_NETWORK})
    * @throws IllegalArgumentException if nothing matches, or the pattern is one {@link
    *     LocalPatterns#checkInput} refuses, naming the pattern and the option
    */
-  public static List<MatchResult.Metadata> matchOrFail(String input, String what)
-      throws IOException {
+  public static List<MatchResult.Metadata> matchOrFail(String input, String what,
+      IngestibleFileNames names) throws IOException {
     if (input == null || input.isBlank()) {
       throw new IllegalArgumentException("no input given: set " + what);
     }
@@ -52,7 +60,6 @@ public final class InputFiles {
     List<MatchResult.Metadata> files = new ArrayList<>();
     List<String> ignored = new ArrayList<>();
     if (result.status() == MatchResult.Status.OK) {
-      IngestibleFileNames names = IngestibleFileNames.defaults();
       for (MatchResult.Metadata m : result.metadata()) {
         String path = FileVersion.path(m);
         if (m.resourceId().isDirectory()) {
@@ -70,8 +77,9 @@ public final class InputFiles {
     }
     if (files.isEmpty()) {
       throw new IllegalArgumentException("no file matches " + pattern
-          + (ignored.isEmpty() ? "" : " but " + ignored.size() + " hidden, temporary or"
-              + " unaddressable name(s), which are never read (" + ignored.get(0) + ")")
+          + (ignored.isEmpty() ? "" : " but " + ignored.size() + " ignored or unaddressable"
+              + " name(s) (" + ignored.get(0) + "): --ignoreFileNames says which names are not"
+              + " read")
           + "; check " + what);
     }
     files.sort(Comparator.comparing(FileVersion::path));

@@ -317,7 +317,7 @@ public final class ReadLines
     return new RejectedLine(path, lineNumber, raw, originalLength, RejectReason.LINE_TOO_LONG,
         "line is " + length + " bytes, more than the limit of " + limits.maxLineBytes()
             + "; its first " + Math.max(0, kept) + " bytes are kept; split the record or raise"
-            + " the line limit");
+            + " --maxLineBytes");
   }
 
   private static void decode(

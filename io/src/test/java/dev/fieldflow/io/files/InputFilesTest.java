@@ -49,8 +49,22 @@ class InputFilesTest {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
         () -> names(dir.toString()));
 
-    assertThat(refused.getMessage(), equalTo("no file matches " + dir + "/* but 1 hidden, temporary"
-        + " or unaddressable name(s), which are never read (" + dir + "/.network.adjlist.part);"
-        + " check " + OPTION));
+    assertThat(refused.getMessage(), equalTo("no file matches " + dir + "/* but 1 ignored or"
+        + " unaddressable name(s) (" + dir + "/.network.adjlist.part): --ignoreFileNames says"
+        + " which names are not read; check " + OPTION));
+  }
+
+  @Test
+  void theIgnoredNamesAreTheOnesGiven() throws Exception {
+    for (String name : List.of("network-1.adjlist", ".network.adjlist", "network.adjlist.bak")) {
+      Files.writeString(dir.resolve(name), "1 2\n");
+    }
+
+    List<String> read = InputFiles.matchOrFail(dir.toString(), OPTION,
+            IngestibleFileNames.ignoring(".*\\.bak")).stream()
+        .map(m -> m.resourceId().getFilename())
+        .toList();
+
+    assertThat(read, equalTo(List.of(".network.adjlist", "network-1.adjlist")));
   }
 }

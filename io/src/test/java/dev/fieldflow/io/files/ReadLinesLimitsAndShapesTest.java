@@ -108,7 +108,7 @@ class ReadLinesLimitsAndShapesTest {
     assertThat(reject.rawText(), is("y".repeat(100)));
     assertThat(reject.originalLength(), is(250));
     assertThat(reject.message(), is("line is 250 bytes, more than the limit of 100; its first 100"
-        + " bytes are kept; split the record or raise the line limit"));
+        + " bytes are kept; split the record or raise --maxLineBytes"));
   }
 
   @Test

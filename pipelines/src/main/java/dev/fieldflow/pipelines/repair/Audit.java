@@ -4,6 +4,7 @@ import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.files.IngestibleFileNames;
 import dev.fieldflow.pipelines.CommandLine;
+import dev.fieldflow.pipelines.InputFileOptions;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.io.PrintStream;
@@ -81,7 +82,7 @@ public final class Audit {
       PrintStream out) throws Exception {
     VisitPipeline.checkS3(options, pattern);
     FileSystems.setDefaultPipelineOptions(options);
-    IngestibleFileNames names = VisitPipeline.fileNames(options);
+    IngestibleFileNames names = InputFileOptions.fileNames(options);
     long[] n = new long[7]; // listed, ignored, loaded, loading, not loaded, failed, changed
     try (Connection c = db.dataSource().getConnection()) {
       c.setReadOnly(true);
