@@ -95,13 +95,14 @@ public final class NetworkPipeline {
     try {
       state = pipeline.run().waitUntilFinish();
     } catch (RuntimeException e) {
-      discardQuietly(db, load);
+      failed(db, load, UserMessages.of(e));
       throw e;
     }
     if (state != PipelineResult.State.DONE) {
-      discardQuietly(db, load);
-      throw new IllegalStateException("network load " + load.loadId() + " ended " + state
-          + "; the previous network snapshot is unchanged");
+      String ended = "network load " + load.loadId() + " ended " + state
+          + "; the previous network snapshot is unchanged";
+      failed(db, load, ended);
+      throw new IllegalStateException(ended);
     }
     return NetworkSnapshots.find(db.dataSource(), load.loadId())
         .orElseThrow(() -> new IllegalStateException("network load " + load.loadId()
@@ -155,12 +156,23 @@ public final class NetworkPipeline {
     return options.getForce() ? ShrinkLimit.forced() : limit;
   }
 
-  private static void discardQuietly(DatabaseConfig db, NetworkLoad load) {
+  /**
+   * Cleans up after a load that will not commit and records its failure in the ledger, both
+   * best effort: the failure itself may be the database's, and the exception that follows says
+   * what went wrong either way.
+   */
+  private static void failed(DatabaseConfig db, NetworkLoad load, String error) {
     try {
       NetworkSnapshots.discard(db.dataSource(), load.loadId());
     } catch (SQLException e) {
       LOG.warn("could not remove staging rows of failed load {} ({}); the next load removes them",
           load.loadId(), e.getMessage());
+    }
+    try {
+      NetworkSnapshots.recordFailure(db.dataSource(), load, error);
+    } catch (SQLException e) {
+      LOG.warn("could not record failed network load {} in the ledger ({})", load.loadId(),
+          e.getMessage());
     }
   }
 }

@@ -161,7 +161,7 @@ class NetworkPipelineTest {
   }
 
   @Test
-  void aLoadWithLessThanHalfTheNodesIsRefusedAndChangesNothing() throws Exception {
+  void aLoadWithLessThanHalfTheNodesIsRefusedLeavingTheNetworkAsItWas() throws Exception {
     load(chain("full.adjlist", 10).toString());
     List<String> edges = rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2");
     Path truncated = chain("truncated.adjlist", 4);
@@ -175,9 +175,45 @@ class NetworkPipelineTest {
             + " (./manage.sh network --force)"));
     assertThat(rows("SELECT * FROM fieldflow.network_edges ORDER BY 1, 2"), equalTo(edges));
     assertThat(count("SELECT count(*) FROM fieldflow.network_snapshots"), equalTo(1L));
-    assertThat(count("SELECT count(*) FROM fieldflow.ingest_files WHERE path LIKE '%truncated%'"),
-        equalTo(0L));
+    assertThat(rows("SELECT status, rows_loaded FROM fieldflow.ingest_files"
+        + " WHERE path LIKE '%truncated%'"), equalTo(List.of("failed|0")));
     assertThat(count("SELECT count(*) FROM fieldflow.network_staging"), equalTo(0L));
+  }
+
+  /** A refused or failed load would otherwise show nowhere but in the exit code of its run. */
+  @Test
+  void aFailedLoadIsInTheLedgerUntilASnapshotCommits() throws Exception {
+    load(chain("full.adjlist", 10).toString());
+    Path truncated = chain("truncated.adjlist", 4);
+    assertThrows(Exception.class, () -> load(truncated.toString()));
+    assertThrows(Exception.class, () -> load(truncated.toString()));
+
+    assertThat(rows("SELECT status, attempts, error LIKE 'network load % failed: network load"
+            + " refused: it would shrink the network from 10 to 4 nodes%' FROM fieldflow.ingest_files"
+            + " WHERE path LIKE '%truncated%'"),
+        equalTo(List.of("failed|2|t")));
+
+    load(chain("other.adjlist", 9).toString());
+
+    assertThat(rows("SELECT status, error, warning LIKE 'never part of a snapshot: network load %"
+            + " failed: network load refused:%; snapshot % replaced the network since'"
+            + " FROM fieldflow.ingest_files WHERE path LIKE '%truncated%'"),
+        equalTo(List.of("done|null|t")));
+    assertThat(count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'failed'"),
+        equalTo(0L));
+  }
+
+  @Test
+  void aFailedLoadOfTheFilesTheSnapshotHoldsLeavesTheirRowsDone() throws Exception {
+    Path full = chain("full.adjlist", 10);
+    load(full.toString());
+    network("broken.adjlist.gz", "NODE1 NODE2\n");
+
+    Exception e = assertThrows(Exception.class, () -> load(dir + "/*.adjlist*"));
+
+    assertThat(UserMessages.of(e), containsString("not_gzip"));
+    assertThat(rows("SELECT path LIKE '%full%', status FROM fieldflow.ingest_files ORDER BY path"),
+        equalTo(List.of("f|failed", "t|done")));
   }
 
   @Test

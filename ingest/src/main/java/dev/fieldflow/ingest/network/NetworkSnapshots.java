@@ -73,6 +73,40 @@ public final class NetworkSnapshots {
     }
   }
 
+  /**
+   * Records in the ledger that load {@code load} failed: each of its files {@code failed} with
+   * {@code error}, so the console, {@code status} and the failed-files alert show it. A file
+   * version the current snapshot already holds stays {@code done} (the network has it). The
+   * next snapshot that commits settles these rows: its own files become {@code done}, the rest
+   * {@code done} with a warning that no snapshot holds them.
+   */
+  public static void recordFailure(DataSource dataSource, NetworkLoad load, String error)
+      throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement("""
+            INSERT INTO fieldflow.ingest_files AS f
+              (pipeline, path, version, size_bytes, last_modified, status, error, started_at,
+               finished_at)
+            VALUES ('network', ?, ?, ?, to_timestamp(? / 1000.0), 'failed', ?,
+                    to_timestamp(? / 1000.0), now())
+            ON CONFLICT (pipeline, path, version) DO UPDATE SET
+              status = 'failed', attempts = f.attempts + 1, error = EXCLUDED.error,
+              started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at
+            WHERE f.status <> 'done'
+            """)) {
+      for (NetworkLoad.StagedFile f : load.files()) {
+        ps.setString(1, f.path());
+        ps.setString(2, f.version());
+        ps.setLong(3, f.sizeBytes());
+        ps.setLong(4, f.lastModifiedMillis());
+        ps.setString(5, "network load " + load.loadId() + " failed: " + error);
+        ps.setLong(6, load.startedAtMillis());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
   private static void stageFiles(Connection c, NetworkLoad load) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("""
         INSERT INTO fieldflow.network_staging_files
@@ -160,6 +194,15 @@ public final class NetworkSnapshots {
           updates = 0, rejected = EXCLUDED.rejected,
           started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at
         """, loadId, loadId);
+    // Files of earlier failed loads that are no part of this snapshot: nothing is left to do
+    // with them, and their failure must not keep the failed-files alert on for good.
+    update(c, """
+        UPDATE fieldflow.ingest_files
+        SET status = 'done', finished_at = now(), error = NULL,
+            warning = 'never part of a snapshot: ' || error || '; snapshot ' || ? || ' replaced'
+              || ' the network since'
+        WHERE pipeline = 'network' AND status = 'failed'
+        """, loadId);
     update(c, """
         INSERT INTO fieldflow.network_snapshots
           (snapshot_id, committed_at, files, nodes, edges, rejected_lines, dropped_self_loops,
