@@ -3,6 +3,7 @@ package dev.fieldflow.io.db;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -104,6 +105,23 @@ class AnalystLimitsTest {
     SQLException e = assertThrows(SQLException.class, () -> rowsAsAnalyst(query));
     assertThat(e.getSQLState(), is(INVALID_PARAMETER_VALUE));
     assertThat(e.getMessage(), containsString("is above the cap of 6"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "SELECT * FROM analytics.q3(1, -1)",
+      "SELECT * FROM analytics.q3(999, -2147483648)",
+      "SELECT * FROM analytics.q4(1, -1, 0, 2020)",
+      "SELECT * FROM analytics.q5(1, -3, DATE '2020-01-01', DATE '2020-12-31', 1)"})
+  void fewerThanZeroHopsIsRefused(String query) {
+    SQLException e = assertThrows(SQLException.class, () -> rowsAsAnalyst(query));
+    assertThat(e.getSQLState(), is(INVALID_PARAMETER_VALUE));
+    assertThat(e.getMessage(), containsString("is below 0"));
+  }
+
+  @Test
+  void zeroHopsIsAnsweredWithNoNode() throws SQLException {
+    assertThat(rowsAsAnalyst("SELECT node_id, hops FROM analytics.q3(1, 0)"), empty());
   }
 
   /** pgjdbc switches to a server-side prepared statement (and PostgreSQL to a generic plan). */
