@@ -446,4 +446,20 @@ class NetworkPipelineTest {
 
     assertThat(refused.getMessage(), equalTo("--maxCompressionRatio must be >= 1, but was 0"));
   }
+
+  @Test
+  void statusShowsTheCurrentSnapshotApartFromTheCountsOfEveryLoad() throws Exception {
+    load(chain("first.adjlist", 10).toString());
+    NetworkSnapshotSummary second = load(chain("second.adjlist", 6).toString());
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+
+    dev.fieldflow.pipelines.status.Status.print(POSTGRES.writer(),
+        new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+
+    String status = printed.toString(StandardCharsets.UTF_8);
+    assertThat(status, containsString("network: 2 file(s) done"));
+    assertThat(status, containsString("  5 undirected edges in the current snapshot\n"));
+    assertThat(status, containsString("  current snapshot " + second.snapshotId() + ", committed "));
+    assertThat(status, containsString(": 1 file(s), 6 nodes, 5 edges, 0 rejected lines, 0 dropped"));
+  }
 }

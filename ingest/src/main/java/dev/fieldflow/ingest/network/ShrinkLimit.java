@@ -65,12 +65,19 @@ public final class ShrinkLimit implements Serializable {
     return current > 0 && (current - next) > maxRatio * current;
   }
 
+  /**
+   * The change in percent, whole unless rounding would misstate it: 13,598 edges down to 3 is
+   * -99.98%, not -100% (the network is not empty), and a change of a few in thousands is not 0%.
+   */
   private static String change(int current, int next) {
     if (current == 0) {
       return "new";
     }
-    long percent = Math.round(100.0 * (next - current) / current);
-    return (percent > 0 ? "+" : "") + percent + "%";
+    double exact = 100.0 * (next - current) / current;
+    long percent = Math.round(exact);
+    boolean misstated = (percent == 0 && next != current) || (percent == -100 && next != 0);
+    String shown = misstated ? String.format(Locale.ROOT, "%.2f", exact) : Long.toString(percent);
+    return (exact > 0 ? "+" : "") + shown + "%";
   }
 
   @Override

@@ -54,6 +54,28 @@ public final class Status {
     }
   }
 
+  /**
+   * The snapshot the network holds now: the ledger's counts above sum every file version any
+   * load committed, which says little about the current network once it has been replaced.
+   */
+  private static void printSnapshot(Connection c, PrintStream out) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT snapshot_id, committed_at, files, nodes, edges, rejected_lines,"
+            + " dropped_self_loops + dropped_duplicates FROM fieldflow.network_snapshots"
+            + " ORDER BY committed_at DESC LIMIT 1");
+        ResultSet rs = ps.executeQuery()) {
+      if (rs.next()) {
+        out.printf(Locale.ROOT, "  current snapshot %s, committed %s: %d file(s), %d nodes,"
+                + " %d edges, %d rejected lines, %d dropped (the file counts above are of every"
+                + " load)%n",
+            rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getInt(3), rs.getInt(4),
+            rs.getInt(5), rs.getLong(6), rs.getLong(7));
+      } else {
+        out.println("  current snapshot: none yet (./manage.sh network loads one)");
+      }
+    }
+  }
+
   private static void printPipeline(Connection c, String pipeline, PrintStream out) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed'),"
@@ -83,6 +105,7 @@ public final class Status {
     } else {
       out.printf(Locale.ROOT, "  %d undirected edges in the current snapshot%n",
           count(c, "SELECT count(*) / 2 FROM fieldflow.network_edges"));
+      printSnapshot(c, out);
     }
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT path, finished_at,"
