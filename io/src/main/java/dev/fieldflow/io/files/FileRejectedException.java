@@ -32,6 +32,12 @@ public class FileRejectedException extends IOException {
      * gzip, an error of the source that holds the bytes is not this, and is retried.
      */
     CORRUPT_COMPRESSED("corrupt_compressed"),
+    /**
+     * A file named for a compression whose decompressor is not on the class path of this build
+     * (zstd needs zstd-jni, lzo and lzop need aircompressor and Hadoop): Beam names them, but
+     * does not bring them.
+     */
+    UNSUPPORTED_COMPRESSION("unsupported_compression"),
     /** The first line holds NUL bytes: UTF-16 without a byte-order mark, or a binary file. */
     NOT_TEXT("not_text"),
     /** The file is one JSON array spread over lines ({@code [} first, not closed on its line). */

@@ -50,7 +50,8 @@ import org.apache.beam.sdk.values.TupleTagList;
  * FileRejectedException} naming the reason: a compressed file past the {@link ReadLimits}, a
  * {@code .gz} file that is not gzip, a compressed file whose own bytes do not decompress
  * (truncated, a checksum error, trailing data; an error of the source reading them is not one,
- * and is retried), and a file that is not lines of text ({@link FileShape}).
+ * and is retried), a compression this build cannot decompress, and a file that is not lines of
+ * text ({@link FileShape}).
  *
  * <p>Lines are streamed, never the whole file held, and a line is held only up to the line
  * limit: a file of any size, with lines of any length, reads in a few MiB.
@@ -201,7 +202,8 @@ public final class ReadLines
    *     content is not gzip: a truncated upload or a misnamed file is not guessed at; ({@code
    *     not_a_file}) if a local path is a named pipe or a device, which are not opened at all;
    *     ({@code corrupt_gzip}) if a gzip header is not valid, ({@code corrupt_compressed}) that
-   *     of another compression; a file corrupt further on is refused
+   *     of another compression; ({@code unsupported_compression}) if Beam's decompressor for
+   *     its name is not on the class path (zstd, lzo); a file corrupt further on is refused
    *     ({@code corrupt_gzip}, {@code corrupt_compressed}) by the read of the returned stream
    *     that reaches it
    */
@@ -252,6 +254,15 @@ public final class ReadLines
         throw DecompressionGuard.judged(e, compressed, compression, path);
       } catch (RuntimeException e) {
         throw DecompressionGuard.refusalOr(e, compressed, compression, path);
+      } catch (NoClassDefFoundError e) {
+        // Beam declares these decompressors "provided": the same file fails the same way until
+        // the library is on the class path, so it is refused, not retried (nor a crashed reader).
+        throw new FileRejectedException(path, FileRejectedException.Reason.UNSUPPORTED_COMPRESSION,
+            "it is " + DecompressionGuard.formatName(compression) + "-compressed (by its name),"
+                + " which this build of fieldflow cannot decompress (" + e.getClass().getSimpleName()
+                + ": " + e.getMessage() + ")",
+            "re-send it gzip- or bzip2-compressed, or add the decompressor's library to the"
+                + " pipelines' jar");
       }
       return new DecompressionGuard(decompressed, compressed, compression, path, limits);
     } catch (IOException | RuntimeException e) {

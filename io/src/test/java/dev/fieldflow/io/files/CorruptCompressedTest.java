@@ -339,6 +339,30 @@ class CorruptCompressedTest {
         + " Illegal block with bad offset found); re-upload it as a complete snappy file"));
   }
 
+  // --- compressions Beam names but this build cannot decompress
+
+  @Test
+  void aZstdFileIsRefusedAsUnsupportedSinceZstdJniIsNotOnTheClassPath() throws IOException {
+    // zstd's magic bytes, then anything: the decompressor's class is missing before any is read.
+    Path file = write("visits.jsonl.zst", new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0});
+
+    assertThat(refusal(file, "unsupported_compression"), is(file + ": unsupported_compression: it"
+        + " is zstd-compressed (by its name), which this build of fieldflow cannot decompress"
+        + " (NoClassDefFoundError: com/github/luben/zstd/ZstdInputStream); re-send it gzip- or"
+        + " bzip2-compressed, or add the decompressor's library to the pipelines' jar"));
+  }
+
+  @Test
+  void anLzoFileIsRefusedAsUnsupported() throws IOException {
+    Path file = write("visits.jsonl.lzo", new byte[] {1, 2, 3, 4});
+
+    assertThat(refusal(file, "unsupported_compression"), is(file + ": unsupported_compression: it"
+        + " is lzop-compressed (by its name), which this build of fieldflow cannot decompress"
+        + " (NoClassDefFoundError: org/apache/hadoop/io/compress/CompressionInputStream);"
+        + " re-send it gzip- or bzip2-compressed, or add the decompressor's library to the"
+        + " pipelines' jar"));
+  }
+
   // --- the source's own errors stay transient
 
   /** A real file's bytes whose source fails, as an S3 connection reset does, after {@code n}. */
