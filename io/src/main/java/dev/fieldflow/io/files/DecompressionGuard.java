@@ -182,6 +182,10 @@ final class DecompressionGuard extends FilterInputStream {
       what = "the name of an entry is not UTF-8, which Beam's zip reader requires, found within"
           + " its first " + count + " compressed bytes";
       whatToDo = "re-upload it as a zip whose entry names are UTF-8, or gzip-compressed";
+    } else if (truncated && compression == Compression.SNAPPY) {
+      // Raw snappy has no checksum: a changed length reads as an early end too.
+      what = "its snappy stream ends before the data it announces, after its " + count
+          + " bytes: it is truncated, or a length in it is not valid";
     } else if (truncated) {
       what = "it is truncated: its " + format + " stream ends unfinished after its " + count
           + " bytes";

@@ -324,9 +324,21 @@ class CorruptCompressedTest {
     byte[] whole = snappy();
     Path file = write("visits.jsonl.snappy", Arrays.copyOf(whole, whole.length / 2));
 
-    assertThat(corrupt(file), is(file + ": corrupt_compressed: it is truncated: its snappy stream"
-        + " ends unfinished after its " + whole.length / 2 + " bytes (IOException: Premature end"
-        + " of data); re-upload it as a complete snappy file"));
+    assertThat(corrupt(file), is(file + ": corrupt_compressed: its snappy stream ends before the"
+        + " data it announces, after its " + whole.length / 2 + " bytes: it is truncated, or a"
+        + " length in it is not valid (IOException: Premature end of data); re-upload it as a"
+        + " complete snappy file"));
+  }
+
+  @Test
+  void aSnappyWithBytesFlippedInTheMiddleIsRefusedWhenALengthNoLongerFits() throws IOException {
+    byte[] bytes = flippedInTheMiddle(snappy());
+    Path file = write("visits.jsonl.snappy", bytes);
+
+    assertThat(corrupt(file), is(file + ": corrupt_compressed: its snappy stream ends before the"
+        + " data it announces, after its " + bytes.length + " bytes: it is truncated, or a"
+        + " length in it is not valid (IOException: Premature end of stream reading block"
+        + " start); re-upload it as a complete snappy file"));
   }
 
   @Test
@@ -337,6 +349,43 @@ class CorruptCompressedTest {
     assertThat(corrupt(file), is(file + ": corrupt_compressed: its compressed data is not valid"
         + " snappy, found within its first " + bytes.length + " compressed bytes (IOException:"
         + " Illegal block with bad offset found); re-upload it as a complete snappy file"));
+  }
+
+  // --- what a format cannot show: read as it decompresses, documented in INGESTING-VISITS.md
+
+  @Test
+  void aSnappyWithBytesFlippedInTheMiddleReadsOtherDataUnseen() throws IOException {
+    // Beam's snappy is the raw format: no checksum to find the change by.
+    byte[] bytes = snappy();
+    bytes[bytes.length - 2] ^= 0x01;
+    Path file = write("visits.jsonl.snappy", bytes);
+
+    assertThat(lines(file), not(VISITS));
+  }
+
+  @Test
+  void dataAfterTheEndOfADeflateStreamIsIgnored() throws IOException {
+    byte[] bytes = deflate();
+    Path file = write("visits.jsonl.deflate", Arrays.copyOf(bytes, bytes.length + 1024));
+
+    assertThat(lines(file), is(VISITS));
+  }
+
+  @Test
+  void aZipCutWithinItsFirstEntrysHeaderReadsAsAFileOfNoLines() throws IOException {
+    // Beam's zip reader takes a header that ends early for the end of the entries.
+    Path file = write("visits.jsonl.zip", Arrays.copyOf(zip(), 20));
+
+    assertThat(lines(file), is(List.of()));
+  }
+
+  @Test
+  void aZipCutAfterItsEntryReadsTheEntryWhole() throws IOException {
+    // The central directory at the end is not read: the entry's own data is all there.
+    byte[] bytes = zip();
+    Path file = write("visits.jsonl.zip", Arrays.copyOf(bytes, bytes.length - 5));
+
+    assertThat(lines(file), is(VISITS));
   }
 
   // --- compressions Beam names but this build cannot decompress
