@@ -152,8 +152,8 @@ class BadInputCorpusTest {
 
   /** The whole-file outcomes the readers give, besides a line-level reject code. */
   private static final Set<String> FILE_CODES = Set.of("decompression_limit",
-      "compression_ratio", "not_gzip", "corrupt_gzip", "not_text", "json_array", "pretty_json",
-      "csv", "not_a_file");
+      "compression_ratio", "not_gzip", "corrupt_gzip", "corrupt_compressed",
+      "unsupported_compression", "not_text", "json_array", "pretty_json", "csv", "not_a_file");
 
   @Test
   void everyWholeFileCaseIsListedOnceWithAnOutcomeOfItsKind() throws IOException {

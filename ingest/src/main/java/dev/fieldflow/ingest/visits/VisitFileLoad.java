@@ -97,7 +97,7 @@ public final class VisitFileLoad {
   /**
    * The file cannot be read to its end (gone, permission denied, a connection reset), or the
    * reader refused it as a whole (its cause is then a {@link FileRejectedException}: a corrupt
-   * gzip, a gzip bomb, a file that is not JSON lines).
+   * compressed file, a gzip bomb, a file that is not JSON lines).
    */
   static final class UnreadableFileException extends RuntimeException {
     UnreadableFileException(String message, Throwable cause) {

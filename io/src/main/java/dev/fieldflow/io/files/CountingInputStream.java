@@ -16,7 +16,7 @@ import java.nio.channels.SeekableByteChannel;
 final class CountingInputStream extends FilterInputStream {
   private final ReadableByteChannel source;
   private long count;
-  private IOException failure;
+  private Exception failure;
 
   CountingInputStream(ReadableByteChannel source) {
     super(Channels.newInputStream(source));
@@ -27,7 +27,10 @@ final class CountingInputStream extends FilterInputStream {
     return count;
   }
 
-  /** Whether the source raised an error of its own (not one of the decompressor's reading it). */
+  /**
+   * Whether the source raised an error of its own (not one of the decompressor's reading it),
+   * checked or not: a file system's client may throw an unchecked one.
+   */
   boolean sourceFailed() {
     return failure != null;
   }
@@ -56,7 +59,7 @@ final class CountingInputStream extends FilterInputStream {
         count++;
       }
       return b;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       failure = e;
       throw e;
     }
@@ -70,7 +73,7 @@ final class CountingInputStream extends FilterInputStream {
         count += n;
       }
       return n;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       failure = e;
       throw e;
     }
@@ -82,7 +85,7 @@ final class CountingInputStream extends FilterInputStream {
       long skipped = super.skip(n);
       count += skipped;
       return skipped;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       failure = e;
       throw e;
     }

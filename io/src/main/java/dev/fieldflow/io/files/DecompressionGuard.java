@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Locale;
 import org.apache.beam.sdk.io.Compression;
 
 /**
@@ -11,9 +12,10 @@ import org.apache.beam.sdk.io.Compression;
  * ReadLimits#maxDecompressedBytes()} or past {@link ReadLimits#maxCompressionRatio()} times the
  * compressed bytes read so far: a gzip bomb fails after a few MiB, never read to its end.
  *
- * <p>A gzip whose own bytes do not decompress is refused too ({@code corrupt_gzip}, see {@link
- * #judged}): the same bytes fail the same way at every attempt, so retrying it would only fail
- * again, forever. An error of the source that holds the bytes passes as it is, to be retried.
+ * <p>A compressed file whose own bytes do not decompress is refused too ({@code corrupt_gzip}
+ * for gzip, {@code corrupt_compressed} for the others Beam reads; see {@link #judged}): the same
+ * bytes fail the same way at every attempt, so retrying it would only fail again, forever. An
+ * error of the source that holds the bytes passes as it is, to be retried.
  */
 final class DecompressionGuard extends FilterInputStream {
   private final CountingInputStream compressed;
@@ -38,6 +40,8 @@ final class DecompressionGuard extends FilterInputStream {
       b = super.read();
     } catch (IOException e) {
       throw judged(e, compressed, compression, path);
+    } catch (RuntimeException e) {
+      throw refusalOr(e, compressed, compression, path);
     }
     if (b >= 0) {
       counted(1);
@@ -52,6 +56,8 @@ final class DecompressionGuard extends FilterInputStream {
       n = super.read(buffer, offset, length);
     } catch (IOException e) {
       throw judged(e, compressed, compression, path);
+    } catch (RuntimeException e) {
+      throw refusalOr(e, compressed, compression, path);
     }
     if (n > 0) {
       counted(n);
@@ -66,6 +72,8 @@ final class DecompressionGuard extends FilterInputStream {
       skipped = super.skip(n);
     } catch (IOException e) {
       throw judged(e, compressed, compression, path);
+    } catch (RuntimeException e) {
+      throw refusalOr(e, compressed, compression, path);
     }
     counted(skipped);
     return skipped;
@@ -74,22 +82,54 @@ final class DecompressionGuard extends FilterInputStream {
   /**
    * What an error out of the decompressor of {@code path} means. The source's own errors (it
    * raised one, or it ended before its size) stay what they are: transient, the file is tried
-   * again. Any other error of a gzip decompressor is in the file's bytes: a {@code corrupt_gzip}
-   * refusal saying what is wrong and after how many compressed bytes it was found (an upper
-   * bound: the decompressor reads ahead by a buffer). Other compressions, which the data
-   * contract does not name, keep their error as it is.
+   * again. Any other error of a decompressor is in the file's bytes: a {@code corrupt_gzip}
+   * refusal for gzip, {@code corrupt_compressed} for the other compressions, saying what is
+   * wrong and after how many compressed bytes it was found (an upper bound: the decompressor
+   * reads ahead by a buffer).
    */
   static IOException judged(IOException e, CountingInputStream compressed,
       Compression compression, String path) {
-    if (e instanceof FileRejectedException || compression != Compression.GZIP
-        || compressed.sourceFailed()) {
-      return e;
+    FileRejectedException corrupt = corrupt(e, compressed, compression, path);
+    return corrupt == null ? e : corrupt;
+  }
+
+  /**
+   * {@link #judged} for an unchecked error out of a decompressor other than gzip's (zip's throws
+   * IllegalArgumentException for an entry name that is not UTF-8): thrown as a refusal if it is
+   * in the file's bytes, else returned to be rethrown as it is. Gzip's raises none of its own.
+   */
+  static RuntimeException refusalOr(RuntimeException e, CountingInputStream compressed,
+      Compression compression, String path) throws FileRejectedException {
+    FileRejectedException corrupt = compression == Compression.GZIP ? null
+        : corrupt(e, compressed, compression, path);
+    if (corrupt != null) {
+      throw corrupt;
     }
+    return e;
+  }
+
+  /** The refusal {@code e} means, or null if it is not the file's bytes' fault. */
+  private static FileRejectedException corrupt(Exception e, CountingInputStream compressed,
+      Compression compression, String path) {
+    if (e instanceof FileRejectedException || compressed.sourceFailed()) {
+      return null;
+    }
+    return compression == Compression.GZIP
+        ? corruptGzip((IOException) e, compressed, path)
+        : corruptOther(e, compressed, compression, path);
+  }
+
+  private static String detail(Exception e) {
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+
+  /** The gzip refusal, as it has been since {@code corrupt_gzip} exists; null if not corrupt. */
+  private static FileRejectedException corruptGzip(IOException e, CountingInputStream compressed,
+      String path) {
     boolean truncated = e instanceof EOFException;
     if (truncated && compressed.endedBeforeItsSize()) {
-      return e;
+      return null;
     }
-    String detail = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     String message = e.getMessage() == null ? "" : e.getMessage();
     String what;
     if (truncated) {
@@ -113,10 +153,81 @@ final class DecompressionGuard extends FilterInputStream {
           + " compressed bytes";
     }
     FileRejectedException corrupt = new FileRejectedException(path,
-        FileRejectedException.Reason.CORRUPT_GZIP, what + " (" + detail + ")",
+        FileRejectedException.Reason.CORRUPT_GZIP, what + " (" + detail(e) + ")",
         "re-upload it as a complete gzip file (gzip -t checks one before it is sent)");
     corrupt.initCause(e);
     return corrupt;
+  }
+
+  /**
+   * The refusal of a file of another compression whose bytes do not decompress; null if the
+   * error is its source's. The decompressors say "truncated" in their own words: an {@link
+   * EOFException} (zlib, zip), "Unexpected end of stream" (bzip2), "Premature end of" (snappy),
+   * "Truncated source" (zstd-jni).
+   */
+  private static FileRejectedException corruptOther(Exception e, CountingInputStream compressed,
+      Compression compression, String path) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    boolean truncated = e instanceof EOFException || message.startsWith("Unexpected end of")
+        || message.startsWith("Premature end of") || message.startsWith("Truncated source");
+    if (truncated && compressed.endedBeforeItsSize()) {
+      return null;
+    }
+    String format = formatName(compression);
+    long count = compressed.count();
+    String what;
+    String whatToDo = whatToDo(compression);
+    if (compression == Compression.ZIP && e instanceof IllegalArgumentException
+        && message.startsWith("malformed input")) {
+      what = "the name of an entry is not UTF-8, which Beam's zip reader requires, found within"
+          + " its first " + count + " compressed bytes";
+      whatToDo = "re-upload it as a zip whose entry names are UTF-8, or gzip-compressed";
+    } else if (truncated && compression == Compression.SNAPPY) {
+      // Raw snappy has no checksum: a changed length reads as an early end too.
+      what = "its snappy stream ends before the data it announces, after its " + count
+          + " bytes: it is truncated, or a length in it is not valid";
+    } else if (truncated) {
+      what = "it is truncated: its " + format + " stream ends unfinished after its " + count
+          + " bytes";
+    } else if (message.startsWith("Garbage after")) {
+      what = "it has data after the end of its " + format + " stream that is not " + format
+          + " (trailing bytes or padding), found within its first " + count + " compressed bytes";
+    } else if (message.contains("not in the BZip2 format")
+        || message.equals("incorrect header check")) {
+      what = "its " + format + " header is not valid (it may be a file of another kind under a "
+          + path.substring(path.lastIndexOf('.')) + " name)";
+    } else if (message.contains("CRC") || message.equals("incorrect data check")) {
+      what = "its " + format + " checksum does not match its content, found within its first "
+          + count + " compressed bytes";
+    } else {
+      what = "its compressed data is not valid " + format + ", found within its first " + count
+          + " compressed bytes";
+    }
+    FileRejectedException corrupt = new FileRejectedException(path,
+        FileRejectedException.Reason.CORRUPT_COMPRESSED, what + " (" + detail(e) + ")", whatToDo);
+    corrupt.initCause(e);
+    return corrupt;
+  }
+
+  /** The name a producer knows the format by. */
+  static String formatName(Compression compression) {
+    return switch (compression) {
+      case DEFLATE -> "deflate (zlib)";
+      default -> compression.name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  /** What the producer of a corrupt file of {@code compression} should do, with a checker. */
+  private static String whatToDo(Compression compression) {
+    String checker = switch (compression) {
+      case BZIP2 -> "bzip2 -t";
+      case ZSTD -> "zstd -t";
+      case ZIP -> "unzip -t";
+      case LZOP -> "lzop -t";
+      default -> null;
+    };
+    return "re-upload it as a complete " + formatName(compression) + " file"
+        + (checker == null ? "" : " (" + checker + " checks one before it is sent)");
   }
 
   private void counted(long n) throws FileRejectedException {

@@ -4,7 +4,8 @@ import java.io.IOException;
 
 /**
  * A file that {@link ReadLines} refuses as a whole, with one reason, instead of quarantining
- * every one of its lines: a gzip bomb, a corrupt gzip, or a format that is not JSON lines.
+ * every one of its lines: a gzip bomb, a corrupt compressed file, or a format that is not JSON
+ * lines.
  * Reading it again gives the same answer, so a caller should fail the file, not retry it.
  */
 public class FileRejectedException extends IOException {
@@ -24,6 +25,19 @@ public class FileRejectedException extends IOException {
      * error of the source that holds the bytes (a connection reset) is not this, and is retried.
      */
     CORRUPT_GZIP("corrupt_gzip"),
+    /**
+     * A file of another compression Beam decompresses by its extension (bzip2, zstd, zip,
+     * deflate, snappy, lzo) whose own bytes do not decompress: truncated, a checksum that does
+     * not match, data after the end of the stream, a header that is not the format's. As for
+     * gzip, an error of the source that holds the bytes is not this, and is retried.
+     */
+    CORRUPT_COMPRESSED("corrupt_compressed"),
+    /**
+     * A file named for a compression whose decompressor is not on the class path of this build
+     * (zstd needs zstd-jni, lzo and lzop need aircompressor and Hadoop): Beam names them, but
+     * does not bring them.
+     */
+    UNSUPPORTED_COMPRESSION("unsupported_compression"),
     /** The first line holds NUL bytes: UTF-16 without a byte-order mark, or a binary file. */
     NOT_TEXT("not_text"),
     /** The file is one JSON array spread over lines ({@code [} first, not closed on its line). */

@@ -48,9 +48,10 @@ import org.apache.beam.sdk.values.TupleTagList;
  * {@code \r} alone when the file's first line ends so; UTF-16 (LE or BE) behind its
  * byte-order mark, decoded to the same text as UTF-8. Refused as a whole, with a {@link
  * FileRejectedException} naming the reason: a compressed file past the {@link ReadLimits}, a
- * {@code .gz} file that is not gzip, a gzip whose own bytes do not decompress (truncated, a
- * checksum error, trailing data; an error of the source reading them is not one, and is
- * retried), and a file that is not lines of text ({@link FileShape}).
+ * {@code .gz} file that is not gzip, a compressed file whose own bytes do not decompress
+ * (truncated, a checksum error, trailing data; an error of the source reading them is not one,
+ * and is retried), a compression this build cannot decompress, and a file that is not lines of
+ * text ({@link FileShape}).
  *
  * <p>Lines are streamed, never the whole file held, and a line is held only up to the line
  * limit: a file of any size, with lines of any length, reads in a few MiB.
@@ -65,6 +66,10 @@ public final class ReadLines
   static final int KEPT_BYTES_OF_LONG_LINE = RejectedLine.MAX_RAW_CHARS;
 
   private static final byte[] GZIP_MAGIC = {(byte) 0x1f, (byte) 0x8b};
+
+  /** A zip's first local file header, and the end record that is all of an empty zip. */
+  private static final byte[] ZIP_ENTRY = {'P', 'K', 3, 4};
+  private static final byte[] ZIP_EMPTY = {'P', 'K', 5, 6};
 
   private final ReadLimits limits;
 
@@ -196,8 +201,11 @@ public final class ReadLines
    * @throws FileRejectedException ({@code not_gzip}) if the name ends in {@code .gz} but the
    *     content is not gzip: a truncated upload or a misnamed file is not guessed at; ({@code
    *     not_a_file}) if a local path is a named pipe or a device, which are not opened at all;
-   *     ({@code corrupt_gzip}) if a gzip header is not valid; a gzip corrupt further on is
-   *     refused ({@code corrupt_gzip}) by the read of the returned stream that reaches it
+   *     ({@code corrupt_gzip}) if a gzip header is not valid, ({@code corrupt_compressed}) that
+   *     of another compression; ({@code unsupported_compression}) if Beam's decompressor for
+   *     its name is not on the class path (zstd, lzo); a file corrupt further on is refused
+   *     ({@code corrupt_gzip}, {@code corrupt_compressed}) by the read of the returned stream
+   *     that reaches it
    */
   public static InputStream open(String path, ReadLimits limits) throws IOException {
     refuseSpecialFile(path);
@@ -213,9 +221,10 @@ public final class ReadLines
     CountingInputStream compressed = new CountingInputStream(source);
     BufferedInputStream in = new BufferedInputStream(compressed);
     try {
-      in.mark(GZIP_MAGIC.length);
-      byte[] first = in.readNBytes(GZIP_MAGIC.length);
+      in.mark(ZIP_ENTRY.length);
+      byte[] head = in.readNBytes(ZIP_ENTRY.length);
       in.reset();
+      byte[] first = Arrays.copyOf(head, Math.min(head.length, GZIP_MAGIC.length));
       boolean gzipMagic = Arrays.equals(first, GZIP_MAGIC);
       Compression byName = Compression.detect(path);
       Compression compression = gzipMagic ? Compression.GZIP : byName;
@@ -227,6 +236,15 @@ public final class ReadLines
       if (compression == Compression.UNCOMPRESSED || first.length == 0) {
         return in;
       }
+      if (compression == Compression.ZIP && !Arrays.equals(head, ZIP_ENTRY)
+          && !Arrays.equals(head, ZIP_EMPTY)) {
+        // Beam's zip reader takes a file without a first entry for an empty zip, and reads
+        // nothing: a truncated upload or a misnamed file would be done with no lines.
+        throw new FileRejectedException(path, FileRejectedException.Reason.CORRUPT_COMPRESSED,
+            "its zip header is not valid: it starts with " + hex(head) + ", not a zip's 50 4b 03"
+                + " 04 (or 50 4b 05 06 of an empty zip)",
+            "re-upload it as a complete zip file (unzip -t checks one before it is sent)");
+      }
       InputStream decompressed;
       try {
         // Beam's gzip reads the header here: a corrupt one fails now, not at the first read.
@@ -234,6 +252,17 @@ public final class ReadLines
             Channels.newInputStream(compression.readDecompressed(Channels.newChannel(in)));
       } catch (IOException e) {
         throw DecompressionGuard.judged(e, compressed, compression, path);
+      } catch (RuntimeException e) {
+        throw DecompressionGuard.refusalOr(e, compressed, compression, path);
+      } catch (NoClassDefFoundError e) {
+        // Beam declares these decompressors "provided": the same file fails the same way until
+        // the library is on the class path, so it is refused, not retried (nor a crashed reader).
+        throw new FileRejectedException(path, FileRejectedException.Reason.UNSUPPORTED_COMPRESSION,
+            "it is " + DecompressionGuard.formatName(compression) + "-compressed (by its name),"
+                + " which this build of fieldflow cannot decompress (" + e.getClass().getSimpleName()
+                + ": " + e.getMessage() + ")",
+            "re-send it gzip- or bzip2-compressed, or add the decompressor's library to the"
+                + " pipelines' jar");
       }
       return new DecompressionGuard(decompressed, compressed, compression, path, limits);
     } catch (IOException | RuntimeException e) {
