@@ -9,16 +9,20 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.Parser;
 
 /**
  * The console's read-only SQL box: runs one analyst's query on the analyst's login, in a
  * read-only transaction that is rolled back, under a statement timeout, and keeps at most a row
  * limit of its rows, and at most {@link #MAX_RESULT_CHARS} characters of them (fetched a
  * hundred rows at a time). The analyst role's privileges are what keep the data safe (it may write
- * nothing); the read-only transaction says so early. The driver runs a text of several
- * statements too, so a query could {@code SET} the server's timeout away: the driver's own
- * query timeout then cancels it a second later. The connection is the request's alone, so
- * nothing a query sets outlives it.
+ * nothing); the read-only transaction says so early. A text of several statements is refused
+ * before any runs: the driver would run them all and the box show the first result only, the
+ * others unseen ({@code COMMIT; ...} leaving the read-only transaction; a first {@code SET}
+ * returning no rows at all). A query that sets the server's timeout away for itself is cancelled by the driver's own query
+ * timeout a second later. The connection is the request's alone, so nothing a query sets
+ * outlives it.
  */
 final class SqlBox {
   /** The query's rows, as the page and the CSV show them. */
@@ -47,6 +51,17 @@ final class SqlBox {
   }
 
   /**
+   * How many statements the driver would send for {@code query}, counted by the driver's own
+   * parser (quotes, dollar quotes and comments as it reads them): no second parser to disagree
+   * with the one that splits the text. {@code Parser} is pgjdbc's, public but not its JDBC API;
+   * ConsoleHttpTest holds it to what the driver does.
+   */
+  private static int statements(Connection c, String query) throws SQLException {
+    boolean standardStrings = c.unwrap(BaseConnection.class).getStandardConformingStrings();
+    return Parser.parseJdbcSql(query, standardStrings, false, true, false, false).size();
+  }
+
+  /**
    * Runs {@code sql} and keeps its first {@code limit} rows. Numbers and booleans stay what they
    * are; every other value (dates, arrays, text) is PostgreSQL's text for it.
    *
@@ -60,6 +75,11 @@ final class SqlBox {
     }
     if (query.isEmpty()) {
       throw new BadRequest("write a query in the SQL box, e.g. SELECT * FROM analytics.status");
+    }
+    int statements = statements(c, query);
+    if (statements > 1) {
+      throw new BadRequest("the SQL box runs one statement at a time, and this text has "
+          + statements + " (separated by ;): run them one by one");
     }
     c.setAutoCommit(false);
     try {
