@@ -7,12 +7,13 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -272,11 +273,7 @@ public final class ReadLines
   }
 
   private static String hex(byte[] bytes) {
-    StringBuilder s = new StringBuilder();
-    for (byte b : bytes) {
-      s.append(s.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%02x", b & 0xFF));
-    }
-    return s.toString();
+    return hex(bytes, 0, bytes.length);
   }
 
   /** {@link #read(InputStream, String, LineReceiver, ReadLimits)} with the default limits. */
@@ -372,16 +369,32 @@ public final class ReadLines
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
-    try {
-      String text = decoder.decode(ByteBuffer.wrap(bytes, start, end - start)).toString();
-      receiver.line(new SourceLine(path, lineNumber, text));
-    } catch (CharacterCodingException e) {
-      String lossy = new String(bytes, start, end - start, StandardCharsets.UTF_8);
-      SourceLine line = new SourceLine(path, lineNumber, lossy);
-      receiver.rejected(
-          RejectedLine.of(
-              line, RejectReason.BAD_ENCODING, "line is not valid UTF-8; re-export the file as UTF-8"));
+    ByteBuffer in = ByteBuffer.wrap(bytes, start, end - start);
+    // UTF-8 never decodes to more UTF-16 chars than it has bytes.
+    CharBuffer out = CharBuffer.allocate(end - start);
+    CoderResult result = decoder.decode(in, out, true);
+    if (!result.isError()) {
+      result = decoder.flush(out);
     }
+    if (!result.isError()) {
+      receiver.line(new SourceLine(path, lineNumber, out.flip().toString()));
+      return;
+    }
+    String lossy = new String(bytes, start, end - start, StandardCharsets.UTF_8);
+    SourceLine line = new SourceLine(path, lineNumber, lossy);
+    receiver.rejected(RejectedLine.of(line, RejectReason.BAD_ENCODING,
+        "line is not valid UTF-8 at byte " + (in.position() + 1) + " ("
+            + hex(bytes, in.position(), Math.min(result.length(), 4))
+            + "); re-export the file as UTF-8"));
+  }
+
+  /** {@code count} bytes from {@code offset}, as {@code c3 28}. */
+  private static String hex(byte[] bytes, int offset, int count) {
+    StringBuilder out = new StringBuilder();
+    for (int i = offset; i < offset + count; i++) {
+      out.append(i > offset ? " " : "").append(String.format(Locale.ROOT, "%02x", bytes[i] & 0xff));
+    }
+    return out.toString();
   }
 
   /** Receives each physical line's bytes (terminator removed, a {@code \r} before {@code \n} kept). */

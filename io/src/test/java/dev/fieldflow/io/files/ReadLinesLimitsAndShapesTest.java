@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The limits and whole-file rules of {@link ReadLines#open} and {@link ReadLines#read}. */
@@ -407,5 +408,37 @@ class ReadLinesLimitsAndShapesTest {
 
     assertThat(read.rejects, empty());
     assertThat(read.lines.size(), is((int) content.lines().count()));
+  }
+
+  /** Where in the line the bytes went wrong, and which bytes: the producer can find them. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "6e 6f 74 65 20 e9 74 e9 | at byte 6 (e9)",
+      "c3 a9 c3 a9 f0 9f 98 | at byte 5 (f0 9f 98)",
+      "61 ed a0 80 62 | at byte 2 (ed a0 80)",
+      "61 ff 62 | at byte 2 (ff)",
+  })
+  void aLineThatIsNotUtf8SaysAtWhichByteAndWhatItHolds(String bytes, String where)
+      throws IOException {
+    String[] hex = bytes.split(" ");
+    byte[] content = new byte[hex.length + 1];
+    for (int i = 0; i < hex.length; i++) {
+      content[i] = (byte) Integer.parseInt(hex[i], 16);
+    }
+    content[hex.length] = '\n';
+
+    Collected read = read(write("bad.jsonl", content));
+
+    assertThat(read.rejectCodes(), contains("1:bad_encoding"));
+    assertThat(read.rejects.get(0).message(), is("line is not valid UTF-8 " + where
+        + "; re-export the file as UTF-8"));
+  }
+
+  @Test
+  void aLineOfValidMultiByteUtf8IsReadAsItsText() throws IOException {
+    Collected read = read(write("ok.jsonl", "caf\u00e9 \ud83d\ude00 \u4e2d\n"));
+
+    assertThat(read.lines, contains("1:caf\u00e9 \ud83d\ude00 \u4e2d"));
+    assertThat(read.rejects, empty());
   }
 }

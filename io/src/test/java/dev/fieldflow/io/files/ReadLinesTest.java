@@ -126,6 +126,8 @@ class ReadLinesTest {
               rejects.forEach(all::add);
               assertThat(all.size(), equalTo(1));
               assertThat(all.get(0).reason(), equalTo(RejectReason.BAD_ENCODING));
+              assertThat(all.get(0).message(), equalTo("line is not valid UTF-8 at byte 2 (c3);"
+                  + " re-export the file as UTF-8"));
               assertThat(all.get(0).lineNumber(), equalTo(2L));
               assertThat(all.get(0).file(), equalTo(file));
               return null;
