@@ -11,7 +11,6 @@ import dev.fieldflow.transforms.RejectedLine;
 import dev.fieldflow.transforms.SourceLine;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -413,34 +412,6 @@ class CorruptCompressedTest {
   }
 
   // --- the source's own errors stay transient
-
-  /** A real file's bytes whose source fails, as an S3 connection reset does, after {@code n}. */
-  private static final class FailingAfter extends FilterInputStream {
-    private long left;
-
-    FailingAfter(InputStream in, long n) {
-      super(in);
-      this.left = n;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      if (left <= 0) {
-        throw new SocketException("Connection reset");
-      }
-      int n = super.read(buffer, offset, (int) Math.min(length, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
-  }
 
   private IOException sourceFailureAfter(String name, byte[] bytes, long n) throws IOException {
     Path file = write(name, bytes);
