@@ -1,5 +1,6 @@
 package dev.fieldflow.pipelines;
 
+import dev.fieldflow.io.files.ReadLimits;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -184,8 +185,15 @@ public final class CommandLine {
             + " once (manage.sh's own options, such as --input, set one too)");
   }
 
-  /** The kind of value {@code --name} takes, from its getter in the registered option interfaces. */
+  /**
+   * The kind of value {@code --name} takes, from its getter in the registered option interfaces;
+   * for an option whose own range is narrower than its type's, that range, so that a value too
+   * large for the type is not answered with a limit the next check refuses too.
+   */
   private static Optional<String> kind(String name, Class<? extends PipelineOptions> type) {
+    if (name.equals("maxLineBytes")) {
+      return Optional.of("an integer in 1.." + ReadLimits.MAX_LINE_BYTES_ALLOWED);
+    }
     return getter(name, type).map(getter -> describe(getter.getReturnType()));
   }
 

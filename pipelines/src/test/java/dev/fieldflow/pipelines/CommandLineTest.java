@@ -20,6 +20,7 @@ class CommandLineTest {
   @CsvSource(delimiter = '|', value = {
       "--mergeChunkRows=abc | --mergeChunkRows must be an integer (at most 2147483647), but was 'abc'",
       "--mergeChunkRows=99999999999 | --mergeChunkRows must be an integer (at most 2147483647), but was '99999999999'",
+      "--maxLineBytes=999999999999 | --maxLineBytes must be an integer in 1..268435456, but was '999999999999'",
       "--maxDecompressedBytes=4G | --maxDecompressedBytes must be an integer, but was '4G'",
       "--maxRejectRatio=lots | --maxRejectRatio must be a number, but was 'lots'",
       "--once=maybe | --once must be true or false, but was 'maybe'",
