@@ -462,4 +462,25 @@ class NetworkPipelineTest {
     assertThat(status, containsString("  current snapshot " + second.snapshotId() + ", committed "));
     assertThat(status, containsString(": 1 file(s), 6 nodes, 5 edges, 0 rejected lines, 0 dropped"));
   }
+
+  /** The failed load quarantined a line the next load of the same bytes accepts. */
+  @Test
+  void aLineAFailedLoadQuarantinedAndTheNextLoadAcceptsIsNeitherCountedNorKept() throws Exception {
+    load(chain("full.adjlist", 10).toString());
+    Path file = network("wide.adjlist",
+        "NODE1 NODE2 NODE3 NODE4 NODE5 NODE6 NODE7 NODE8 NODE9 NODE10\nNODE1 NODE2\n");
+    NetworkPipelineOptions narrow = options(file.toString(), POSTGRES.writer());
+    narrow.setMaxLineBytes(16);
+    assertThrows(Exception.class, () -> NetworkPipeline.run(narrow, POSTGRES.writer()));
+    assertThat(count("SELECT count(*) FROM fieldflow.rejected_records"), equalTo(1L));
+    load(chain("other.adjlist", 9).toString());
+
+    NetworkSnapshotSummary summary = load(file.toString());
+
+    assertThat(summary.rejectedLines(), equalTo(0L));
+    assertThat(rows("SELECT status, attempts, lines_read, rejected, warning, discovered_at <= started_at"
+            + " FROM fieldflow.ingest_files WHERE path LIKE '%wide%'"),
+        equalTo(List.of("done|2|2|0|null|t")));
+    assertThat(count("SELECT count(*) FROM fieldflow.rejected_records"), equalTo(0L));
+  }
 }

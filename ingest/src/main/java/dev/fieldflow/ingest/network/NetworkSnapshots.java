@@ -85,10 +85,10 @@ public final class NetworkSnapshots {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement("""
             INSERT INTO fieldflow.ingest_files AS f
-              (pipeline, path, version, size_bytes, last_modified, status, error, started_at,
-               finished_at)
+              (pipeline, path, version, size_bytes, last_modified, status, error, discovered_at,
+               started_at, finished_at)
             VALUES ('network', ?, ?, ?, to_timestamp(? / 1000.0), 'failed', ?,
-                    to_timestamp(? / 1000.0), now())
+                    to_timestamp(? / 1000.0), to_timestamp(? / 1000.0), now())
             ON CONFLICT (pipeline, path, version) DO UPDATE SET
               status = 'failed', attempts = f.attempts + 1, error = EXCLUDED.error,
               started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at
@@ -101,6 +101,7 @@ public final class NetworkSnapshots {
         ps.setLong(4, f.lastModifiedMillis());
         ps.setString(5, "network load " + load.loadId() + " failed: " + error);
         ps.setLong(6, load.startedAtMillis());
+        ps.setLong(7, load.startedAtMillis());
         ps.addBatch();
       }
       ps.executeBatch();
@@ -168,14 +169,24 @@ public final class NetworkSnapshots {
         UNION ALL
         SELECT hi, lo FROM network_mentions WHERE kind = 'loaded'
         """);
+    // A line of this file version that an earlier load quarantined and this one accepted (read
+    // with other limits, say, by a load that failed) is no longer rejected: its quarantine row
+    // would be counted against this load and shown as still rejected.
+    update(c, """
+        DELETE FROM fieldflow.rejected_records r
+        USING fieldflow.network_staging s
+        JOIN fieldflow.network_staging_files sf ON sf.load_id = s.load_id AND sf.path = s.file
+        WHERE s.load_id = ?::uuid AND r.pipeline = 'network' AND r.file = s.file
+          AND r.file_version = sf.version AND r.line_number = s.line_number
+        """, loadId);
     update(c, """
         INSERT INTO fieldflow.ingest_files AS f
           (pipeline, path, version, size_bytes, last_modified, status, lines_read, records_read,
-           rows_loaded, duplicates, rejected, started_at, finished_at)
+           rows_loaded, duplicates, rejected, discovered_at, started_at, finished_at)
         SELECT 'network', sf.path, sf.version, sf.size_bytes, sf.last_modified, 'done',
                coalesce(st.lines, 0) + coalesce(rj.rejected, 0),
                coalesce(mn.mentions, 0), coalesce(mn.loaded, 0), coalesce(mn.dropped, 0),
-               coalesce(rj.rejected, 0), sf.staged_at, now()
+               coalesce(rj.rejected, 0), sf.staged_at, sf.staged_at, now()
         FROM fieldflow.network_staging_files sf
         LEFT JOIN (SELECT file, count(*) AS lines FROM fieldflow.network_staging
                    WHERE load_id = ?::uuid GROUP BY file) st ON st.file = sf.path
@@ -188,7 +199,7 @@ public final class NetworkSnapshots {
                ON rj.file = sf.path AND rj.file_version = sf.version
         WHERE sf.load_id = ?::uuid
         ON CONFLICT (pipeline, path, version) DO UPDATE SET
-          status = 'done', attempts = f.attempts + 1, error = NULL,
+          status = 'done', attempts = f.attempts + 1, error = NULL, warning = NULL,
           lines_read = EXCLUDED.lines_read, records_read = EXCLUDED.records_read,
           rows_loaded = EXCLUDED.rows_loaded, duplicates = EXCLUDED.duplicates,
           updates = 0, rejected = EXCLUDED.rejected,
