@@ -1,7 +1,6 @@
 package dev.fieldflow.analytics.console;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -10,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.postgresql.core.BaseConnection;
+import org.postgresql.core.NativeQuery;
 import org.postgresql.core.Parser;
 
 /**
@@ -58,7 +58,31 @@ final class SqlBox {
    */
   private static int statements(Connection c, String query) throws SQLException {
     boolean standardStrings = c.unwrap(BaseConnection.class).getStandardConformingStrings();
-    return Parser.parseJdbcSql(query, standardStrings, false, true, false, false).size();
+    int statements = 0;
+    for (NativeQuery statement : Parser.parseJdbcSql(query, standardStrings, false, true, false, false)) {
+      if (!onlyComments(statement.nativeSql)) {
+        statements++;
+      }
+    }
+    return statements;
+  }
+
+  /** Whether {@code sql} holds nothing but white space and comments (a note after the last ;). */
+  private static boolean onlyComments(String sql) {
+    char[] text = sql.toCharArray();
+    int i = 0;
+    while (i < text.length) {
+      if (Character.isWhitespace(text[i])) {
+        i++;
+      } else if (text[i] == '-' && i + 1 < text.length && text[i + 1] == '-') {
+        i = Parser.parseLineComment(text, i) + 1;
+      } else if (text[i] == '/' && i + 1 < text.length && text[i + 1] == '*') {
+        i = Parser.parseBlockComment(text, i) + 1;
+      } else {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -87,12 +111,15 @@ final class SqlBox {
         s.execute("SET TRANSACTION READ ONLY");
         s.execute("SET LOCAL statement_timeout = " + timeout.toMillis());
       }
-      try (PreparedStatement ps = c.prepareStatement(query)) {
+      // A plain statement, sent as typed: a prepared one would read jsonb's ? operator as a
+      // parameter, and escape processing would rewrite {fn ...} texts PostgreSQL does not know.
+      try (Statement ps = c.createStatement()) {
+        ps.setEscapeProcessing(false);
         ps.setMaxRows(limit + 1);
         ps.setFetchSize(FETCH_ROWS);
         // The server's timeout ends the query; the driver's cancels one that set it away.
         ps.setQueryTimeout((int) Math.ceil(timeout.toMillis() / 1000.0) + 1);
-        if (!ps.execute()) {
+        if (!ps.execute(query)) {
           throw new BadRequest(
               "the SQL box shows the rows of a query (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN);"
                   + " this statement returns none");

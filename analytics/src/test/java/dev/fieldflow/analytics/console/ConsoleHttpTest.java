@@ -30,6 +30,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The console's HTTP endpoints against a real PostgreSQL and a real server on 127.0.0.1: the
@@ -304,6 +306,23 @@ class ConsoleHttpTest {
     JsonNode result = json(post("/api/sql", "sql=" + encode("SELECT 'a;b' AS q, $x$c;d$x$ AS d,"
         + " \"e;f\" -- g;h\n FROM (SELECT 1 AS \"e;f\") t /* i;j */;;")));
     assertThat(result.get("rows").get(0).toString(), is("[\"a;b\",\"c;d\",1]"));
+  }
+
+  /** A note after the last ; is no second statement. */
+  @ParameterizedTest
+  @ValueSource(strings = {"SELECT 7; -- the answer", "SELECT 7; /* c; d */", "SELECT 7;\n-- only a note\n"})
+  void aCommentAfterTheLastSemicolonIsNoSecondStatement(String sql) throws Exception {
+    HttpResponse<String> response = post("/api/sql", "sql=" + encode(sql));
+    assertThat(response.body(), response.statusCode(), is(200));
+    assertThat(json(response).get("rows").toString(), is("[[7]]"));
+  }
+
+  /** A prepared statement read jsonb's ? as a parameter: "No value specified for parameter 1". */
+  @Test
+  void theQueryIsSentAsTypedQuestionMarksAndBracesIncluded() throws Exception {
+    JsonNode result = json(post("/api/sql", "sql=" + encode("SELECT '{\"a\":1}'::jsonb ? 'a' AS has,"
+        + " '{fn x}' AS text")));
+    assertThat(result.get("rows").toString(), is("[[true,\"{fn x}\"]]"));
   }
 
   /** The server arms a statement's timeout when it starts: setting it away inside is too late. */
