@@ -454,11 +454,23 @@ pipeline_help() {
   fieldflow_java "$command" "$@"
 }
 
+# The value of Beam option $1 (--NAME=VALUE) among the rest, if one names it: an operator may
+# give a pipeline's own input option after -- instead of manage.sh's --input.
+beam_option() {
+  local name=$1 arg
+  shift
+  for arg in "$@"; do
+    if [[ $arg == "--$name="* ]]; then printf '%s\n' "${arg#--"$name"=}"; fi
+  done | tail -n 1
+}
+
 mode_network() {
-  local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=() force=()
+  local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=() force=() given="" input_arg=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
-      --input=*) input=${1#--input=} ;;
+      --input=*)
+        [[ -z $given ]] || die "network: --input is given twice ('$given', '${1#--input=}'); give it once"
+        input=${1#--input=} given=$input ;;
       --runner=*) runner=${1#--runner=} ;;
       --force) force=(--force) ;;
       --help) beam_args+=(--help) ;;
@@ -471,13 +483,17 @@ mode_network() {
     pipeline_help network "$runner" "${beam_args[@]}"
     return
   fi
-  [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
+  # -- --networkInput=X stands for --input=X (both at once: the pipeline refuses the repeat).
+  if [[ -n $given || -z $(beam_option networkInput "${beam_args[@]}") ]]; then
+    [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
+    input_arg=("--networkInput=$input")
+  fi
   local profile
   check_runner "$runner"
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
   mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")
-  bounded_java network "--networkInput=$input" "${force[@]}" "${profile[@]}" "${beam_args[@]}"
+  bounded_java network "${input_arg[@]}" "${force[@]}" "${profile[@]}" "${beam_args[@]}"
 }
 
 mode_query() {
@@ -620,9 +636,12 @@ s3_endpoint_args() {
 
 mode_visit() {
   local input="${FIELDFLOW_VISITS:-}" runner=direct once=false beam_args=() notifications=""
+  local given="" input_arg=() once_arg=(--once) arg
   while [[ $# -gt 0 ]]; do
     case "$1" in
-      --input=*) input=${1#--input=} ;;
+      --input=*)
+        [[ -z $given ]] || die "visit: --input is given twice ('$given', '${1#--input=}'); give it once"
+        input=${1#--input=} given=$input ;;
       --notifications=*) notifications=${1#--notifications=} ;;
       --once) once=true ;;
       --runner=*) runner=${1#--runner=} ;;
@@ -636,7 +655,20 @@ mode_visit() {
     pipeline_help visit "$runner" "${beam_args[@]}"
     return
   fi
-  [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
+  # -- --visitsInput=X stands for --input=X, and -- --once (=true) for --once: the run is then
+  # bounded, not a background pipeline (both forms at once: the pipeline refuses the repeat).
+  if [[ -n $given || -z $(beam_option visitsInput "${beam_args[@]}") ]]; then
+    [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
+    input_arg=("--visitsInput=$input")
+  else
+    input=$(beam_option visitsInput "${beam_args[@]}")
+  fi
+  for arg in "${beam_args[@]}"; do
+    if [[ $arg == --once || $arg == --once=true ]]; then
+      $once || once_arg=()
+      once=true
+    fi
+  done
   [[ -z "$notifications" ]] || beam_args+=("--notifications=$notifications")
   mapfile -t -O "${#beam_args[@]}" beam_args < <(s3_endpoint_args "$input" "${beam_args[@]}")
   local profile
@@ -645,7 +677,7 @@ mode_visit() {
   ensure_built_for "$runner"
   mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")
   if $once; then
-    bounded_java visit "--visitsInput=$input" --once "${profile[@]}" "${beam_args[@]}"
+    bounded_java visit "${input_arg[@]}" "${once_arg[@]}" "${profile[@]}" "${beam_args[@]}"
     return
   fi
   local pid job
@@ -680,7 +712,7 @@ mode_visit() {
   local archive_opts=()
   mapfile -t archive_opts < <(class_archive_opts "$JAR")
   # shellcheck disable=SC2086 # the options are a word list on purpose
-  nohup java $PIPELINE_JAVA_OPTS "${archive_opts[@]}" -jar "$JAR" visit "--visitsInput=$input" "${profile[@]}" \
+  nohup java $PIPELINE_JAVA_OPTS "${archive_opts[@]}" -jar "$JAR" visit "${input_arg[@]}" "${profile[@]}" \
     "${beam_args[@]}" >>"$VISIT_LOG" 2>&1 </dev/null &
   pid=$!
   printf '%s\n' "$pid" >"$VISIT_PID"

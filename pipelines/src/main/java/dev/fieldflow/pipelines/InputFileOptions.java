@@ -60,7 +60,9 @@ public interface InputFileOptions extends PipelineOptions {
     try {
       return IngestibleFileNames.ignoring(options.getIgnoreFileNames());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--ignoreFileNames: " + e.getMessage(), e);
+      // No cause: the operator's line is the innermost message fieldflow wrote (UserMessages),
+      // and this one names the option.
+      throw new IllegalArgumentException("--ignoreFileNames: " + e.getMessage());
     }
   }
 }

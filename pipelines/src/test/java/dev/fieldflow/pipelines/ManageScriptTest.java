@@ -238,6 +238,56 @@ class ManageScriptTest {
         equalTo("manage.sh: network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"));
   }
 
+  /** A second --input silently replaced the first, where the pipeline refuses a repeat. */
+  @Test
+  void anInputGivenTwiceIsRefusedNamingBoth() throws Exception {
+    for (String mode : List.of("network", "visit")) {
+      Outcome o = run(mode, "--input=/a", "--input=/b");
+
+      assertThat(o.exit(), equalTo(1));
+      assertThat(o.stderr().strip(), equalTo("manage.sh: " + mode
+          + ": --input is given twice ('/a', '/b'); give it once"));
+    }
+  }
+
+  /**
+   * What manage.sh's {@code mode_visit} or {@code mode_network} starts for {@code args}, run on
+   * their own with the steps around them stubbed: "bounded ARGS" for a run that exits when done,
+   * "continuous" for the background pipeline.
+   */
+  private String modeStarts(String mode, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("bash", "-c",
+        "set -euo pipefail; eval \"$(sed -n '/^say() /p;/^die() /p;/^beam_option() {/,/^}/p;"
+            + "/^mode_visit() {/,/^}/p;/^mode_network() {/,/^}/p' \"$0\")\";"
+            + " wants_help() { return 1; }; s3_endpoint_args() { :; }; check_runner() { :; };"
+            + " runner_args() { :; }; ensure_built_for() { :; }; job_jar_staging() { :; };"
+            + " visit_pid() { return 1; }; visit_job() { return 1; }; cluster_master() { return 1; };"
+            + " bounded_java() { echo \"bounded $*\"; }; require_java() { echo continuous; exit 0; };"
+            + " \"$@\"", SCRIPT.toString(), "mode_" + mode));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().remove("FIELDFLOW_VISITS");
+    pb.environment().remove("FIELDFLOW_NETWORK");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out.strip();
+  }
+
+  /** The pipeline's own options given after -- mean what manage.sh's own do. */
+  @Test
+  void thePipelinesInputAndOnceOptionsAfterTheSeparatorStandForManageShsOwn() throws Exception {
+    assertThat(modeStarts("visit", "--", "--visitsInput=/v", "--once=true"),
+        equalTo("bounded visit --visitsInput=/v --once=true"));
+    assertThat(modeStarts("visit", "--input=/v", "--", "--once"),
+        equalTo("bounded visit --visitsInput=/v --once"));
+    assertThat(modeStarts("visit", "--input=/v", "--once"),
+        equalTo("bounded visit --visitsInput=/v --once"));
+    assertThat(modeStarts("visit", "--input=/v", "--", "--once=false"), equalTo("continuous"));
+    assertThat(modeStarts("network", "--", "--networkInput=/n"), equalTo("bounded network --networkInput=/n"));
+    assertThat(modeStarts("network", "--input=/n"), equalTo("bounded network --networkInput=/n"));
+  }
+
   @Test
   void networkAcceptsForce() throws Exception {
     Outcome o = run("network", "--force");

@@ -37,6 +37,7 @@ class VisitPipelineOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> VisitPipeline.validate(options));
 
     assertThat(refused.getMessage(), equalTo(message));
+    assertThat(UserMessages.of(refused), equalTo(message));
   }
 
   /** Beam would look for these by walking every file of the machine (LocalPatterns). */

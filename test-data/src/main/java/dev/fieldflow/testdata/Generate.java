@@ -3,6 +3,7 @@ package dev.fieldflow.testdata;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -70,8 +71,21 @@ public final class Generate {
     return 0;
   }
 
-  /** Parses the arguments; throws {@link IllegalArgumentException} saying what is wrong. */
-  public static Command parse(List<String> args) {
+  /**
+   * Parses the arguments, {@code --seed 7} or {@code --seed=7} alike (manage.sh's own options
+   * take the second form); throws {@link IllegalArgumentException} saying what is wrong.
+   */
+  public static Command parse(List<String> given) {
+    List<String> args = new ArrayList<>();
+    for (String arg : given) {
+      int equals = arg.indexOf('=');
+      if (arg.startsWith("--") && equals > 2) {
+        args.add(arg.substring(0, equals));
+        args.add(arg.substring(equals + 1));
+      } else {
+        args.add(arg);
+      }
+    }
     Path out = null;
     Long seed = null;
     Integer nodes = null;

@@ -61,6 +61,14 @@ class GenerateTest {
         .withBadNetworkLines(1).withQuirks(true)));
   }
 
+  /** manage.sh's own options are written --name=value; the generator's took --name value only. */
+  @Test
+  void anOptionAndItsValueMayBeOneArgument() {
+    assertThat(Generate.parse(List.of("--out=x", "--seed=7", "--nodes", "30", "--quirks")),
+        is(Generate.parse(List.of("--out", "x", "--seed", "7", "--nodes", "30", "--quirks"))));
+    assertThat(message("--out=x", "--quirks=yes"), containsString("unknown option 'yes'"));
+  }
+
   @Test
   void nodesAloneKeepTheOriginsDensity() {
     Params params = Generate.parse(List.of("--out", "x", "--nodes", "998")).params();

@@ -242,7 +242,8 @@ final class DecompressionGuard extends FilterInputStream {
         && ratio > limits.maxCompressionRatio()) {
       throw new FileRejectedException(path, FileRejectedException.Reason.COMPRESSION_RATIO,
           compressed.count() + " compressed bytes decompressed to " + decompressed
-              + " (more than " + limits.maxCompressionRatio() + ":1), a gzip bomb's ratio",
+              + " (more than " + limits.maxCompressionRatio() + ":1), a decompression bomb's"
+              + " ratio",
           "check where the file came from; raise --maxCompressionRatio if it is genuine");
     }
   }
