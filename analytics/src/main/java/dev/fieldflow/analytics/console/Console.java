@@ -238,10 +238,13 @@ public final class Console implements AutoCloseable {
       } catch (SQLException e) {
         // The analyst's own query: PostgreSQL's message is the clearest answer (syntax error,
         // permission denied, statement timeout).
-        if (path.startsWith("/api/sql") || isRefusedValue(e)) {
-          // A question's value PostgreSQL refuses (q3's hop cap, a year out of range) is the
-          // asker's to change, not an outage.
+        if (path.startsWith("/api/sql")) {
           error(exchange, 400, e.getMessage());
+        } else if (isRefusedValue(e)) {
+          // A question's value PostgreSQL refuses (q3's hop cap, a year out of range) is the
+          // asker's to change, not an outage; in manage.sh query's words (its first line: not
+          // the function's internals, "Where: PL/pgSQL function ...").
+          error(exchange, 400, String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(""));
         } else if ("53300".equals(e.getSQLState())) {
           error(exchange, 503, "PostgreSQL refused another session (" + e.getMessage() + "); the"
               + " analyst role's connections are all in use: close a psql or wait, then try again");
@@ -261,13 +264,13 @@ public final class Console implements AutoCloseable {
     }
   }
 
-  /** {@code 127.0.0.1}, {@code localhost} or {@code [::1]}, with any port (an SSH tunnel's). */
   /** A data exception (class 22: a value out of range, q3's hop cap) or a function's RAISE. */
   static boolean isRefusedValue(SQLException e) {
     String state = e.getSQLState();
     return state != null && (state.startsWith("22") || state.equals("P0001"));
   }
 
+  /** {@code 127.0.0.1}, {@code localhost} or {@code [::1]}, with any port (an SSH tunnel's). */
   static boolean isLoopbackName(String host) {
     if (host == null) {
       return false;

@@ -210,7 +210,7 @@ class ConsoleHttpTest {
   void aValuePostgresRefusesIsABadRequestInItsWordsNotAnOutage() throws Exception {
     HttpResponse<String> capped = get("/api/questions/q3?H=7");
     assertThat(capped.statusCode(), is(400));
-    assertThat(json(capped).get("error").asText(), containsString("max_hops 7 is above the cap of 6"));
+    assertThat(json(capped).get("error").asText(), is("ERROR: max_hops 7 is above the cap of 6"));
 
     HttpResponse<String> yearZero = get("/api/questions/q4?Y=0");
     assertThat(yearZero.statusCode(), is(400));
