@@ -119,6 +119,22 @@ class AnalystLimitsTest {
     assertThat(e.getMessage(), containsString("is below 0"));
   }
 
+  /** Y=0 and Y=-1 failed naming year 0 (make_date's BC years), Y=-2 was answered empty. */
+  @ParameterizedTest
+  @ValueSource(ints = {0, -1, -2, Integer.MIN_VALUE})
+  void q4RefusesAYearBefore1(int year) {
+    SQLException e = assertThrows(SQLException.class,
+        () -> rowsAsAnalyst("SELECT * FROM analytics.q4(1, 2, 0, " + year + ")"));
+    assertThat(e.getSQLState(), is(INVALID_PARAMETER_VALUE));
+    assertThat(e.getMessage(), containsString("year " + year + " is before year 1"));
+  }
+
+  @Test
+  void q4AnswersYear1() throws SQLException {
+    assertThat(rowsAsAnalyst("SELECT count(*) FROM analytics.q4(1, 0, 0, 1)"),
+        contains(List.of(0L)));
+  }
+
   @Test
   void zeroHopsIsAnsweredWithNoNode() throws SQLException {
     assertThat(rowsAsAnalyst("SELECT node_id, hops FROM analytics.q3(1, 0)"), empty());
