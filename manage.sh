@@ -909,10 +909,12 @@ mode_prune() {
 # The repair loop (docs/INGESTING-VISITS.md, "Repair"): options are checked here, Beam options
 # (load limits, S3, database) go after --.
 mode_audit() {
-  local input="${FIELDFLOW_VISITS:-}" beam_args=()
+  local input="${FIELDFLOW_VISITS:-}" beam_args=() given="" input_arg=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
-      --input=*) input=${1#--input=} ;;
+      --input=*)
+        [[ -z $given ]] || die "audit: --input is given twice ('$given', '${1#--input=}'); give it once"
+        input=${1#--input=} given=$input ;;
       --) shift; beam_args+=("$@"); break ;;
       *) die "audit: unknown option '$1'; use ./manage.sh audit [--input=PATTERN] [-- beam options]" ;;
     esac
@@ -923,10 +925,16 @@ mode_audit() {
     fieldflow_java audit "${beam_args[@]}"
     return
   fi
-  [[ -n "$input" ]] || die "audit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
+  # -- --visitsInput=X stands for --input=X, as for visit.
+  if [[ -n $given || -z $(beam_option visitsInput "${beam_args[@]}") ]]; then
+    [[ -n "$input" ]] || die "audit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
+    input_arg=("--visitsInput=$input")
+  else
+    input=$(beam_option visitsInput "${beam_args[@]}")
+  fi
   mapfile -t -O "${#beam_args[@]}" beam_args < <(s3_endpoint_args "$input" "${beam_args[@]}")
   ensure_built
-  fieldflow_java audit "--visitsInput=$input" "${beam_args[@]}"
+  fieldflow_java audit "${input_arg[@]}" "${beam_args[@]}"
 }
 
 mode_replay() {

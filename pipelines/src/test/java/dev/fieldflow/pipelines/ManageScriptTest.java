@@ -241,7 +241,7 @@ class ManageScriptTest {
   /** A second --input silently replaced the first, where the pipeline refuses a repeat. */
   @Test
   void anInputGivenTwiceIsRefusedNamingBoth() throws Exception {
-    for (String mode : List.of("network", "visit")) {
+    for (String mode : List.of("network", "visit", "audit")) {
       Outcome o = run(mode, "--input=/a", "--input=/b");
 
       assertThat(o.exit(), equalTo(1));
