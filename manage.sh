@@ -464,13 +464,27 @@ beam_option() {
   done | tail -n 1
 }
 
+# The input option (--$2=PATTERN) mode $1 adds to the pipeline's command line: manage.sh's
+# --input ($3) if given, else the environment's default ($4, the variable $5); nothing when the
+# pipeline's own --$2 is among the Beam options (the rest) instead (both at once: the pipeline
+# refuses the repeat). Call it as an assignment, so that its die ends the mode.
+input_option() {
+  local mode=$1 option=$2 given=$3 fallback=$4 variable=$5
+  shift 5
+  if [[ -z $given && -n $(beam_option "$option" "$@") ]]; then
+    return 0
+  fi
+  [[ -n ${given:-$fallback} ]] || die "$mode: no input; give --input=PATTERN or set $variable"
+  printf '%s\n' "--$option=${given:-$fallback}"
+}
+
 mode_network() {
-  local input="${FIELDFLOW_NETWORK:-}" runner=direct beam_args=() force=() given="" input_arg=()
+  local runner=direct beam_args=() force=() given="" input_arg
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --input=*)
         [[ -z $given ]] || die "network: --input is given twice ('$given', '${1#--input=}'); give it once"
-        input=${1#--input=} given=$input ;;
+        given=${1#--input=} ;;
       --runner=*) runner=${1#--runner=} ;;
       --force) force=(--force) ;;
       --help) beam_args+=(--help) ;;
@@ -483,17 +497,13 @@ mode_network() {
     pipeline_help network "$runner" "${beam_args[@]}"
     return
   fi
-  # -- --networkInput=X stands for --input=X (both at once: the pipeline refuses the repeat).
-  if [[ -n $given || -z $(beam_option networkInput "${beam_args[@]}") ]]; then
-    [[ -n "$input" ]] || die "network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"
-    input_arg=("--networkInput=$input")
-  fi
+  input_arg=$(input_option network networkInput "$given" "${FIELDFLOW_NETWORK:-}" FIELDFLOW_NETWORK "${beam_args[@]}")
   local profile
   check_runner "$runner"
   mapfile -t profile < <(runner_args "$runner" "${beam_args[@]}")
   ensure_built_for "$runner"
   mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")
-  bounded_java network "${input_arg[@]}" "${force[@]}" "${profile[@]}" "${beam_args[@]}"
+  bounded_java network ${input_arg:+"$input_arg"} "${force[@]}" "${profile[@]}" "${beam_args[@]}"
 }
 
 mode_query() {
@@ -635,13 +645,13 @@ s3_endpoint_args() {
 }
 
 mode_visit() {
-  local input="${FIELDFLOW_VISITS:-}" runner=direct once=false beam_args=() notifications=""
-  local given="" input_arg=() once_arg=(--once) arg
+  local input runner=direct once=false beam_args=() notifications=""
+  local given="" input_arg once_arg=(--once) arg
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --input=*)
         [[ -z $given ]] || die "visit: --input is given twice ('$given', '${1#--input=}'); give it once"
-        input=${1#--input=} given=$input ;;
+        given=${1#--input=} ;;
       --notifications=*) notifications=${1#--notifications=} ;;
       --once) once=true ;;
       --runner=*) runner=${1#--runner=} ;;
@@ -655,14 +665,10 @@ mode_visit() {
     pipeline_help visit "$runner" "${beam_args[@]}"
     return
   fi
-  # -- --visitsInput=X stands for --input=X, and -- --once (=true) for --once: the run is then
-  # bounded, not a background pipeline (both forms at once: the pipeline refuses the repeat).
-  if [[ -n $given || -z $(beam_option visitsInput "${beam_args[@]}") ]]; then
-    [[ -n "$input" ]] || die "visit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
-    input_arg=("--visitsInput=$input")
-  else
-    input=$(beam_option visitsInput "${beam_args[@]}")
-  fi
+  input_arg=$(input_option visit visitsInput "$given" "${FIELDFLOW_VISITS:-}" FIELDFLOW_VISITS "${beam_args[@]}")
+  input=$(beam_option visitsInput ${input_arg:+"$input_arg"} "${beam_args[@]}")
+  # -- --once (=true) stands for --once: the run is then bounded, not a background pipeline
+  # (both forms at once: the pipeline refuses the repeat).
   for arg in "${beam_args[@]}"; do
     if [[ $arg == --once || $arg == --once=true ]]; then
       $once || once_arg=()
@@ -677,7 +683,7 @@ mode_visit() {
   ensure_built_for "$runner"
   mapfile -t -O "${#profile[@]}" profile < <(job_jar_staging "${profile[@]}" "${beam_args[@]}")
   if $once; then
-    bounded_java visit "${input_arg[@]}" "${once_arg[@]}" "${profile[@]}" "${beam_args[@]}"
+    bounded_java visit ${input_arg:+"$input_arg"} "${once_arg[@]}" "${profile[@]}" "${beam_args[@]}"
     return
   fi
   local pid job
@@ -712,7 +718,7 @@ mode_visit() {
   local archive_opts=()
   mapfile -t archive_opts < <(class_archive_opts "$JAR")
   # shellcheck disable=SC2086 # the options are a word list on purpose
-  nohup java $PIPELINE_JAVA_OPTS "${archive_opts[@]}" -jar "$JAR" visit "${input_arg[@]}" "${profile[@]}" \
+  nohup java $PIPELINE_JAVA_OPTS "${archive_opts[@]}" -jar "$JAR" visit ${input_arg:+"$input_arg"} "${profile[@]}" \
     "${beam_args[@]}" >>"$VISIT_LOG" 2>&1 </dev/null &
   pid=$!
   printf '%s\n' "$pid" >"$VISIT_PID"
@@ -909,12 +915,12 @@ mode_prune() {
 # The repair loop (docs/INGESTING-VISITS.md, "Repair"): options are checked here, Beam options
 # (load limits, S3, database) go after --.
 mode_audit() {
-  local input="${FIELDFLOW_VISITS:-}" beam_args=() given="" input_arg=()
+  local input beam_args=() given="" input_arg
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --input=*)
         [[ -z $given ]] || die "audit: --input is given twice ('$given', '${1#--input=}'); give it once"
-        input=${1#--input=} given=$input ;;
+        given=${1#--input=} ;;
       --) shift; beam_args+=("$@"); break ;;
       *) die "audit: unknown option '$1'; use ./manage.sh audit [--input=PATTERN] [-- beam options]" ;;
     esac
@@ -925,16 +931,11 @@ mode_audit() {
     fieldflow_java audit "${beam_args[@]}"
     return
   fi
-  # -- --visitsInput=X stands for --input=X, as for visit.
-  if [[ -n $given || -z $(beam_option visitsInput "${beam_args[@]}") ]]; then
-    [[ -n "$input" ]] || die "audit: no input; give --input=PATTERN or set FIELDFLOW_VISITS"
-    input_arg=("--visitsInput=$input")
-  else
-    input=$(beam_option visitsInput "${beam_args[@]}")
-  fi
+  input_arg=$(input_option audit visitsInput "$given" "${FIELDFLOW_VISITS:-}" FIELDFLOW_VISITS "${beam_args[@]}")
+  input=$(beam_option visitsInput ${input_arg:+"$input_arg"} "${beam_args[@]}")
   mapfile -t -O "${#beam_args[@]}" beam_args < <(s3_endpoint_args "$input" "${beam_args[@]}")
   ensure_built
-  fieldflow_java audit "${input_arg[@]}" "${beam_args[@]}"
+  fieldflow_java audit ${input_arg:+"$input_arg"} "${beam_args[@]}"
 }
 
 mode_replay() {

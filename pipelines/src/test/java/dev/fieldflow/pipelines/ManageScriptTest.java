@@ -257,7 +257,7 @@ class ManageScriptTest {
    */
   private String modeStarts(String mode, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", "-c",
-        "set -euo pipefail; eval \"$(sed -n '/^say() /p;/^die() /p;/^beam_option() {/,/^}/p;"
+        "set -euo pipefail; eval \"$(sed -n '/^say() /p;/^die() /p;/^beam_option() {/,/^}/p;/^input_option() {/,/^}/p;"
             + "/^mode_visit() {/,/^}/p;/^mode_network() {/,/^}/p' \"$0\")\";"
             + " wants_help() { return 1; }; s3_endpoint_args() { :; }; check_runner() { :; };"
             + " runner_args() { :; }; ensure_built_for() { :; }; job_jar_staging() { :; };"
@@ -322,7 +322,8 @@ class ManageScriptTest {
   private String repairCommand(String mode, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", "-c",
         "eval \"$(sed -n '/^say() /p;/^die() /p;/^wants_help() {/,/^}/p;/^s3_endpoint_args() {/,/^}/p;"
-            + "/^mode_audit() {/,/^}/p;/^mode_replay() {/,/^}/p;/^mode_requeue() {/,/^}/p' \"$0\")\";"
+            + "/^beam_option() {/,/^}/p;/^input_option() {/,/^}/p;/^mode_audit() {/,/^}/p;"
+            + "/^mode_replay() {/,/^}/p;/^mode_requeue() {/,/^}/p' \"$0\")\";"
             + " ensure_built() { :; }; fieldflow_java() { echo \"$*\"; }; mode=$1; shift;"
             + " \"mode_$mode\" \"$@\"", SCRIPT.toString(), mode));
     command.addAll(List.of(args));
