@@ -29,20 +29,10 @@ public final class InputFiles {
   }
 
   /**
-   * The files {@code input} matches now, sorted by path, with the names a producer leaves
-   * beside its data while it writes (hidden, {@code _SUCCESS}, {@code *.tmp}, {@code *.crc}:
-   * {@link IngestibleFileNames#defaults}) left out, as the visit pipeline leaves them: a
-   * half-uploaded {@code .network.adjlist.Xy12ab} is no part of a snapshot.
-   */
-  public static List<MatchResult.Metadata> matchOrFail(String input, String what)
-      throws IOException {
-    return matchOrFail(input, what, IngestibleFileNames.defaults());
-  }
-
-  /**
    * The files {@code input} matches now, sorted by path: a directory (or a prefix ending in
    * {@code /}) means every file in it, and the names {@code names} ignores and names with a line
-   * break are left out.
+   * break are left out: a half-uploaded {@code .network.adjlist.Xy12ab} is no part of a
+   * snapshot under the default names ({@link IngestibleFileNames#defaults}).
    *
    * @param what how the user set the pattern, named in the error (e.g. {@code --networkInput
    *     or FIELDFLOW_NETWORK})

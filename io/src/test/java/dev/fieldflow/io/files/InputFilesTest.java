@@ -25,7 +25,7 @@ class InputFilesTest {
   }
 
   private List<String> names(String input) throws Exception {
-    return InputFiles.matchOrFail(input, OPTION).stream()
+    return InputFiles.matchOrFail(input, OPTION, IngestibleFileNames.defaults()).stream()
         .map(m -> m.resourceId().getFilename()).toList();
   }
 

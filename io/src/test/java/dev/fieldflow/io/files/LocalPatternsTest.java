@@ -115,7 +115,8 @@ class LocalPatternsTest {
   @Test
   void theNetworkInputIsCheckedBeforeItIsMatched() {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-        () -> InputFiles.matchOrFail("/nonexistent", "--networkInput or FIELDFLOW_NETWORK"));
+        () -> InputFiles.matchOrFail("/nonexistent", "--networkInput or FIELDFLOW_NETWORK",
+            IngestibleFileNames.defaults()));
 
     assertThat(refused.getMessage(), containsString("--networkInput or FIELDFLOW_NETWORK /nonexistent:"
         + " no such file or directory"));
