@@ -1,6 +1,8 @@
 package dev.fieldflow.ingest.network;
 
 import java.io.Serializable;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
 
 /**
@@ -61,23 +63,37 @@ public final class ShrinkLimit implements Serializable {
         change(currentEdges, edges), maxRatio);
   }
 
+  private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
+
   private boolean shrinks(int current, int next) {
     return current > 0 && (current - next) > maxRatio * current;
   }
 
   /**
    * The change in percent, whole unless rounding would misstate it: 13,598 edges down to 3 is
-   * -99.98%, not -100% (the network is not empty), and a change of a few in thousands is not 0%.
+   * -99.97%, 100,011 nodes down to 2 is -99.99%, not -100% (the network is not empty), and a
+   * change of a few in thousands is not 0%. Such a change is cut toward zero, with as many
+   * decimals as it takes to be neither 0 nor 100.
    */
-  private static String change(int current, int next) {
+  static String change(int current, int next) {
     if (current == 0) {
       return "new";
     }
     double exact = 100.0 * (next - current) / current;
     long percent = Math.round(exact);
     boolean misstated = (percent == 0 && next != current) || (percent == -100 && next != 0);
-    String shown = misstated ? String.format(Locale.ROOT, "%.2f", exact) : Long.toString(percent);
+    String shown = misstated ? cutTowardZero(exact) : Long.toString(percent);
     return (exact > 0 ? "+" : "") + shown + "%";
+  }
+
+  private static String cutTowardZero(double exact) {
+    BigDecimal value = BigDecimal.valueOf(exact);
+    for (int scale = 2; ; scale++) {
+      BigDecimal cut = value.setScale(scale, RoundingMode.DOWN);
+      if (cut.signum() != 0 && cut.abs().compareTo(HUNDRED) != 0) {
+        return cut.toPlainString();
+      }
+    }
   }
 
   @Override

@@ -13,8 +13,10 @@ class ShrinkLimitTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "509 | 40 | 13598 | 52 | from 509 to 40 nodes (-92%) and from 13598 to 52 edges (-99.62%)",
-      "509 | 40 | 13598 | 3 | and from 13598 to 3 edges (-99.98%)",
+      "509 | 40 | 13598 | 52 | from 509 to 40 nodes (-92%) and from 13598 to 52 edges (-99.61%)",
+      "509 | 40 | 13598 | 3 | and from 13598 to 3 edges (-99.97%)",
+      "100011 | 2 | 10 | 10 | from 100011 to 2 nodes (-99.99%)",
+      "2000000000 | 1999999999 | 10 | 2 | from 2000000000 to 1999999999 nodes (-0.00000005%)",
       "509 | 40 | 13598 | 0 | and from 13598 to 0 edges (-100%)",
       "5000 | 4999 | 13598 | 10 | from 5000 to 4999 nodes (-0.02%)",
       "4 | 4 | 6 | 2 | from 4 to 4 nodes (0%) and from 6 to 2 edges (-67%)",
