@@ -52,4 +52,11 @@ class CalendarDateParserTest {
   void aDateTimeStillGivesItsCalendarDate(String text) {
     assertThat(CalendarDateParser.parse(text), is(LocalDate.of(2020, 1, 2)));
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"+002020-01-02", "+0002020-01-02T08:30:00", "-002020-01-02",
+      "+10000-01-02", "02020-01-02"})
+  void aSignedOrLongerYearIsRefusedThoughTheIsoFormatterTakesIt(String text) {
+    assertThrows(DateTimeParseException.class, () -> CalendarDateParser.parse(text));
+  }
 }
