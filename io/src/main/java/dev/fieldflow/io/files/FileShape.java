@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the first bytes of a (decompressed, UTF-8) file say about the rest: how its lines end,
- * and whether it is line-oriented text at all. A file that is clearly something else fails as
+ * What the first bytes of a (decompressed, UTF-8) file say about the rest: whether it is
+ * line-oriented text at all. A file that is clearly something else fails as
  * one with one reason, instead of quarantining every one of its lines.
  *
  * <p>Conservative: only the first two non-blank lines are looked at, and a file is refused only
@@ -28,49 +28,30 @@ final class FileShape {
   /** Bytes looked at: the first lines of any real file fit. */
   static final int SNIFF_BYTES = 64 * 1024;
 
-  /** Whether the file's lines end in a bare {@code \r} (classic Mac OS), decided by its first. */
-  final boolean crLineEnds;
-
-  private FileShape(boolean crLineEnds) {
-    this.crLineEnds = crLineEnds;
-  }
+  private FileShape() {}
 
   /**
-   * The shape of a file whose first {@code length} bytes are {@code head}.
+   * Checks the shape of a file whose first {@code length} bytes are {@code head}.
    *
    * @throws FileRejectedException if the file is not lines of text by the rules above
    */
-  static FileShape of(String path, byte[] head, int length) throws FileRejectedException {
-    boolean cr = crLineEnds(head, length);
-    List<Line> lines = firstNonBlankLines(head, length, cr, 2);
+  static void check(String path, byte[] head, int length) throws FileRejectedException {
+    List<Line> lines = firstNonBlankLines(head, length, 2);
     if (!lines.isEmpty()) {
-      check(path, lines);
+      checkLines(path, lines);
     }
-    return new FileShape(cr);
-  }
-
-  /** True if the first line terminator is a {@code \r} not followed by {@code \n}. */
-  private static boolean crLineEnds(byte[] head, int length) {
-    for (int i = 0; i < length; i++) {
-      if (head[i] == '\n') {
-        return false;
-      }
-      if (head[i] == '\r' && i + 1 < length) {
-        return head[i + 1] != '\n';
-      }
-    }
-    return false;
   }
 
   /** A line of the head: its text (stripped), whether its end is in the head, and NUL bytes. */
   private record Line(String text, boolean complete, boolean hasNul) {}
 
-  private static List<Line> firstNonBlankLines(byte[] head, int length, boolean cr, int most) {
+  /** Lines as {@link ReadLines} splits them: at {@code \n}, {@code \r\n} or a bare {@code \r}. */
+  private static List<Line> firstNonBlankLines(byte[] head, int length, int most) {
     List<Line> lines = new ArrayList<>();
     int start = startsWithUtf8Bom(head, length) ? 3 : 0;
     while (start < length && lines.size() < most) {
       int end = start;
-      while (end < length && head[end] != '\n' && !(cr && head[end] == '\r')) {
+      while (end < length && head[end] != '\n' && head[end] != '\r') {
         end++;
       }
       boolean hasNul = false;
@@ -86,7 +67,7 @@ final class FileShape {
     return lines;
   }
 
-  private static void check(String path, List<Line> lines) throws FileRejectedException {
+  private static void checkLines(String path, List<Line> lines) throws FileRejectedException {
     Line first = lines.get(0);
     String text = first.text();
     if (first.hasNul()) {

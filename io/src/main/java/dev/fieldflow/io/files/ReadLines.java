@@ -45,8 +45,9 @@ import org.apache.beam.sdk.values.TupleTagList;
  * {@link ReadLimits#maxLineBytes()} ({@code line_too_long}). Blank lines are skipped and not
  * counted as rejects, as the data contract says.
  *
- * <p>Read correctly where the meaning is unambiguous: line ends {@code \n}, {@code \r\n}, or
- * {@code \r} alone when the file's first line ends so; UTF-16 (LE or BE) behind its
+ * <p>Read correctly where the meaning is unambiguous: a line ends at {@code \n}, {@code \r\n} or
+ * a bare {@code \r}, in any mix (as Spark's JSON reader splits by default); UTF-16 (LE or BE)
+ * behind its
  * byte-order mark, decoded to the same text as UTF-8. Refused as a whole, with a {@link
  * FileRejectedException} naming the reason: a compressed file past the {@link ReadLimits}, a
  * {@code .gz} file that is not gzip, a compressed file whose own bytes do not decompress
@@ -294,13 +295,13 @@ public final class ReadLines
    */
   public static void read(InputStream in, String path, LineReceiver receiver, ReadLimits limits)
       throws IOException {
-    InputStream text = asUtf8(new BufferedInputStream(in, FileShape.SNIFF_BYTES));
+    InputStream text = asUtf8(path, new BufferedInputStream(in, FileShape.SNIFF_BYTES));
     byte[] head = new byte[FileShape.SNIFF_BYTES];
     text.mark(head.length);
     int headLength = text.readNBytes(head, 0, head.length);
     text.reset();
-    FileShape shape = FileShape.of(path, head, headLength);
-    splitLines(text, shape.crLineEnds, limits.maxLineBytes(), new LineSink() {
+    FileShape.check(path, head, headLength);
+    splitLines(text, limits.maxLineBytes(), new LineSink() {
       @Override
       public void accept(long lineNumber, byte[] bytes, int length) {
         decode(path, lineNumber, bytes, length, receiver);
@@ -315,20 +316,40 @@ public final class ReadLines
 
   /**
    * {@code in} as UTF-8 bytes, buffered with room to look at its first {@link
-   * FileShape#SNIFF_BYTES}: UTF-16 behind its byte-order mark is transcoded, anything else
-   * passes as it is.
+   * FileShape#SNIFF_BYTES}: UTF-16 behind its byte-order mark is transcoded, UTF-32 behind its
+   * own is refused (its mark starts as UTF-16 LE's, and it would read as NUL characters),
+   * anything else passes as it is.
    */
-  private static BufferedInputStream asUtf8(BufferedInputStream in) throws IOException {
-    in.mark(2);
-    int b0 = in.read();
-    int b1 = in.read();
-    Charset utf16 = b0 == 0xFF && b1 == 0xFE ? StandardCharsets.UTF_16LE
-        : b0 == 0xFE && b1 == 0xFF ? StandardCharsets.UTF_16BE : null;
+  private static BufferedInputStream asUtf8(String path, BufferedInputStream in)
+      throws IOException {
+    in.mark(4);
+    byte[] mark = new byte[4];
+    int marked = in.readNBytes(mark, 0, 4);
+    in.reset();
+    String utf32 = marked < 4 ? null
+        : startsWith(mark, 0xFF, 0xFE, 0x00, 0x00) ? "UTF-32 LE"
+        : startsWith(mark, 0x00, 0x00, 0xFE, 0xFF) ? "UTF-32 BE" : null;
+    if (utf32 != null) {
+      throw new FileRejectedException(path, FileRejectedException.Reason.NOT_TEXT,
+          "it starts with the byte-order mark of " + utf32 + ", which fieldflow does not read",
+          "re-export it as UTF-8 text");
+    }
+    Charset utf16 = startsWith(mark, 0xFF, 0xFE) ? StandardCharsets.UTF_16LE
+        : startsWith(mark, 0xFE, 0xFF) ? StandardCharsets.UTF_16BE : null;
     if (utf16 == null) {
-      in.reset();
       return in;
     }
+    in.skipNBytes(2);
     return new BufferedInputStream(new Utf8Transcoding(in, utf16), FileShape.SNIFF_BYTES);
+  }
+
+  private static boolean startsWith(byte[] bytes, int... prefix) {
+    for (int i = 0; i < prefix.length; i++) {
+      if ((bytes[i] & 0xFF) != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static RejectedLine tooLongLine(String path, long lineNumber, byte[] head,
@@ -408,29 +429,27 @@ public final class ReadLines
     default void tooLong(long lineNumber, byte[] head, int headLength, long length) {}
   }
 
-  /** {@link #splitLines(InputStream, boolean, int, LineSink)} on {@code \n}, lines of any length. */
+  /** {@link #splitLines(InputStream, int, LineSink)} with lines of any length. */
   static void splitLines(InputStream in, LineSink sink) throws IOException {
-    splitLines(in, false, ReadLimits.MAX_LINE_BYTES_ALLOWED, sink);
+    splitLines(in, ReadLimits.MAX_LINE_BYTES_ALLOWED, sink);
   }
 
   /**
    * Calls {@code sink} once per physical line of {@code in}. A final line without a
    * terminator counts; an empty stream has no lines. A line longer than {@code maxLineBytes}
    * (a {@code \r} before its {@code \n} not counted) goes to {@link LineSink#tooLong} with its
-   * first bytes; the rest of it is counted and skipped, never held.
-   *
-   * @param crLineEnds lines end at {@code \r}, {@code \n} or {@code \r\n} (else at {@code \n})
+   * first bytes; the rest of it is counted and skipped, never held. A line ends at {@code \n},
+   * {@code \r\n} or a bare {@code \r}: a {@code \r} in a JSON line can only be whitespace
+   * between values or a control character JSON does not allow unescaped in a string, so a file
+   * whose lines end in a bare {@code \r}, all or some, is read as the lines it has.
    */
-  static void splitLines(InputStream in, boolean crLineEnds, int maxLineBytes, LineSink sink)
-      throws IOException {
-    new LineSplitter(crLineEnds, maxLineBytes, sink).split(in);
+  static void splitLines(InputStream in, int maxLineBytes, LineSink sink) throws IOException {
+    new LineSplitter(maxLineBytes, sink).split(in);
   }
 
   /** The state of {@link #splitLines}: the current line's bytes, up to the limit. */
   private static final class LineSplitter {
-    private final boolean crLineEnds;
     private final int maxLineBytes;
-    /** Room for the limit, plus a {@code \r} that belongs to a {@code \r\n}. */
     private final int capacity;
     private final LineSink sink;
     private byte[] line = new byte[256];
@@ -440,10 +459,9 @@ public final class ReadLines
     private long lineNumber;
     private boolean afterCr;
 
-    LineSplitter(boolean crLineEnds, int maxLineBytes, LineSink sink) {
-      this.crLineEnds = crLineEnds;
+    LineSplitter(int maxLineBytes, LineSink sink) {
       this.maxLineBytes = maxLineBytes;
-      this.capacity = maxLineBytes + 1;
+      this.capacity = maxLineBytes;
       this.sink = sink;
     }
 
@@ -454,24 +472,19 @@ public final class ReadLines
         int from = 0;
         for (int i = 0; i < n; i++) {
           byte b = chunk[i];
-          if (crLineEnds) {
-            if (b == '\n' && afterCr && i == from) {
-              afterCr = false;
-              from = i + 1;
-              continue;
-            }
-            afterCr = false;
-            if (b == '\r' || b == '\n') {
-              append(chunk, from, i - from);
-              endLine();
-              afterCr = b == '\r';
-              from = i + 1;
-            }
-          } else if (b == '\n') {
-            append(chunk, from, i - from);
-            endLine();
-            from = i + 1;
+          if (b != '\n' && b != '\r') {
+            continue;
           }
+          if (b == '\n' && afterCr && i == from) {
+            // The \n of a \r\n, whose \r ended the line.
+            afterCr = false;
+            from = i + 1;
+            continue;
+          }
+          append(chunk, from, i - from);
+          endLine();
+          afterCr = b == '\r';
+          from = i + 1;
         }
         append(chunk, from, n - from);
         if (from < n) {
@@ -498,13 +511,9 @@ public final class ReadLines
 
     private void endLine() {
       lineNumber++;
-      long content = length;
-      if (!crLineEnds && size > 0 && size == length && line[size - 1] == '\r') {
-        content--;
-      }
-      if (content > maxLineBytes) {
+      if (length > maxLineBytes) {
         sink.tooLong(lineNumber, line,
-            Math.min(Math.min(size, maxLineBytes), KEPT_BYTES_OF_LONG_LINE), content);
+            Math.min(Math.min(size, maxLineBytes), KEPT_BYTES_OF_LONG_LINE), length);
         line = new byte[256];
       } else {
         sink.accept(lineNumber, line, size);

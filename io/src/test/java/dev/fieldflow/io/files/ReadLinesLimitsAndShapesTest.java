@@ -2,6 +2,7 @@ package dev.fieldflow.io.files;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
@@ -319,10 +320,11 @@ class ReadLinesLimitsAndShapesTest {
   }
 
   @Test
-  void aCarriageReturnInsideAnLfFileStaysInItsLine() throws IOException {
-    Path file = write("lf.jsonl", "a\r\nb\rc\n");
+  void aBareCarriageReturnEndsALineInAFileOfOtherLineEndsToo() throws IOException {
+    // Mixed line ends: the first line ends in \n, later ones in \r\n or a bare \r.
+    Path file = write("mixed.jsonl", "a\nb\r\nc\rd\r\re\n");
 
-    assertThat(read(file).lines, contains("1:a", "2:b\rc"));
+    assertThat(read(file).lines, contains("1:a", "2:b", "3:c", "4:d", "6:e"));
   }
 
   // --- whole-file formats refused as one file
@@ -386,6 +388,18 @@ class ReadLinesLimitsAndShapesTest {
     assertThat(e.getMessage(), is(file + ": csv: its first line 'task_id,node_id,visit_id' looks"
         + " like a CSV header, not a JSON object; re-export it as JSON lines (one object per"
         + " line)"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"UTF-32LE", "UTF-32BE"})
+  void utf32BehindItsByteOrderMarkFailsAsNotTextNamingUtf32(String charset) throws IOException {
+    Path file = write("utf32.jsonl", ("\uFEFF" + VISIT + "\n").getBytes(Charset.forName(charset)));
+
+    FileRejectedException refused = refused(file, ReadLimits.defaults());
+
+    assertThat(refused.reasonCode(), is("not_text"));
+    assertThat(refused.getMessage(), containsString("byte-order mark of UTF-32 "
+        + charset.substring(6)));
   }
 
   @Test
