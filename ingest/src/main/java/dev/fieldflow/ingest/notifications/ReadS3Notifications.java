@@ -43,7 +43,12 @@ import software.amazon.awssdk.services.sqs.model.Message;
  *
  * <p>A message is left in the queue (for its dead-letter redrive) when it cannot be
  * understood, logged and counted on its first receive only, or when an object could not be
- * looked at (S3 unreachable: it is tried again when the message comes back). Everything else is
+ * looked at (S3 unreachable: it is tried again when the message comes back). While S3 cannot
+ * be looked at, no message is received at all: every receive counts toward the queue's
+ * dead-letter redrive, so an outage longer than the visibility timeout times its {@code
+ * maxReceiveCount} would otherwise send valid notifications there. The object that could not
+ * be looked at is looked at again, backing off from one second to a minute, and receiving
+ * resumes when S3 answers. Everything else is
  * deleted once handled: test events, removals, keys outside the input or with ignored names
  * (counted), objects that are gone (counted), and files the ledger has already.
  */
@@ -96,6 +101,8 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     private static final long LATE_MILLIS = 2 * TICK.getMillis();
     /** One tick drains a burst for at most this long, so checkpoints are not held back. */
     private static final long DRAIN_MILLIS = 3_000;
+    /** The longest wait between two looks at S3 while it does not answer. */
+    private static final long MAX_S3_BACKOFF_MILLIS = 60_000;
 
     private final String queueUrl;
     private final InputPattern input;
@@ -111,6 +118,11 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     private final Counter deleted = counter(Counters.DELETED);
     private transient NotificationQueue queue;
     private transient RetryingDatabase database;
+    /** While S3 does not answer: an object to look at before receiving again; else null. */
+    private transient String s3Probe;
+    private transient long s3DownSinceMillis;
+    private transient long s3BackoffMillis;
+    private transient long nextS3LookMillis;
 
     ReceiveAndClaimFn(String queueUrl, InputPattern input, LedgerClaims claims) {
       this.queueUrl = queueUrl;
@@ -137,6 +149,9 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     @ProcessElement
     public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
       long started = System.currentTimeMillis();
+      if (s3Probe != null && !s3AnswersAgain(started)) {
+        return;
+      }
       boolean late = tick.getMillis() < started - LATE_MILLIS;
       List<Message> batch;
       try {
@@ -148,7 +163,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
       }
       while (!batch.isEmpty()) {
         handle(batch, out);
-        if (batch.size() < NotificationQueue.MAX_MESSAGES
+        if (s3Probe != null || batch.size() < NotificationQueue.MAX_MESSAGES
             || System.currentTimeMillis() - started > DRAIN_MILLIS) {
           break;
         }
@@ -218,8 +233,13 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
         } catch (IOException | RuntimeException e) {
           // Nothing is claimed or deleted: the messages come back after the visibility timeout,
           // and a message that never resolves ends in the dead-letter queue, not in a crash.
+          boolean answered = s3Answered(e);
           LOG.warn("cannot look at {} announced object(s) ({}); their messages come back after the"
-              + " queue's visibility timeout", paths.size(), e.toString());
+              + " queue's visibility timeout{}", paths.size(), e.toString(),
+              answered ? "" : ", and no message is received until S3 answers again");
+          if (!answered) {
+            s3DoesNotAnswer(paths.get(0));
+          }
           return;
         }
         for (int i = 0; i < paths.size(); i++) {
@@ -240,8 +260,14 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
             LOG.info("{} was announced but is gone; nothing to ingest", path);
           } else {
             unresolved.addAll(messagesByPath.get(path));
+            IOException error = errorOf(r);
+            boolean answered = s3Answered(error);
             LOG.warn("cannot look at {} ({}); its message comes back after the queue's visibility"
-                + " timeout and it is tried again", path, r.status());
+                + " timeout and it is tried again{}", path, error,
+                answered ? "" : "; no message is received until S3 answers again");
+            if (!answered) {
+              s3DoesNotAnswer(path);
+            }
           }
         }
       }
@@ -271,6 +297,64 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
         LOG.info("{} message(s) could not be deleted (received again meanwhile); the ledger"
             + " answers their next delivery", refused);
       }
+    }
+
+    private void s3DoesNotAnswer(String path) {
+      long now = System.currentTimeMillis();
+      if (s3Probe == null) {
+        s3DownSinceMillis = now;
+      }
+      s3Probe = path;
+      s3BackoffMillis = TICK.getMillis();
+      nextS3LookMillis = now + s3BackoffMillis;
+    }
+
+    /** Looks at {@link #s3Probe} when its time has come; true once S3 answers. */
+    private boolean s3AnswersAgain(long now) {
+      if (now < nextS3LookMillis) {
+        return false;
+      }
+      boolean answers;
+      try {
+        MatchResult looked = FileSystems.match(List.of(s3Probe)).get(0);
+        answers = looked.status() != MatchResult.Status.ERROR || s3Answered(errorOf(looked));
+      } catch (IOException | RuntimeException e) {
+        answers = s3Answered(e);
+      }
+      if (!answers) {
+        s3BackoffMillis = Math.min(MAX_S3_BACKOFF_MILLIS, 2 * s3BackoffMillis);
+        nextS3LookMillis = now + s3BackoffMillis;
+        LOG.debug("S3 does not answer yet for {}; looking again in {} ms", s3Probe, s3BackoffMillis);
+        return false;
+      }
+      LOG.info("S3 answers again ({} looked at, {} s after it did not); receiving notifications"
+          + " again", s3Probe, (now - s3DownSinceMillis) / 1000);
+      s3Probe = null;
+      return true;
+    }
+
+    /** The error of a look that failed, as Beam keeps it in the result. */
+    private static IOException errorOf(MatchResult failed) {
+      try {
+        failed.metadata();
+        return new IOException("status " + failed.status());
+      } catch (IOException e) {
+        return e;
+      }
+    }
+
+    /**
+     * True when S3 answered the failed look with an error of its own (access denied, a bad
+     * request): that object's problem, whose message goes to the dead-letter queue as before.
+     * False when no answer came (connection refused, a timeout): S3 is down for every object.
+     */
+    static boolean s3Answered(Throwable failure) {
+      for (Throwable t = failure; t != null; t = t.getCause()) {
+        if (t instanceof software.amazon.awssdk.core.exception.SdkServiceException) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private static boolean firstReceive(Message m) {

@@ -208,6 +208,46 @@ class S3NotificationPipelineTest {
     assertThat(found.get(1).metadata().get(0).sizeBytes(), is(Files.size(local)));
   }
 
+  /**
+   * Every receive counts toward the queue's dead-letter redrive: a pipeline that kept receiving
+   * while S3 was down sent a valid notification there after maxReceiveCount receives, and only a
+   * backfill (none here) would have loaded its file.
+   */
+  @Test
+  void aNotificationDuringAnS3OutageWaitsInTheQueueAndLoadsWhenS3IsBack(@TempDir Path data)
+      throws Exception {
+    String bucket = "outage";
+    S3ProxyServer own = S3ProxyServer.start(LocalServerProcess.freePort(), data);
+    int port = own.port();
+    String queue = sqs.createQueue("outage", 1, 3);
+    PipelineResult result = null;
+    try {
+      own.createBucket(bucket);
+      own.put(bucket, "visits/during-outage.jsonl", utf8(visits(7000, 9)));
+      VisitPipelineOptions options = notified("s3://" + bucket + "/visits/", queue, 0);
+      own.configure(options);
+      result = VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID());
+      own.close();
+      sqs.send(queue, S3Events.created(bucket, "visits/during-outage.jsonl"));
+
+      // Long enough for 3 receives at a 1 s visibility timeout, had the pipeline kept receiving.
+      Thread.sleep(8_000);
+      assertThat("not in the dead-letter queue", sqs.messagesLeft(queue + "-dlq"), is(0L));
+
+      own = S3ProxyServer.start(port, data);
+      await("the file loaded once S3 answers", () -> done(bucket) == 1);
+      await("the queue empty", () -> sqs.messagesLeft(queue) == 0);
+    } finally {
+      if (result != null) {
+        result.cancel();
+      }
+      own.close();
+    }
+    assertThat(sqs.messagesLeft(queue + "-dlq"), is(0L));
+    assertThat(POSTGRES.rows("SELECT lines_read, rows_loaded FROM fieldflow.ingest_files"
+        + " WHERE path = 's3://outage/visits/during-outage.jsonl'"), equalTo(List.of(List.of(9L, 9L))));
+  }
+
   @Test
   void anObjectThereBeforeStartIsBackfilledAndOnlyANewVersionOfItIsIngestedAgain() throws Exception {
     String bucket = "backfill";

@@ -38,18 +38,26 @@ public final class S3ProxyServer implements AutoCloseable {
   }
 
   public static S3ProxyServer start() throws IOException, InterruptedException {
+    return start(LocalServerProcess.freePort(), null);
+  }
+
+  /**
+   * A server on {@code port} keeping its buckets in {@code dataDir} (in memory when null), so
+   * that a server started again on the port and directory of a stopped one has its objects.
+   */
+  public static S3ProxyServer start(int port, Path dataDir) throws IOException, InterruptedException {
     Path jar = Path.of("target", "s3proxy", "s3proxy.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing; run the tests through Maven (it copies S3Proxy there)");
     }
-    int port = LocalServerProcess.freePort();
     Path properties = Files.createTempFile("s3proxy-", ".properties");
     Files.writeString(properties, String.join("\n",
         "s3proxy.endpoint=http://127.0.0.1:" + port,
         "s3proxy.authorization=aws-v2-or-v4",
         "s3proxy.identity=" + IDENTITY,
         "s3proxy.credential=" + CREDENTIAL,
-        "jclouds.provider=transient",
+        dataDir == null ? "jclouds.provider=transient" : "jclouds.provider=filesystem",
+        dataDir == null ? "" : "jclouds.filesystem.basedir=" + dataDir,
         "jclouds.identity=" + IDENTITY,
         "jclouds.credential=" + CREDENTIAL) + "\n");
     Path log = jar.resolveSibling("s3proxy-" + port + ".log");
@@ -62,6 +70,10 @@ public final class S3ProxyServer implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
+
+  public int port() {
+    return port;
+  }
 
   /** By host name, so that only path-style addressing reaches it. */
   public URI endpoint() {
