@@ -76,6 +76,10 @@ final class RestartOnDatabaseFailure {
         current.set(result);
         state = result.waitUntilFinish();
         running.set(null);
+      } catch (IOException e) {
+        // Refused at its start (an input that cannot be listed): a failure, not a stop.
+        running.set(null);
+        throw e;
       } catch (RuntimeException e) {
         running.set(null);
         // The start's own reachability check has waited already.

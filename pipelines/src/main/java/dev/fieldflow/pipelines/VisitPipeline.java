@@ -502,9 +502,7 @@ public final class VisitPipeline {
       if (result.status() == MatchResult.Status.NOT_FOUND) {
         return List.of();
       }
-      if (result.status() != MatchResult.Status.OK) {
-        throw new IOException(result.status().toString());
-      }
+      // Not OK: metadata() throws the listing's own error (e.g. S3's "bucket does not exist").
       return result.metadata().stream().filter(m -> !m.resourceId().isDirectory()).toList();
     } catch (IOException | RuntimeException e) {
       throw new IOException("cannot list " + pattern + ": " + UserMessages.of(e)

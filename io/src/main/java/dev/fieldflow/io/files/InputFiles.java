@@ -62,7 +62,7 @@ public final class InputFiles {
         }
       }
     } else if (result.status() != MatchResult.Status.NOT_FOUND) {
-      throw new IOException("cannot list " + pattern + ": " + result.status()
+      throw new IOException("cannot list " + pattern + ": " + listingError(result)
           + "; check the path and your access to it");
     }
     if (files.isEmpty()) {
@@ -74,5 +74,25 @@ public final class InputFiles {
     }
     files.sort(Comparator.comparing(FileVersion::path));
     return files;
+  }
+
+  /**
+   * What went wrong in a listing that failed, as its file system said it: S3's "The specified
+   * bucket does not exist (Service: S3, Status Code: 404, …)", not only "ERROR".
+   */
+  static String listingError(MatchResult failed) {
+    try {
+      failed.metadata();
+      return failed.status().toString();
+    } catch (IOException e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String message = root.getMessage() == null ? root.getClass().getSimpleName()
+          : root.getMessage().strip().lines().findFirst().orElse("") + " ("
+              + root.getClass().getSimpleName() + ")";
+      return message;
+    }
   }
 }

@@ -87,6 +87,17 @@ class S3VisitPipelineTest {
   }
 
   @Test
+  void aBucketThatDoesNotExistFailsAtStartWithS3sOwnWords() {
+    VisitPipelineOptions options = onS3(VisitPipelineTest.options("s3://no-such-bucket/visits/"));
+    java.io.IOException e = assertThrows(java.io.IOException.class,
+        () -> VisitPipeline.runOnce(options, POSTGRES.writer()));
+    // Was "ERROR": the listing's status, without what S3 said.
+    assertThat(e.getMessage(), containsString("cannot list s3://no-such-bucket/visits/*: The specified"
+        + " bucket does not exist"));
+    assertThat(e.getMessage(), containsString("check --visitsInput"));
+  }
+
+  @Test
   void withoutARegionItFailsAtStartSayingWhatToSet() {
     VisitPipelineOptions options = onS3(VisitPipelineTest.options("s3://landing/visits/"));
     options.setAwsRegion(null);
