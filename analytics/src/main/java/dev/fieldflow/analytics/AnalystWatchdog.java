@@ -15,11 +15,13 @@ import org.slf4j.LoggerFactory;
  * {@code fieldflow watchdog}: holds the analyst role's timeouts. PostgreSQL cannot stop a
  * session from changing its own {@code statement_timeout} or {@code
  * idle_in_transaction_session_timeout} ({@code SET statement_timeout = 0} in psql, {@code
- * options=-c statement_timeout=0} in a URL), so every few seconds this calls {@code
- * fieldflow.stop_analyst_overruns()} (migration V13) from the operator's login: it cancels an
- * analyst's statement running past the role's {@code statement_timeout} and ends an analyst's
- * session idle in a transaction past the role's {@code idle_in_transaction_session_timeout},
- * whatever the session set. {@code manage.sh db start} starts it beside the local database
+ * options=-c statement_timeout=0} in a URL), nor a role from changing its own defaults ({@code
+ * ALTER ROLE fieldflow_analyst SET statement_timeout = 0}), so every few seconds this calls
+ * {@code fieldflow.stop_analyst_overruns()} (migrations V13, V26) from the operator's login: it
+ * puts the role's defaults back to the limits in {@code fieldflow.analyst_limits}, which only
+ * the schema owner may change, cancels an analyst's statement running past the {@code
+ * statement_timeout} limit and ends an analyst's session idle in a transaction past the {@code
+ * idle_in_transaction_session_timeout} limit, whatever the role or the session set. {@code manage.sh db start} starts it beside the local database
  * (log and pid under {@code .fieldflow/}); against another server, run it on any host that
  * reaches the database, or have {@code pg_cron} call the function.
  *
@@ -35,7 +37,13 @@ public final class AnalystWatchdog {
   /** How often it looks, unless {@code --every} says otherwise. */
   public static final Duration DEFAULT_EVERY = Duration.ofSeconds(5);
 
-  /** One statement cancelled or one session ended. */
+  /** The action of a sweep's row that put a role default back; its query says which. */
+  public static final String RESTORED = "restored";
+
+  /**
+   * One statement cancelled or one session ended ({@code pid}, how long it ran, its query), or
+   * one default of the analyst role put back ({@link #RESTORED}, pid 0, what was changed).
+   */
   public record Stopped(int pid, String action, String running, String query) {}
 
   private AnalystWatchdog() {}
@@ -85,8 +93,12 @@ public final class AnalystWatchdog {
           reported = false;
         }
         for (Stopped s : sweep(connection)) {
-          LOG.warn("watchdog: {} analyst backend {} after {} (past the role's limit): {}",
-              s.action(), s.pid(), s.running(), s.query());
+          if (s.action().equals(RESTORED)) {
+            LOG.warn("watchdog: {} (the limits are fieldflow.analyst_limits)", s.query());
+          } else {
+            LOG.warn("watchdog: {} analyst backend {} after {} (past the role's limit): {}",
+                s.action(), s.pid(), s.running(), s.query());
+          }
         }
       } catch (SQLException e) {
         if (!reported) {

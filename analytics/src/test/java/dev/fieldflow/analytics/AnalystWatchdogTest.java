@@ -24,21 +24,31 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * ({@code SET statement_timeout = 0}, which PostgreSQL allows any session): the watchdog's sweep
  * ({@code fieldflow.stop_analyst_overruns()}, V13, run as the writer like {@code fieldflow
  * watchdog}) cancels the statement and ends the idle transaction. Nobody else's session is
- * touched, nor an analyst's within the limit. The role's limits are lowered for the test (they
- * are read from the role, where an operator sets them) and put back after.
+ * touched, nor an analyst's within the limit. The limits are lowered for a test in {@code
+ * fieldflow.analyst_limits} (V26), where an operator sets them, and put back after. An analyst
+ * who lifts the role's own defaults ({@code ALTER ROLE ... SET}, which PostgreSQL allows a role)
+ * is held all the same, and the defaults are put back.
  */
 class AnalystWatchdogTest {
   @RegisterExtension static final EmbeddedPostgresExtension db = new EmbeddedPostgresExtension();
 
   @AfterEach
-  void theRoleLimitsOfV5() {
+  void theLimitsOfV5() {
+    limit("statement_timeout", "5min");
+    limit("idle_in_transaction_session_timeout", "15min");
     db.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = '5min'");
     db.execute("ALTER ROLE fieldflow_analyst SET idle_in_transaction_session_timeout = '15min'");
   }
 
+  /** As an operator sets a limit: the table only the schema owner may change. */
+  private static void limit(String setting, String value) {
+    db.execute("UPDATE fieldflow.analyst_limits SET value = ?::interval WHERE setting = ?", value,
+        setting);
+  }
+
   @Test
   void anAnalystStatementPastTheRoleTimeoutIsCancelledWhateverTheSessionSet() throws Exception {
-    db.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = '1s'");
+    limit("statement_timeout", "1s");
     try (Connection analyst = db.analyst().dataSource().getConnection();
         Statement s = analyst.createStatement()) {
       s.execute("SET statement_timeout = 0");
@@ -66,7 +76,7 @@ class AnalystWatchdogTest {
 
   @Test
   void anAnalystSessionIdleInATransactionPastTheRoleTimeoutIsEnded() throws Exception {
-    db.execute("ALTER ROLE fieldflow_analyst SET idle_in_transaction_session_timeout = '1s'");
+    limit("idle_in_transaction_session_timeout", "1s");
     try (Connection analyst = db.analyst().dataSource().getConnection();
         Statement s = analyst.createStatement()) {
       s.execute("SET idle_in_transaction_session_timeout = 0");
@@ -85,7 +95,7 @@ class AnalystWatchdogTest {
 
   @Test
   void nothingWithinTheLimitAndNobodyButTheAnalystIsTouched() throws Exception {
-    db.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = '1min'");
+    limit("statement_timeout", "1min");
     try (Connection analyst = db.analyst().dataSource().getConnection();
         Connection writer = db.writer().dataSource().getConnection()) {
       try (Statement s = analyst.createStatement()) {
@@ -96,7 +106,7 @@ class AnalystWatchdogTest {
       // The writer's statement has no analyst limit; the analyst's is within its minute.
       List<AnalystWatchdog.Stopped> stopped = new ArrayList<>();
       while (!analystSleeps.isDone() || !writerSleeps.isDone()) {
-        stopped.addAll(sweep());
+        stopped.addAll(sessionsStopped(sweep()));
         Thread.sleep(200);
       }
       assertThat(stopped, is(empty()));
@@ -113,12 +123,55 @@ class AnalystWatchdogTest {
   }
 
   @Test
-  void theLimitsAreReadFromTheRole() {
+  void anAnalystWhoLiftsTheRolesOwnDefaultsIsCancelledAllTheSameAndTheDefaultsArePutBack()
+      throws Exception {
+    limit("statement_timeout", "1s");
+    try (Connection analyst = db.analyst().dataSource().getConnection();
+        Statement s = analyst.createStatement()) {
+      // PostgreSQL lets a role change its own defaults, for every database or for this one.
+      s.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = 0");
+      s.execute("ALTER ROLE fieldflow_analyst IN DATABASE " + analyst.getCatalog()
+          + " SET statement_timeout = 0");
+      s.execute("SET statement_timeout = 0");
+      int pid = pid(analyst);
+      CompletableFuture<Void> forever = sleep(analyst, 600);
+
+      List<AnalystWatchdog.Stopped> stopped = sweepUntilSomethingIsStopped();
+
+      assertThat(stopped.size(), is(1));
+      assertThat(stopped.get(0).pid(), is(pid));
+      assertThat(stopped.get(0).action(), is("cancelled"));
+      assertThrows(ExecutionException.class, () -> forever.get(60, TimeUnit.SECONDS));
+    }
+    assertThat("a new analyst session starts limited again", db.rows(
+            "SELECT s.setdatabase = 0, c FROM pg_db_role_setting s CROSS JOIN unnest(s.setconfig) c"
+                + " WHERE s.setrole = 'fieldflow_analyst'::regrole AND c LIKE 'statement_timeout=%'"),
+        contains(List.of(true, "statement_timeout=1000")));
+  }
+
+  @Test
+  void aChangedRoleDefaultIsReportedAsRestoredAndTheLimitIsTheTables() throws Exception {
     db.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = 90000");
+
     assertThat(db.rows("SELECT fieldflow.analyst_limit('statement_timeout')::text,"
             + " fieldflow.analyst_limit('idle_in_transaction_session_timeout')::text,"
             + " fieldflow.analyst_limit('work_mem') IS NULL"),
-        contains(List.of("00:01:30", "00:15:00", true)));
+        contains(List.of("00:05:00", "00:15:00", true)));
+    List<AnalystWatchdog.Stopped> swept = sweep();
+    assertThat(swept.size(), is(1));
+    assertThat(swept.get(0).action(), is(AnalystWatchdog.RESTORED));
+    assertThat(swept.get(0).query(),
+        is("statement_timeout of the analyst role was 90000: put back to 00:05:00"));
+    assertThat("nothing more to put back", sweep(), is(empty()));
+  }
+
+  @Test
+  void onlyTheSchemaOwnerChangesTheLimits() {
+    for (var login : List.of(db.analyst(), db.writer())) {
+      SQLException denied = assertThrows(SQLException.class, () -> db.executeAs(login,
+          "UPDATE fieldflow.analyst_limits SET value = '0'"));
+      assertThat(denied.getSQLState(), is("42501"));
+    }
   }
 
   private static CompletableFuture<Void> sleep(Connection c, int seconds) {
@@ -144,11 +197,16 @@ class AnalystWatchdogTest {
     }
   }
 
-  /** Sweeps as the watchdog does, every 200 ms, until a sweep stops something (or a minute). */
+  /** The statements cancelled and sessions ended of a sweep, without the defaults put back. */
+  private static List<AnalystWatchdog.Stopped> sessionsStopped(List<AnalystWatchdog.Stopped> swept) {
+    return swept.stream().filter(s -> !s.action().equals(AnalystWatchdog.RESTORED)).toList();
+  }
+
+  /** Sweeps as the watchdog does, every 200 ms, until a sweep stops a session's work. */
   private static List<AnalystWatchdog.Stopped> sweepUntilSomethingIsStopped() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
     while (System.nanoTime() < deadline) {
-      List<AnalystWatchdog.Stopped> stopped = sweep();
+      List<AnalystWatchdog.Stopped> stopped = sessionsStopped(sweep());
       if (!stopped.isEmpty()) {
         return stopped;
       }
