@@ -134,10 +134,11 @@ public final class Ingestion {
                     + " FROM unnest(?::text[]) WITH ORDINALITY AS p (pipeline, position)"
                     + " LEFT JOIN fieldflow.ingest_files f ON f.pipeline = p.pipeline"
                     + " LEFT JOIN LATERAL ("
-                    // The lag of a file: from its arrival (last-modified time, else when the
-                    // ledger first saw it) to its rows committed, as manage.sh status.
+                    // The lag of a file: from its arrival (last-modified time, or when the
+                    // ledger first saw it if earlier: a clock ahead gives no negative lag) to
+                    // its rows committed, as manage.sh status.
                     + "  SELECT d.finished_at, d.path, extract(epoch FROM d.finished_at"
-                    + "   - coalesce(d.last_modified, d.discovered_at))::float8 AS lag"
+                    + "   - least(d.last_modified, d.discovered_at))::float8 AS lag"
                     + "  FROM fieldflow.ingest_files d"
                     + "  WHERE d.pipeline = p.pipeline AND d.status = 'done'"
                     + "  ORDER BY d.finished_at DESC NULLS LAST, d.file_id DESC LIMIT 1) last"

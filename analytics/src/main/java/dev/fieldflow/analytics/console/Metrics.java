@@ -146,6 +146,6 @@ final class Metrics {
     if (d == Math.rint(d) && Math.abs(d) < 1e15) {
       return Long.toString((long) d);
     }
-    return String.format(Locale.ROOT, "%.3f", d).replaceAll("0+$", "");
+    return String.format(Locale.ROOT, "%.3f", d).replaceAll("\\.?0+$", "");
   }
 }

@@ -109,7 +109,7 @@ public final class Status {
     }
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT path, finished_at,"
-            + " extract(epoch FROM finished_at - coalesce(last_modified, discovered_at))"
+            + " extract(epoch FROM finished_at - least(last_modified, discovered_at))"
             + " FROM fieldflow.ingest_files WHERE pipeline = ? AND status = 'done'"
             + " ORDER BY finished_at DESC LIMIT 1")) {
       ps.setString(1, pipeline);
@@ -124,7 +124,7 @@ public final class Status {
     }
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lag), max(lag), count(*) FROM ("
-            + " SELECT extract(epoch FROM finished_at - coalesce(last_modified, discovered_at)) AS lag"
+            + " SELECT extract(epoch FROM finished_at - least(last_modified, discovered_at)) AS lag"
             + " FROM fieldflow.ingest_files WHERE pipeline = ? AND status = 'done'"
             + " ORDER BY finished_at DESC LIMIT 100) recent")) {
       ps.setString(1, pipeline);

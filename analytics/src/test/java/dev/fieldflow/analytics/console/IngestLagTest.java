@@ -1,0 +1,49 @@
+package dev.fieldflow.analytics.console;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.is;
+
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import java.sql.Connection;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A file's ingest lag runs from its arrival, which is its last-modified time or, when that is
+ * later (a producer's clock ahead, a {@code touch -d}), the time the ledger first saw it: a
+ * last-modified time a day ahead gave a lag of -86,396 s in {@code /metrics}, the console and
+ * {@code manage.sh status}, and a lag alert could not fire.
+ */
+class IngestLagTest {
+  @RegisterExtension static final EmbeddedPostgresExtension db = new EmbeddedPostgresExtension();
+
+  @Test
+  void aLastModifiedTimeInTheFutureGivesTheLagFromWhenTheFileWasFirstSeen() throws Exception {
+    db.execute("INSERT INTO fieldflow.input_listings (pipeline, input, prefix, listed_at,"
+        + " claimed_at, files_listed, files_claimed) VALUES ('visit', 's3://b/visits/*',"
+        + " 's3://b/visits/', '2026-01-01 10:00:00Z', '2026-01-01 10:00:01Z', 1, 1)");
+    db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, lines_read,"
+        + " records_read, rows_loaded, last_modified, discovered_at, started_at, finished_at)"
+        + " VALUES ('visit', 's3://b/visits/ahead.jsonl', 'v1', 'done', 1, 1, 1,"
+        + " '2026-01-02 10:00:00Z', '2026-01-01 10:00:00Z', '2026-01-01 10:00:00Z',"
+        + " '2026-01-01 10:00:12Z')");
+
+    try (Connection monitor = db.monitor().dataSource().getConnection()) {
+      Ingestion.Pipeline visit = Ingestion.pipelines(monitor).get(0);
+      assertThat(visit.pipeline(), is("visit"));
+      assertThat(visit.lastFileLagSeconds(), closeTo(12.0, 0.001));
+    }
+    assertThat(db.rowsAs(db.analyst(), "SELECT ingest_lag_seconds, ingest_lag_max_seconds"
+        + " FROM analytics.input_completeness"), is(List.of(List.of(12.0, 12.0))));
+  }
+
+  @Test
+  void aNumberJustAboveAWholeOneHasNoTrailingPoint() {
+    assertThat(Metrics.format(2.0004), is("2"));
+    assertThat(Metrics.format(1000.0001), is("1000"));
+    assertThat(Metrics.format(2.5), is("2.5"));
+    assertThat(Metrics.format(-0.1204), is("-0.12"));
+  }
+}
