@@ -15,7 +15,7 @@ public record Parameter(String name, String letter, Type type, String meaning) {
   /** The SQL type of a parameter and how its text is read. */
   public enum Type {
     INTEGER("an integer"),
-    DATE("a date YYYY-MM-DD");
+    DATE("a date YYYY-MM-DD from 0001-01-01");
 
     private final String expected;
 
@@ -46,14 +46,32 @@ public record Parameter(String name, String letter, Type type, String meaning) {
   Object parse(String text) {
     String value = text.strip();
     try {
-      return switch (type) {
-        case INTEGER -> Integer.valueOf(value);
-        case DATE -> LocalDate.parse(value);
-      };
+      // In ASCII digits only: Java reads other scripts' digits (a full-width ３) and signed
+      // years of more digits (+10000-01-01), which PostgreSQL's DATE '...' does not take back.
+      switch (type) {
+        case INTEGER -> {
+          if (value.matches("[+-]?[0-9]+")) {
+            return Integer.valueOf(value);
+          }
+        }
+        case DATE -> {
+          if (value.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) {
+            LocalDate date = LocalDate.parse(value);
+            if (date.getYear() >= 1) {
+              return date;
+            }
+          }
+        }
+      }
     } catch (NumberFormatException | DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "--" + name + " (" + letter + ") must be " + type.expected + ", got '" + text + "'", e);
+      throw refused(text, e);
     }
+    throw refused(text, null);
+  }
+
+  private IllegalArgumentException refused(String text, Exception cause) {
+    return new IllegalArgumentException(
+        "--" + name + " (" + letter + ") must be " + type.expected + ", got '" + text + "'", cause);
   }
 
   /** For usage texts: {@code --skill_above (L): skill level the engineer must be above}. */

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fieldflow.io.db.DatabaseConfig;
@@ -20,6 +21,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code manage.sh query}: what it prints, and as whom it asks. */
 class QueryCommandTest {
@@ -117,7 +120,24 @@ class QueryCommandTest {
             IllegalArgumentException.class,
             () -> QueryCommand.run(new String[] {"q1", "--from=2020-13-01"}, Map.of(), nowhere()));
     assertThat(e.getMessage(),
-        is("--date_from (from) must be a date YYYY-MM-DD, got '2020-13-01'"));
+        is("--date_from (from) must be a date YYYY-MM-DD from 0001-01-01, got '2020-13-01'"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"--H=\uFF13", "--H=\u0663", "--H=3.0", "--H= "})
+  void anIntegerIsWrittenInAsciiDigits(String option) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> QueryCommand.run(new String[] {"q3", option}, Map.of(), nowhere()));
+    assertThat(e.getMessage(), startsWith("--max_hops (H) must be an integer, got '"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"+10000-01-01", "-0001-01-01", "0000-01-01", "2020-1-01", "\uFF12020-01-01"})
+  void aDateIsYyyyMmDdFromYear1AsPostgresReadsItBack(String date) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> QueryCommand.run(new String[] {"q1", "--to=" + date}, Map.of(), nowhere()));
+    assertThat(e.getMessage(),
+        is("--date_to (to) must be a date YYYY-MM-DD from 0001-01-01, got '" + date + "'"));
   }
 
   @Test
