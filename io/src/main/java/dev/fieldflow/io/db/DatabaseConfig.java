@@ -494,8 +494,12 @@ public final class DatabaseConfig implements Serializable {
     }
     switch (state) {
       case "57P03": // the database system is starting up / shutting down
-      case "53300": // too many connections
         return new Failure(firstLine(e.getMessage()), START_HINT, true, false);
+      case "53300": // too many connections: the server is up, every connection is taken
+        return new Failure(firstLine(e.getMessage()), "every connection this login may open"
+            + " is in use (the role's CONNECTION LIMIT, or the server's max_connections):"
+            + " try again when one closes, or close idle ones (pg_stat_activity lists them)",
+            true, false);
       case "28P01":
       case "28000":
         return new Failure(

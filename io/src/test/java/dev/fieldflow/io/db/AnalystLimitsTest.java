@@ -56,6 +56,13 @@ class AnalystLimitsTest {
       SQLException e =
           assertThrows(SQLException.class, () -> db.analyst().dataSource().getConnection().close());
       assertThat(e.getMessage(), e.getSQLState(), is(TOO_MANY_CONNECTIONS));
+      // The server is up: the message says so, not "start it with ./manage.sh db start".
+      DatabaseUnavailableException busy = assertThrows(DatabaseUnavailableException.class,
+          () -> db.analyst().checkReachable(java.time.Duration.ofSeconds(1)));
+      assertThat(busy.getMessage(), org.hamcrest.Matchers.containsString(
+          "every connection this login may open is in use"));
+      assertThat(busy.getMessage(), org.hamcrest.Matchers.not(
+          org.hamcrest.Matchers.containsString("db start")));
     } finally {
       for (Connection c : open) {
         c.close();
