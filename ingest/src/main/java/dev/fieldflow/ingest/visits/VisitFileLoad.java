@@ -1,6 +1,7 @@
 package dev.fieldflow.ingest.visits;
 
 import dev.fieldflow.io.files.FileRejectedException;
+import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.files.ReadLines;
 import dev.fieldflow.ingest.write.DatabaseErrors;
 import dev.fieldflow.ingest.write.RejectedLineStatement;
@@ -195,7 +196,10 @@ public final class VisitFileLoad {
         }
       }
     };
-    try (InputStream in = ReadLines.open(file.path(), settings.limits())) {
+    java.util.OptionalLong listedSize = FileVersion.sizeBytes(file.version());
+    try (InputStream in = listedSize.isPresent()
+        ? ReadLines.open(file.path(), listedSize.getAsLong(), settings.limits())
+        : ReadLines.open(file.path(), settings.limits())) {
       ReadLines.read(in, file.path(), receiver, settings.limits());
     } catch (UncheckedSqlException e) {
       throw e.getCause();

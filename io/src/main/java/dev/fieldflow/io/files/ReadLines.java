@@ -215,6 +215,24 @@ public final class ReadLines
   }
 
   /**
+   * {@link #open(String, ReadLimits)} of the version of {@code path} that was listed at {@code
+   * listedSize} bytes: when a plain file has grown since (appended to in place), only its bytes
+   * up to its last complete line within that size ({@link ListedBytes}).
+   */
+  public static InputStream open(String path, long listedSize, ReadLimits limits)
+      throws IOException {
+    refuseSpecialFile(path);
+    ReadableByteChannel source = FileSystems.open(FileSystems.matchNewResource(path, false));
+    try {
+      source = ListedBytes.asListed(path, source, listedSize);
+    } catch (IOException | RuntimeException e) {
+      source.close();
+      throw e;
+    }
+    return open(path, source, limits);
+  }
+
+  /**
    * {@link #open(String, ReadLimits)} of the bytes of {@code path} read from {@code source}, which
    * is closed with the stream returned (or at once if this throws).
    */
