@@ -261,16 +261,33 @@ public final class VisitPipeline {
     if (wave.isEmpty()) {
       List<String> patterns = options.getOnce()
           ? List.of(partitions.everything()) : partitions.patternsOn(LocalDate.now(ZoneOffset.UTC));
+      IngestibleFileNames names = InputFileOptions.fileNames(options);
       int listed = 0;
+      List<String> ignored = new ArrayList<>();
       for (String pattern : patterns) {
-        listed += listOrFail(pattern).size();
+        for (MatchResult.Metadata m : listOrFail(pattern)) {
+          String path = m.resourceId().toString();
+          if (names.isIngested(path)) {
+            listed++;
+          } else {
+            ignored.add(IngestibleFileNames.printable(path));
+          }
+        }
       }
       there = listed + " file(s) there now";
+      if (!ignored.isEmpty()) {
+        // Said, not only skipped: an operator who names a hidden file gets its reason.
+        there += " and " + ignored.size() + " ignored by name (" + ignored.get(0)
+            + (ignored.size() > 1 ? ", ..." : "") + "; --ignoreFileNames says which names)";
+      }
       if (listed == 0 && options.getOnce()) {
         // Not an error: a daily run over an empty partition is normal. A mistyped input looks the
         // same, so it is said where the operator looks.
-        LOG.warn("no file matches {} now: nothing to ingest; check {}", partitions.everything(),
-            INPUT_HINT);
+        LOG.warn("no file matches {} now{}: nothing to ingest; check {}{}",
+            partitions.everything(), ignored.isEmpty() ? "" : " but " + ignored.size()
+                + " ignored by name (" + ignored.get(0) + ")", INPUT_HINT,
+            ignored.isEmpty() ? "" : ", or --ignoreFileNames (hidden and temporary names are not"
+                + " read by default)");
       }
     } else {
       there = "a wave of " + wave.size() + " file(s)";
