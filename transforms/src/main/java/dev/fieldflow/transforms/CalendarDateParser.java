@@ -12,9 +12,9 @@ import java.time.format.ResolverStyle;
  * Reads the calendar date of a visit log date field: {@code 2020-01-02}, or a date-time
  * {@code 2020-01-02 08:30:00} / {@code 2020-01-02T08:30:00} with an optional offset or zone
  * ({@code Z}, {@code +02:00}, {@code +02:00[Europe/Paris]}). The date is kept as written, never
- * shifted to another zone. Strict: {@code 2020-02-30}, {@code 24:00} and a signed year of more
- * digits ({@code +002020-01-02}, which {@link DateTimeFormatter#ISO_LOCAL_DATE} takes) are not
- * accepted.
+ * shifted to another zone. Strict: {@code 2020-02-30}, {@code 24:00} and a year 1..9999 written
+ * signed with more digits ({@code +002020-01-02}, which {@link DateTimeFormatter#ISO_LOCAL_DATE}
+ * takes) are not accepted; {@code +10000-01-01} is read, for the caller to refuse its year.
  */
 final class CalendarDateParser {
   private static final DateTimeFormatter DATE_WITH_OPTIONAL_TIME =
@@ -45,14 +45,16 @@ final class CalendarDateParser {
     if (plain != null) {
       return plain;
     }
-    if (!startsWithFourDigitYear(text)) {
-      // The formatter takes a signed year of more digits (+002019-01-02): not the contract's form.
-      throw new DateTimeParseException("not YYYY-MM-DD", text, 0);
-    }
     boolean spaceSeparated = text.length() > TIME_SEPARATOR && text.charAt(TIME_SEPARATOR) == ' ';
     String iso = spaceSeparated ? text.substring(0, TIME_SEPARATOR) + 'T'
         + text.substring(TIME_SEPARATOR + 1) : text;
-    return DATE_WITH_OPTIONAL_TIME.parse(iso, LocalDate::from);
+    LocalDate date = DATE_WITH_OPTIONAL_TIME.parse(iso, LocalDate::from);
+    if (date.getYear() >= 1 && date.getYear() <= 9999 && !startsWithFourDigitYear(text)) {
+      // The formatter takes a signed year of more digits (+002019-01-02); the contract writes a
+      // year 1..9999 as YYYY. A year outside those is the caller's to name as such.
+      throw new DateTimeParseException("not YYYY-MM-DD", text, 0);
+    }
+    return date;
   }
 
   /** True when {@code text} starts with {@code dddd-dd-dd} in ASCII digits. */

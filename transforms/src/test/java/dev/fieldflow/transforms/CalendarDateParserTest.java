@@ -54,9 +54,8 @@ class CalendarDateParserTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"+002020-01-02", "+0002020-01-02T08:30:00", "-002020-01-02",
-      "+10000-01-02", "02020-01-02"})
-  void aSignedOrLongerYearIsRefusedThoughTheIsoFormatterTakesIt(String text) {
+  @ValueSource(strings = {"+002020-01-02", "+0002020-01-02T08:30:00", "02020-01-02"})
+  void aYearOfFourDigitsWrittenSignedOrLongerIsRefusedThoughTheIsoFormatterTakesIt(String text) {
     assertThrows(DateTimeParseException.class, () -> CalendarDateParser.parse(text));
   }
 }
