@@ -99,7 +99,7 @@ public final class VisitParser {
   /** A visit, a rejected line, or {@link ParseResult.Ignored} for a blank line. */
   public static ParseResult<Visit> parse(SourceLine line) {
     String text = line.textWithoutByteOrderMark();
-    if (text.isBlank()) {
+    if (Tokens.isBlank(text)) {
       return ParseResult.ignored();
     }
     try {
