@@ -200,7 +200,7 @@ public final class Dataset {
     Files.createDirectories(visitsDir);
     Files.write(dir.resolve(AdjacencyFile.PATH), adjacencyFile.render());
     for (VisitFilePlan.PlannedFile file : visitFiles) {
-      Files.write(dir.resolve(file.path()), file.render());
+      file.writeTo(dir.resolve(file.path()));
     }
     Files.write(dir.resolve(MANIFEST), manifest.toJson().getBytes(StandardCharsets.UTF_8));
   }

@@ -1,11 +1,14 @@
 package dev.fieldflow.testdata;
 
 import dev.fieldflow.testdata.HardCaseBuilder.PlannedVisit;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,26 +55,31 @@ final class VisitFilePlan {
       String path, boolean bom, boolean crlf, boolean gzip, boolean finalNewline,
       List<Line> lines) {
 
-    /** The file's bytes as written to disk (gzip-compressed for a {@code .gz} file). */
-    byte[] render() {
-      String eol = crlf ? "\r\n" : "\n";
-      StringBuilder text = new StringBuilder(lines.size() * 240 + 8);
-      if (bom) {
-        text.append('\uFEFF');
-      }
-      for (int i = 0; i < lines.size(); i++) {
-        Line line = lines.get(i);
-        if (line instanceof VisitLine v) {
-          text.append(v.text());
-        } else if (line instanceof BadLine b) {
-          text.append(b.text());
+    /**
+     * Writes the file's bytes to {@code file} (gzip-compressed for a {@code .gz} file), line by
+     * line: a file of any number of lines is never held whole (a 400,000-line file built in a
+     * StringBuilder ran manage.sh's generate out of heap).
+     */
+    void writeTo(Path file) throws IOException {
+      try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
+          OutputStream out = gzip ? new GZIPOutputStream(raw, 64 * 1024) : raw;
+          Writer text = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
+        String eol = crlf ? "\r\n" : "\n";
+        if (bom) {
+          text.write('\uFEFF');
         }
-        if (i < lines.size() - 1 || finalNewline) {
-          text.append(eol);
+        for (int i = 0; i < lines.size(); i++) {
+          Line line = lines.get(i);
+          if (line instanceof VisitLine v) {
+            text.write(v.text());
+          } else if (line instanceof BadLine b) {
+            text.write(b.text());
+          }
+          if (i < lines.size() - 1 || finalNewline) {
+            text.write(eol);
+          }
         }
       }
-      byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-      return gzip ? compress(bytes) : bytes;
     }
   }
 
@@ -269,15 +277,5 @@ final class VisitFilePlan {
     String path = String.format(Locale.ROOT, "visits/visits-%05d.jsonl%s", number,
         gzip ? ".gz" : "");
     return new PlannedFile(path, bom, crlf, gzip, finalNewline, withBlanks);
-  }
-
-  private static byte[] compress(byte[] bytes) {
-    ByteArrayOutputStream compressed = new ByteArrayOutputStream(bytes.length / 4 + 64);
-    try (OutputStream out = new GZIPOutputStream(compressed, 64 * 1024)) {
-      out.write(bytes);
-    } catch (IOException e) {
-      throw new UncheckedIOException("gzip in memory failed", e);
-    }
-    return compressed.toByteArray();
   }
 }
