@@ -101,6 +101,8 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     private static final long LATE_MILLIS = 2 * TICK.getMillis();
     /** One tick drains a burst for at most this long, so checkpoints are not held back. */
     private static final long DRAIN_MILLIS = 3_000;
+    /** How often the counts so far are logged, when they changed (the runner's metrics aside). */
+    private static final long SUMMARY_MILLIS = 60_000;
     /** The longest wait between two looks at S3 while it does not answer. */
     private static final long MAX_S3_BACKOFF_MILLIS = 60_000;
 
@@ -118,6 +120,13 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     private final Counter deleted = counter(Counters.DELETED);
     private transient NotificationQueue queue;
     private transient RetryingDatabase database;
+    /**
+     * This reader's counts so far, by counter name: logged every minute they change, since a
+     * DirectRunner's Beam counters show nowhere an operator looks.
+     */
+    private transient Map<String, Long> tally;
+    private transient long lastSummaryMillis;
+    private transient boolean tallyChanged;
     /** While S3 does not answer: an object to look at before receiving again; else null. */
     private transient String s3Probe;
     private transient long s3DownSinceMillis;
@@ -149,6 +158,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     @ProcessElement
     public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
       long started = System.currentTimeMillis();
+      summarize(started);
       if (s3Probe != null && !s3AnswersAgain(started)) {
         return;
       }
@@ -179,7 +189,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
     /** Parse, look at, claim and commit, emit, then delete: the order is the guarantee. */
     private void handle(List<Message> batch, OutputReceiver<VisitFile> out)
         throws IOException, java.sql.SQLException {
-      messages.inc(batch.size());
+      count(messages, Counters.MESSAGES, batch.size());
       List<Message> done = new ArrayList<>();
       Map<String, String> sightingByPath = new LinkedHashMap<>();
       Map<String, List<Message>> messagesByPath = new LinkedHashMap<>();
@@ -187,7 +197,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
         S3EventMessage parsed = S3EventMessage.parse(m.body());
         if (parsed instanceof S3EventMessage.Unreadable u) {
           if (firstReceive(m)) {
-            unreadable.inc();
+            count(unreadable, Counters.UNREADABLE, 1);
             LOG.warn("SQS message {} on {} is not an S3 event notification ({}); left in the"
                 + " queue for its dead-letter redrive. Body starts: {}", m.messageId(), queueUrl,
                 u.reason(), excerpt(m.body()));
@@ -195,18 +205,18 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
             LOG.debug("SQS message {} received again, still unreadable", m.messageId());
           }
         } else if (parsed instanceof S3EventMessage.TestEvent) {
-          testEvents.inc();
+          count(testEvents, Counters.TEST_EVENTS, 1);
           done.add(m);
         } else if (parsed instanceof S3EventMessage.ObjectsCreated created) {
           boolean wanted = false;
           for (S3EventMessage.CreatedObject o : created.objects()) {
             String path = o.uri();
             if (!input.covers(path)) {
-              outside.inc();
+              count(outside, Counters.OUTSIDE_INPUT, 1);
             } else if (!input.ingests(path)) {
-              ignoredNames.inc();
+              count(ignoredNames, Counters.IGNORED_NAMES, 1);
             } else if (!IngestibleFileNames.isAddressable(path)) {
-              unaddressable.inc();
+              count(unaddressable, Counters.UNADDRESSABLE, 1);
               LOG.warn("announced: {}", IngestibleFileNames.unaddressable(path));
             } else {
               wanted = true;
@@ -256,7 +266,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
           if (found != null) {
             toClaim.add(claims.claim(sightingByPath.get(path), LedgerClaims.listed(found)));
           } else if (r.status() == MatchResult.Status.OK || r.status() == MatchResult.Status.NOT_FOUND) {
-            gone.inc();
+            count(gone, Counters.GONE, 1);
             LOG.info("{} was announced but is gone; nothing to ingest", path);
           } else {
             unresolved.addAll(messagesByPath.get(path));
@@ -272,7 +282,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
         }
       }
       List<VisitFile> taken = claims.take(database, toClaim);
-      claimed.inc(taken.size());
+      count(claimed, Counters.CLAIMED, taken.size());
       for (VisitFile f : taken) {
         out.output(f);
       }
@@ -292,11 +302,35 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
             + " visibility timeout and change nothing", done.size(), queueUrl, e.getMessage());
         return;
       }
-      deleted.inc(done.size() - refused);
+      count(deleted, Counters.DELETED, done.size() - refused);
       if (refused > 0) {
         LOG.info("{} message(s) could not be deleted (received again meanwhile); the ledger"
             + " answers their next delivery", refused);
       }
+    }
+
+    private void count(Counter counter, String name, long n) {
+      counter.inc(n);
+      if (n != 0) {
+        if (tally == null) {
+          tally = new LinkedHashMap<>();
+          lastSummaryMillis = System.currentTimeMillis();
+        }
+        tally.merge(name, n, Long::sum);
+        tallyChanged = true;
+      }
+    }
+
+    /** Logs the counts so far once a minute, if they changed since the last time. */
+    private void summarize(long now) {
+      if (!tallyChanged || now - lastSummaryMillis < SUMMARY_MILLIS) {
+        return;
+      }
+      LOG.info("notifications on {} since this reader started: {}", queueUrl,
+          tally.entrySet().stream().map(e -> e.getKey().replace("notification_", "") + " "
+              + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
+      lastSummaryMillis = now;
+      tallyChanged = false;
     }
 
     private void s3DoesNotAnswer(String path) {
