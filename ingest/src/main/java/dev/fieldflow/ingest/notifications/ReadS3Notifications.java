@@ -191,6 +191,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
         throws IOException, java.sql.SQLException {
       count(messages, Counters.MESSAGES, batch.size());
       List<Message> done = new ArrayList<>();
+      List<Message> kept = new ArrayList<>();
       Map<String, String> sightingByPath = new LinkedHashMap<>();
       Map<String, List<Message>> messagesByPath = new LinkedHashMap<>();
       for (Message m : batch) {
@@ -208,6 +209,17 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
           count(testEvents, Counters.TEST_EVENTS, 1);
           done.add(m);
         } else if (parsed instanceof S3EventMessage.ObjectsCreated created) {
+          if (!created.unreadableRecords().isEmpty()) {
+            // Its readable records are taken below; the message stays for its redrive.
+            kept.add(m);
+            if (firstReceive(m)) {
+              count(unreadable, Counters.UNREADABLE, 1);
+              LOG.warn("SQS message {} on {} has records that are not S3 event records ({}); its"
+                  + " other records are taken, and it is left in the queue for its dead-letter"
+                  + " redrive. Body starts: {}", m.messageId(), queueUrl,
+                  String.join("; ", created.unreadableRecords()), excerpt(m.body()));
+            }
+          }
           boolean wanted = false;
           for (S3EventMessage.CreatedObject o : created.objects()) {
             String path = o.uri();
@@ -224,7 +236,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
               messagesByPath.computeIfAbsent(path, p -> new ArrayList<>()).add(m);
             }
           }
-          if (!wanted) {
+          if (!wanted && !kept.contains(m)) {
             done.add(m);
           }
         } else {
@@ -289,7 +301,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
       // Now every announced file is in the ledger (committed): its message may go.
       for (Message m : batch) {
         if (messagesByPath.values().stream().anyMatch(l -> l.contains(m)) && !unresolved.contains(m)
-            && !done.contains(m)) {
+            && !done.contains(m) && !kept.contains(m)) {
           done.add(m);
         }
       }

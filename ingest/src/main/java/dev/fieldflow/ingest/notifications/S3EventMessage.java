@@ -19,8 +19,14 @@ import java.util.List;
  * as UTF-8 {@code %XX}); {@link CreatedObject#key()} is decoded.
  */
 public sealed interface S3EventMessage {
-  /** Objects created ({@code ObjectCreated:*}); records of other events in the message are dropped. */
-  record ObjectsCreated(List<CreatedObject> objects, int otherRecords) implements S3EventMessage {}
+  /**
+   * Objects created ({@code ObjectCreated:*}); records of other events in the message are
+   * dropped. {@code unreadableRecords} says why each record that could not be understood (no
+   * key, a key that is not URL-encoded) could not: the others are still taken, and the message,
+   * not deleted, ends in the dead-letter queue for those.
+   */
+  record ObjectsCreated(List<CreatedObject> objects, int otherRecords,
+      List<String> unreadableRecords) implements S3EventMessage {}
 
   /** {@code s3:TestEvent}, sent when a notification configuration is saved: nothing to do. */
   record TestEvent() implements S3EventMessage {}
@@ -98,12 +104,14 @@ public sealed interface S3EventMessage {
         return new Unreadable("no Records array, not an S3 event notification");
       }
       List<CreatedObject> created = new ArrayList<>();
+      List<String> unreadable = new ArrayList<>();
       int others = 0;
       for (int i = 0; i < records.size(); i++) {
         JsonNode r = records.get(i);
         String eventName = text(r, "eventName");
         if (eventName == null) {
-          return new Unreadable("Records[" + i + "] has no eventName");
+          unreadable.add("Records[" + i + "] has no eventName");
+          continue;
         }
         if (!eventName.startsWith("ObjectCreated:")) {
           others++;
@@ -112,20 +120,26 @@ public sealed interface S3EventMessage {
         String bucket = text(r.path("s3").path("bucket"), "name");
         String rawKey = text(r.path("s3").path("object"), "key");
         if (bucket == null || bucket.isEmpty() || rawKey == null || rawKey.isEmpty()) {
-          return new Unreadable("Records[" + i + "] (" + eventName + ") has no s3.bucket.name or s3.object.key");
+          unreadable.add("Records[" + i + "] (" + eventName + ") has no s3.bucket.name or s3.object.key");
+          continue;
         }
         String key;
         try {
           key = URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-          return new Unreadable("Records[" + i + "]: key '" + rawKey + "' is not URL-encoded: " + e.getMessage());
+          unreadable.add("Records[" + i + "]: key '" + rawKey + "' is not URL-encoded: " + e.getMessage());
+          continue;
         }
         JsonNode object = r.path("s3").path("object");
         Long size = object.path("size").isIntegralNumber() ? object.get("size").asLong() : null;
         created.add(new CreatedObject(bucket, key, eventName, size, text(object, "eTag"),
             text(object, "versionId"), text(object, "sequencer")));
       }
-      return created.isEmpty() ? new NoObjectCreated(others) : new ObjectsCreated(List.copyOf(created), others);
+      if (created.isEmpty()) {
+        return unreadable.isEmpty() ? new NoObjectCreated(others)
+            : new Unreadable(String.join("; ", unreadable));
+      }
+      return new ObjectsCreated(List.copyOf(created), others, List.copyOf(unreadable));
     }
 
     private static String text(JsonNode node, String field) {

@@ -83,6 +83,18 @@ class S3EventMessageTest {
   }
 
   @Test
+  void aRecordThatCannotBeReadLeavesTheOthersOfItsMessageReadable() {
+    S3EventMessage parsed = S3EventMessage.parse("{\"Records\":["
+        + record("ObjectCreated:Put", "b", "v/good.jsonl") + ","
+        + record("ObjectCreated:Put", "b", "v/bad%zz.jsonl") + "]}");
+
+    assertThat(keys(parsed), equalTo(List.of("v/good.jsonl")));
+    List<String> unreadable = ((S3EventMessage.ObjectsCreated) parsed).unreadableRecords();
+    assertThat(unreadable.size(), is(1));
+    assertThat(unreadable.get(0), containsString("Records[1]: key 'v/bad%zz.jsonl' is not URL-encoded"));
+  }
+
+  @Test
   void theInputPatternCoversItsPrefixOnlyAndSkipsHiddenNames() {
     InputPattern input = new InputPattern("s3://b/visits/*", IngestibleFileNames.defaults());
     assertThat(input.prefix(), is("s3://b/visits/"));

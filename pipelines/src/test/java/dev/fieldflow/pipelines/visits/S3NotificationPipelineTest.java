@@ -208,6 +208,31 @@ class S3NotificationPipelineTest {
     assertThat(found.get(1).metadata().get(0).sizeBytes(), is(Files.size(local)));
   }
 
+  /** A message whose second record cannot be read: its first file loads all the same. */
+  @Test
+  void aGoodRecordLoadsThoughAnotherRecordOfItsMessageCannotBeRead() throws Exception {
+    String bucket = "halfbad";
+    s3.createBucket(bucket);
+    s3.put(bucket, "visits/good.jsonl", utf8(visits(8000, 4)));
+    String queue = sqs.createQueue("halfbad", 1, 2);
+    PipelineResult result = VisitPipeline.start(
+        notified("s3://" + bucket + "/visits/", queue, 0), POSTGRES.writer(), UUID.randomUUID());
+    try {
+      // One message of two records, the second with a key that is not URL-encoded.
+      String both = S3Events.created(bucket, "visits/good.jsonl", "visits/bad.jsonl")
+          .replace("visits/bad.jsonl", "visits/bad%zz.jsonl");
+      assertThat(both, containsString("bad%zz"));
+      sqs.send(queue, both);
+
+      await("the good file loaded", () -> done(bucket) == 1);
+      await("the message in the dead-letter queue", () -> sqs.messagesLeft(queue + "-dlq") == 1);
+    } finally {
+      result.cancel();
+    }
+    assertThat(POSTGRES.rows("SELECT path, rows_loaded FROM fieldflow.ingest_files"
+        + " WHERE path LIKE 's3://halfbad/%'"), equalTo(List.of(List.of("s3://halfbad/visits/good.jsonl", 4L))));
+  }
+
   /**
    * Every receive counts toward the queue's dead-letter redrive: a pipeline that kept receiving
    * while S3 was down sent a valid notification there after maxReceiveCount receives, and only a
