@@ -18,6 +18,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -180,7 +181,30 @@ public final class VisitParser {
         default -> JSON.readTree(parser);
       };
     }
+    if (token == JsonToken.VALUE_NUMBER_FLOAT) {
+      return new WrittenFloat(parser.getDoubleValue(), parser.getText());
+    }
     return JSON.readTree(parser);
+  }
+
+  /**
+   * A JSON number with a fraction or an exponent, shown as the line writes it: a reject says
+   * "visit_id 1e0 is not an integer", not "1.0", and "1e400", not "Infinity".
+   */
+  private static final class WrittenFloat extends DoubleNode {
+    private static final long serialVersionUID = 1L;
+
+    private final String written;
+
+    WrittenFloat(double value, String written) {
+      super(value);
+      this.written = written;
+    }
+
+    @Override
+    public String toString() {
+      return written;
+    }
   }
 
   private static Rejection notJson(JsonProcessingException e) {

@@ -393,6 +393,14 @@ class VisitParserTest {
   }
 
   @Test
+  void aFloatIsShownAsTheLineWritesIt() {
+    assertThat(rejectionOf(contractLineWith("visit_id", "1e0")),
+        is("bad_number: visit_id 1e0 is not an integer"));
+    assertThat(rejectionOf(contractLineWith("node_age", "1e400")),
+        is("bad_number: node_age 1e400 is not an integer"));
+  }
+
+  @Test
   void floatWhereAnIdIsExpectedIsRejectedAsNotAnInteger() {
     assertThat(rejectionOf(contractLineWith("node_id", "487.0")),
         is("bad_number: node_id 487.0 is not an integer"));
