@@ -136,6 +136,22 @@ class AnalystLimitsTest {
     assertThat(e.getMessage(), containsString("year " + year + " is before year 1"));
   }
 
+  /** Y=5874897 failed naming year 5874898 (past PostgreSQL's last date). */
+  @ParameterizedTest
+  @ValueSource(ints = {10000, 5874897, Integer.MAX_VALUE})
+  void q4RefusesAYearAfter9999(int year) {
+    SQLException e = assertThrows(SQLException.class,
+        () -> rowsAsAnalyst("SELECT * FROM analytics.q4(1, 2, 0, " + year + ")"));
+    assertThat(e.getSQLState(), is(INVALID_PARAMETER_VALUE));
+    assertThat(e.getMessage(), containsString("year " + year + " is after 9999"));
+  }
+
+  @Test
+  void q4AnswersYear9999() throws SQLException {
+    assertThat(rowsAsAnalyst("SELECT count(*) FROM analytics.q4(1, 0, 0, 9999)"),
+        contains(List.of(0L)));
+  }
+
   @Test
   void q4AnswersYear1() throws SQLException {
     assertThat(rowsAsAnalyst("SELECT count(*) FROM analytics.q4(1, 0, 0, 1)"),
