@@ -323,7 +323,8 @@ public final class Console implements AutoCloseable {
     try (Connection c = operator.dataSource().getConnection()) {
       c.setAutoCommit(false);
       c.setReadOnly(true);
-      text = Metrics.render(Ingestion.pipelines(c), Ingestion.completeness(c), clock.instant());
+      text = Metrics.render(Ingestion.pipelines(c), Metrics.counted(c), Ingestion.completeness(c),
+          clock.instant());
       c.rollback();
     } catch (SQLException e) {
       LOG.warn("/metrics: cannot read the ledger: {}", e.getMessage());
