@@ -65,10 +65,14 @@ public final class Ingestion {
   /** One quarantined line: where it was and what was wrong with it. */
   public record Sample(String file, long line, String rawText, int originalLength, String message) {}
 
-  /** A file whose last attempt failed, and when the next poll may try it again. */
+  /**
+   * A file whose last attempt failed, and when the next poll may try it again: {@code
+   * retryAfter} null means the next poll, unless {@code neverRetried} (the ledger's {@code
+   * retry_after = 'infinity'}: only a new version of the file is read).
+   */
   public record FailedFile(
       String pipeline, String path, int attempts, String error, Instant lastTried,
-      Instant retryAfter) {}
+      Instant retryAfter, boolean neverRetried) {}
 
   /** Rows and files committed in one hour (UTC) by one pipeline. */
   public record Hour(String pipeline, Instant hour, long files, long rows) {}
@@ -230,8 +234,12 @@ public final class Ingestion {
     List<FailedFile> out = new ArrayList<>();
     try (PreparedStatement ps =
             c.prepareStatement(
+                // 'infinity' is no time to show (it read as the year 292278994); -infinity is
+                // due now, as NULL is.
                 "SELECT pipeline, path, attempts, error, coalesce(finished_at, started_at),"
-                    + " retry_after FROM fieldflow.ingest_files WHERE status = 'failed'"
+                    + " CASE WHEN isfinite(retry_after) THEN retry_after END,"
+                    + " coalesce(retry_after = 'infinity', false)"
+                    + " FROM fieldflow.ingest_files WHERE status = 'failed'"
                     + " ORDER BY array_position(?::text[], pipeline), retry_after NULLS FIRST,"
                     + " path LIMIT ?")) {
       ps.setArray(1, c.createArrayOf("text", PIPELINES.toArray()));
@@ -241,7 +249,7 @@ public final class Ingestion {
           out.add(
               new FailedFile(
                   rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4),
-                  instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6))));
+                  instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)), rs.getBoolean(7)));
         }
       }
     }

@@ -136,7 +136,8 @@ async function loadIngestion() {
   $('failed-files').replaceChildren(report.failedFiles.length === 0 ? el('p', {}, 'No failed files.') :
     table(['pipeline', 'file', 'attempts', 'error', 'last tried', 'next retry'],
       report.failedFiles.map(f => [f.pipeline, f.path, f.attempts, f.error, f.lastTried || '—',
-        f.retryAfter || 'next poll'])));
+        f.neverRetried ? 'not retried' : f.retryAfter || 'next poll']),
+      [false, false, true, false, false, false]));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -146,7 +146,26 @@ class ConsoleHttpTest {
     assertThat(json(get("/api/ingestion")).get("failedFiles").toString(), is(
         "[{\"pipeline\":\"visit\",\"path\":\"visits/c.jsonl.gz\",\"attempts\":3,"
             + "\"error\":\"visits/c.jsonl.gz: unexpected end of gzip stream\","
-            + "\"lastTried\":\"2026-01-01T11:30:00Z\",\"retryAfter\":\"2026-01-01T12:30:00Z\"}]"));
+            + "\"lastTried\":\"2026-01-01T11:30:00Z\",\"retryAfter\":\"2026-01-01T12:30:00Z\","
+            + "\"neverRetried\":false}]"));
+  }
+
+  /** retry_after 'infinity' showed as the year 292278994. */
+  @Test
+  void aFailedFileThatIsNeverRetriedSaysSoAndHasNoRetryTime() throws Exception {
+    db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, attempts,"
+        + " lines_read, records_read, rows_loaded, updates, duplicates, rejected, error,"
+        + " discovered_at, started_at, finished_at, retry_after) VALUES ('network', 'network/x.txt',"
+        + " 'v1', 'failed', 2, 0, 0, 0, 0, 0, 0, 'reader died twice', '2026-01-01 11:00:00Z',"
+        + " '2026-01-01 11:00:00Z', '2026-01-01 11:00:05Z', 'infinity')");
+    try {
+      JsonNode failed = json(get("/api/ingestion")).get("failedFiles");
+      assertThat(failed.get(1).toString(), is("{\"pipeline\":\"network\",\"path\":\"network/x.txt\","
+          + "\"attempts\":2,\"error\":\"reader died twice\",\"lastTried\":\"2026-01-01T11:00:05Z\","
+          + "\"retryAfter\":null,\"neverRetried\":true}"));
+    } finally {
+      db.execute("DELETE FROM fieldflow.ingest_files WHERE path = 'network/x.txt'");
+    }
   }
 
   @Test
