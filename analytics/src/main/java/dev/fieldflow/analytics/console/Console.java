@@ -1,9 +1,11 @@
 package dev.fieldflow.analytics.console;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -17,7 +19,10 @@ import dev.fieldflow.io.db.Migrations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,8 +46,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,14 +92,46 @@ public final class Console implements AutoCloseable {
   static final int MAX_SQL_LIMIT = 10_000;
   static final Duration QUESTION_TIMEOUT = QueryCommand.QUESTION_TIMEOUT;
   static final Duration DEFAULT_SQL_TIMEOUT = Duration.ofSeconds(10);
+  /** A request body beyond this is refused unread (413): a form of SQL text needs far less. */
+  static final int MAX_BODY_BYTES = 1024 * 1024;
+  /**
+   * SQL-box statements run at once; one more is answered 503. Each may hold {@link
+   * SqlBox#MAX_ROW_BYTES} of the driver's buffer and {@link SqlBox#MAX_RESULT_CHARS} of rows until
+   * its answer is written, so this bounds the heap they take (256 MB in {@code manage.sh ui}).
+   */
+  static final int SQL_AT_ONCE = 2;
+  /**
+   * Threads that read requests and answer them. The JDK's server reads a request's headers on
+   * these threads, so a client that sends half a request holds one until {@link
+   * #MAX_REQUEST_SECONDS}: four of them froze the console, /metrics included.
+   */
+  static final int WORKERS = 32;
+  /**
+   * A client has this long from its request's first byte to its last (headers and body) before
+   * the server closes the connection ({@code sun.net.httpserver.maxReqTime}).
+   */
+  static final int MAX_REQUEST_SECONDS = 10;
+  /**
+   * A request has this long from its last byte to its answer's last ({@code
+   * sun.net.httpserver.maxRspTime}): above a question's 60 s timeout, and what frees a SQL-box
+   * slot held by a client that stopped reading its answer.
+   */
+  static final int MAX_RESPONSE_SECONDS = 120;
   private static final String RESOURCES = "/dev/fieldflow/analytics/console/";
+  /** {@code 127.0.0.1}, {@code localhost} or {@code [::1]}, with any port, and nothing else. */
+  private static final Pattern LOOPBACK_HOST =
+      Pattern.compile("(?i)(127\\.0\\.0\\.1|localhost|\\[::1])(:[0-9]{1,5})?");
+  /** The largest integer a browser's {@code JSON.parse} reads exactly (2^53 - 1). */
+  private static final long MAX_EXACT_IN_JAVASCRIPT = (1L << 53) - 1;
 
   private final DatabaseConfig analyst;
+  private final DatabaseConfig sqlLogin;
   private final DatabaseConfig operator;
   private final SqlBox sqlBox;
+  private final Semaphore sqlSlots = new Semaphore(SQL_AT_ONCE);
   private final Clock clock;
   private final HttpServer server;
-  private final ExecutorService workers;
+  private final ThreadPoolExecutor workers;
   private final ObjectMapper json;
   private final String chartJs;
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -101,6 +143,7 @@ public final class Console implements AutoCloseable {
       throw new IllegalArgumentException("--port must be 0..65535, but was " + port);
     }
     this.analyst = analyst;
+    this.sqlLogin = SqlBox.login(analyst);
     this.operator = operator;
     this.sqlBox = new SqlBox(sqlTimeout);
     this.clock = clock;
@@ -109,9 +152,13 @@ public final class Console implements AutoCloseable {
             .registerModule(
                 new SimpleModule()
                     .addSerializer(Instant.class, ToStringSerializer.instance)
-                    .addSerializer(LocalDate.class, ToStringSerializer.instance));
+                    .addSerializer(LocalDate.class, ToStringSerializer.instance)
+                    .addSerializer(Long.class, new ExactNumberSerializer<>(Long.class))
+                    .addSerializer(BigInteger.class, new ExactNumberSerializer<>(BigInteger.class))
+                    .addSerializer(BigDecimal.class, new ExactNumberSerializer<>(BigDecimal.class)));
     this.chartJs =
         "/META-INF/resources/webjars/chart.js/" + property("chartjs.version") + "/dist/chart.umd.js";
+    limitRequestAndResponseTimes();
     try {
       this.server =
           HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
@@ -119,11 +166,14 @@ public final class Console implements AutoCloseable {
       throw new IllegalArgumentException("--port=" + port + ": 127.0.0.1:" + port
           + " is in use by another program (" + e.getMessage() + "); give another --port", e);
     }
-    this.workers = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "console-http");
-      t.setDaemon(true);
-      return t;
-    });
+    // Threads start when needed and end when idle; beyond WORKERS, requests wait their turn.
+    this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "console-http");
+          t.setDaemon(true);
+          return t;
+        });
+    workers.allowCoreThreadTimeOut(true);
     server.setExecutor(workers);
     server.createContext("/", this::handle);
   }
@@ -205,6 +255,23 @@ public final class Console implements AutoCloseable {
     }
   }
 
+  /**
+   * Has the JDK's server close a connection whose request has not arrived whole within {@link
+   * #MAX_REQUEST_SECONDS}, or whose answer has not gone within {@link #MAX_RESPONSE_SECONDS}
+   * (JDK 17's {@code sun.net.httpserver.ServerImpl}: a request's time runs from its first byte
+   * until its body is read, an answer's from then until it is written). The JDK reads these
+   * properties once, when the JVM's first server is made, so they are set before it; a value
+   * given on the command line ({@code -Dsun.net.httpserver.maxReqTime=...}) is kept.
+   */
+  private static void limitRequestAndResponseTimes() {
+    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+      System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+    }
+    if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+      System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(MAX_RESPONSE_SECONDS));
+    }
+  }
+
   /** {@code http://127.0.0.1:PORT/}. */
   public URI url() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
@@ -225,34 +292,37 @@ public final class Console implements AutoCloseable {
     String path = exchange.getRequestURI().getPath();
     try {
       try {
-        String host = exchange.getRequestHeaders().getFirst("Host");
-        if (!isLoopbackName(host)) {
-          // A page elsewhere that rebinds its own name to 127.0.0.1 must not read the console.
-          error(exchange, 403, "the console answers requests addressed to 127.0.0.1 or localhost,"
-              + " not '" + host + "'");
+        String refusal = refusal(exchange);
+        if (refusal != null) {
+          error(exchange, 403, refusal);
           return;
         }
-        route(exchange, path);
-      } catch (BadRequest | IllegalArgumentException e) {
+        // Read first, whatever the route: the server's request timer runs until the body is read.
+        String body = body(exchange);
+        route(exchange, path, body);
+      } catch (BadRequest e) {
+        error(exchange, e.status(), e.getMessage());
+      } catch (IllegalArgumentException e) {
         error(exchange, 400, e.getMessage());
       } catch (SQLException e) {
-        // The analyst's own query: PostgreSQL's message is the clearest answer (syntax error,
-        // permission denied, statement timeout).
-        if (path.startsWith("/api/sql")) {
-          error(exchange, 400, e.getMessage());
-        } else if (isRefusedValue(e)) {
+        DatabaseConfig login = path.startsWith("/api/ingestion") ? operator : analyst;
+        if ("53300".equals(e.getSQLState())) {
+          error(exchange, 503, "PostgreSQL refused another session (" + postgresWords(e) + "); the "
+              + login.user() + " role's connections are all in use: close a psql or wait, then"
+              + " try again");
+        } else if (isUnavailable(e) || !path.startsWith("/api/sql") && !isRefusedValue(e)) {
+          LOG.warn("{}: {}", path, e.getMessage());
+          error(exchange, 503, "cannot read PostgreSQL at " + login.describe() + ": "
+              + postgresWords(e) + "; is it running? ./manage.sh db start starts the local one");
+        } else if (path.startsWith("/api/sql")) {
+          // The analyst's own query: PostgreSQL's message is the clearest answer (syntax error,
+          // permission denied, statement timeout).
+          error(exchange, 400, postgresWords(e));
+        } else {
           // A question's value PostgreSQL refuses (q3's hop cap, a year out of range) is the
           // asker's to change, not an outage; in manage.sh query's words (its first line: not
           // the function's internals, "Where: PL/pgSQL function ...").
-          error(exchange, 400, String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(""));
-        } else if ("53300".equals(e.getSQLState())) {
-          error(exchange, 503, "PostgreSQL refused another session (" + e.getMessage() + "); the"
-              + " analyst role's connections are all in use: close a psql or wait, then try again");
-        } else {
-          DatabaseConfig login = path.startsWith("/api/ingestion") ? operator : analyst;
-          LOG.warn("{}: {}", path, e.getMessage());
-          error(exchange, 503, "cannot read PostgreSQL at " + login.describe() + ": "
-              + e.getMessage() + "; is it running? ./manage.sh db start starts the local one");
+          error(exchange, 400, postgresWords(e).strip().lines().findFirst().orElse(""));
         }
       } catch (RuntimeException e) {
         LOG.error("{} failed", path, e);
@@ -264,26 +334,75 @@ public final class Console implements AutoCloseable {
     }
   }
 
+  /**
+   * Why the console will not answer this request at all, or null. Only a request addressed to
+   * this machine by a loopback name (Host, and the target if it is a whole URL): a page
+   * elsewhere that rebinds its own name to 127.0.0.1 must not read the console. And the API
+   * only for the console's own page: a page of another site could otherwise keep the analyst's
+   * connections busy, even if it cannot read the answers.
+   */
+  private static String refusal(HttpExchange exchange) {
+    List<String> hosts = exchange.getRequestHeaders().getOrDefault("Host", List.of());
+    if (hosts.size() != 1) {
+      return "the console answers requests addressed to 127.0.0.1 or localhost in one Host header,"
+          + " and this one has " + hosts.size();
+    }
+    String host = hosts.get(0);
+    if (!isLoopbackName(host)) {
+      return "the console answers requests addressed to 127.0.0.1 or localhost, not '" + host + "'";
+    }
+    URI target = exchange.getRequestURI();
+    if (target.getRawAuthority() != null && !isLoopbackName(target.getRawAuthority())) {
+      return "the console answers requests addressed to 127.0.0.1 or localhost, not '"
+          + target.getRawAuthority() + "'";
+    }
+    if (target.getPath() != null && target.getPath().startsWith("/api/")) {
+      String origin = exchange.getRequestHeaders().getFirst("Origin");
+      String site = exchange.getRequestHeaders().getFirst("Sec-Fetch-Site");
+      boolean ownOrigin = origin == null || origin.equalsIgnoreCase("http://" + host.strip());
+      boolean ownSite = site == null || site.equals("same-origin") || site.equals("none");
+      if (!ownOrigin || !ownSite) {
+        return "the console's API answers the console's own page, not a page of "
+            + (origin == null ? "another site" : "'" + origin + "'");
+      }
+    }
+    return null;
+  }
+
   /** A data exception (class 22: a value out of range, q3's hop cap) or a function's RAISE. */
   static boolean isRefusedValue(SQLException e) {
     String state = e.getSQLState();
     return state != null && (state.startsWith("22") || state.equals("P0001"));
   }
 
-  /** {@code 127.0.0.1}, {@code localhost} or {@code [::1]}, with any port (an SSH tunnel's). */
-  static boolean isLoopbackName(String host) {
-    if (host == null) {
-      return false;
-    }
-    String name = host.strip().toLowerCase(Locale.ROOT);
-    int colon = name.startsWith("[") ? name.indexOf(']') + 1 : name.indexOf(':');
-    if (colon > 0 && colon < name.length() && name.charAt(colon) == ':') {
-      name = name.substring(0, colon);
-    }
-    return name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
+  /**
+   * The database cannot serve the request, whatever it asks: no connection (class 08), a login
+   * refused (28), no session left (53300), the server shutting down or starting (57P01..57P03).
+   */
+  static boolean isUnavailable(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("08") || state.startsWith("28")
+        || state.equals("53300") || state.startsWith("57P"));
   }
 
-  private void route(HttpExchange exchange, String path) throws IOException, SQLException {
+  /** PostgreSQL's message without its severity ({@code ERROR: }, {@code FATAL: }). */
+  static String postgresWords(SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
+    String severity = server == null ? null : server.getSeverity();
+    if (severity != null && message.startsWith(severity + ": ")) {
+      return message.substring(severity.length() + 2);
+    }
+    return message;
+  }
+
+  /** {@code 127.0.0.1}, {@code localhost} or {@code [::1]}, with any port (an SSH tunnel's). */
+  static boolean isLoopbackName(String host) {
+    return host != null && LOOPBACK_HOST.matcher(host.strip()).matches();
+  }
+
+  private void route(HttpExchange exchange, String path, String body)
+      throws IOException, SQLException {
     String method = exchange.getRequestMethod();
     boolean post = method.equals("POST");
     if (!method.equals("GET") && !method.equals("HEAD") && !(post && path.startsWith("/api/sql"))) {
@@ -308,7 +427,7 @@ public final class Console implements AutoCloseable {
     } else if (path.startsWith("/api/questions/")) {
       answer(exchange, path.substring("/api/questions/".length()));
     } else if (path.equals("/api/sql") || path.equals("/api/sql.csv")) {
-      sql(exchange, path.endsWith(".csv"));
+      sql(exchange, post ? body : "", path.endsWith(".csv"));
     } else {
       error(exchange, 404, "no page " + path + "; the console is at /");
     }
@@ -376,7 +495,12 @@ public final class Console implements AutoCloseable {
 
   private void answer(HttpExchange exchange, String name) throws IOException, SQLException {
     boolean csv = name.endsWith(".csv");
-    Question question = Question.byId(csv ? name.substring(0, name.length() - 4) : name);
+    Question question;
+    try {
+      question = Question.byId(csv ? name.substring(0, name.length() - 4) : name);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(404, e.getMessage());
+    }
     Map<String, String> given = query(exchange);
     int page = positive(given.remove("page"), 1, Integer.MAX_VALUE, "page");
     int pageSize = positive(given.remove("pageSize"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, "pageSize");
@@ -397,17 +521,23 @@ public final class Console implements AutoCloseable {
     if (csv) {
       exchange.getResponseHeaders().set(
           "Content-Disposition", "attachment; filename=\"" + question.id() + ".csv\"");
-      send(exchange, 200, "text/csv; charset=utf-8",
-          AnswerFormat.CSV.render(answer).getBytes(StandardCharsets.UTF_8));
+      sendCsv(exchange, AnswerFormat.CSV.render(answer));
       return;
     }
     int total = answer.rows().size();
-    int from = (int) Math.min(total, (long) (page - 1) * pageSize);
+    int pages = Math.max(1, (total + pageSize - 1) / pageSize);
+    if (page > pages) {
+      throw new BadRequest("page " + page + " is past the end: " + question.id() + "'s answer has "
+          + total + (total == 1 ? " row" : " rows") + ", " + pages + (pages == 1 ? " page" : " pages")
+          + " of " + pageSize);
+    }
+    int from = (page - 1) * pageSize;
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("question", question.id());
     body.put("text", question.text());
     body.put("arguments", namedArguments(arguments));
     body.put("columns", answer.columns());
+    body.put("numericColumns", numericColumns(answer.columns().size(), answer.rows()));
     body.put("rows", answer.rows().subList(from, Math.min(total, from + pageSize)));
     body.put("total", total);
     body.put("page", page);
@@ -419,6 +549,16 @@ public final class Console implements AutoCloseable {
     body.put("statement", question.statement(arguments));
     body.put("definition", definition);
     sendJson(exchange, 200, body);
+  }
+
+  /** Per column, whether it holds numbers (null aside): the page right-aligns those. */
+  private static List<Boolean> numericColumns(int columns, List<List<Object>> rows) {
+    List<Boolean> numeric = new ArrayList<>(columns);
+    for (int c = 0; c < columns; c++) {
+      int column = c;
+      numeric.add(rows.stream().allMatch(r -> r.get(column) == null || r.get(column) instanceof Number));
+    }
+    return numeric;
   }
 
   private static Map<String, Object> namedArguments(Map<Parameter, Object> arguments) {
@@ -438,31 +578,48 @@ public final class Console implements AutoCloseable {
     }
   }
 
-  private void sql(HttpExchange exchange, boolean csv) throws IOException, SQLException {
+  private void sql(HttpExchange exchange, String form, boolean csv)
+      throws IOException, SQLException {
     Map<String, String> given = query(exchange);
-    if (exchange.getRequestMethod().equals("POST")) {
-      given.putAll(form(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-    }
+    given.putAll(form(form));
     int limit = positive(given.get("limit"), DEFAULT_SQL_LIMIT, MAX_SQL_LIMIT, "limit");
-    SqlBox.Result result;
-    try (Connection c = analyst.dataSource().getConnection()) {
-      result = sqlBox.run(c, given.get("sql"), limit);
+    if (!sqlSlots.tryAcquire()) {
+      throw new BadRequest(503, "the SQL box is busy: it runs " + SQL_AT_ONCE + " queries at a"
+          + " time and " + SQL_AT_ONCE + " are running; try again in a moment");
     }
-    if (csv) {
-      exchange.getResponseHeaders().set(
-          "Content-Disposition", "attachment; filename=\"query.csv\"");
-      send(exchange, 200, "text/csv; charset=utf-8",
-          AnswerFormat.csv(result.columns(), result.rows()).getBytes(StandardCharsets.UTF_8));
-      return;
+    // The slot is held until the answer is written: the rows are in memory until then.
+    try {
+      SqlBox.Result result;
+      try (Connection c = sqlLogin.dataSource().getConnection()) {
+        result = sqlBox.run(c, given.get("sql"), limit);
+      }
+      if (csv) {
+        String name = switch (result.cut()) {
+          case NONE -> "query.csv";
+          case ROW_LIMIT -> "query-first-" + result.rows().size() + "-rows.csv";
+          case TEXT_LIMIT -> "query-cut-at-8-MiB.csv";
+        };
+        exchange.getResponseHeaders().set(
+            "Content-Disposition", "attachment; filename=\"" + name + "\"");
+        if (result.truncated()) {
+          exchange.getResponseHeaders().set("X-Fieldflow-Truncated", result.cut().id());
+        }
+        sendCsv(exchange, AnswerFormat.csv(result.columns(), result.rows()));
+        return;
+      }
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("columns", result.columns());
+      body.put("numericColumns", result.numericColumns());
+      body.put("rows", result.rows());
+      body.put("truncated", result.truncated());
+      body.put("truncatedBy", result.truncated() ? result.cut().id() : null);
+      body.put("limit", result.limit());
+      body.put("timeoutSeconds", sqlBox.timeout().toSeconds());
+      body.put("role", analyst.user());
+      sendJson(exchange, 200, body);
+    } finally {
+      sqlSlots.release();
     }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("columns", result.columns());
-    body.put("rows", result.rows());
-    body.put("truncated", result.truncated());
-    body.put("limit", result.limit());
-    body.put("timeoutSeconds", sqlBox.timeout().toSeconds());
-    body.put("role", analyst.user());
-    sendJson(exchange, 200, body);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -482,7 +639,30 @@ public final class Console implements AutoCloseable {
     } catch (NumberFormatException e) {
       // said below
     }
-    throw new BadRequest(name + " must be a whole number from 1 to " + max + ", got '" + text + "'");
+    throw new BadRequest(name + " must be a whole number from 1"
+        + (max == Integer.MAX_VALUE ? "" : " to " + max) + ", got '" + text + "'");
+  }
+
+  /** The request's body, read whole up to {@link #MAX_BODY_BYTES}; a longer one is refused. */
+  private static String body(HttpExchange exchange) throws IOException {
+    String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+    // The server has refused a Content-Length that is not a number.
+    if (declared != null && Long.parseLong(declared.strip()) > MAX_BODY_BYTES) {
+      throw tooLarge(declared + " bytes");
+    }
+    byte[] bytes;
+    try (InputStream in = exchange.getRequestBody()) {
+      bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+    }
+    if (bytes.length > MAX_BODY_BYTES) {
+      throw tooLarge("more than " + MAX_BODY_BYTES + " bytes");
+    }
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  private static BadRequest tooLarge(String size) {
+    return new BadRequest(413, "the console reads requests of at most " + MAX_BODY_BYTES
+        + " bytes (1 MiB), and this one has " + size + ": a query is text, not data");
   }
 
   private static Map<String, String> query(HttpExchange exchange) {
@@ -498,8 +678,8 @@ public final class Console implements AutoCloseable {
         continue;
       }
       int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
       if (values.putIfAbsent(name, value) != null) {
         throw new BadRequest(name + " is given twice");
       }
@@ -507,30 +687,97 @@ public final class Console implements AutoCloseable {
     return values;
   }
 
+  private static String decode(String encoded) {
+    try {
+      return URLDecoder.decode(encoded, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      String shown = encoded.length() > 60 ? encoded.substring(0, 60) + "..." : encoded;
+      throw new BadRequest("'" + shown + "' is not URL-encoded: a % must be followed by two hex"
+          + " digits (write %25 for a % itself)");
+    }
+  }
+
   private void error(HttpExchange exchange, int status, String message) throws IOException {
     sendJson(exchange, status, Map.of("error", message == null ? "unknown error" : message));
   }
 
+  /** JSON written as it is made: a SQL-box answer is not held twice, as rows and as bytes. */
   private void sendJson(HttpExchange exchange, int status, Object body) throws IOException {
-    byte[] bytes;
-    try {
-      bytes = json.writeValueAsBytes(body);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
-    send(exchange, status, "application/json; charset=utf-8", bytes);
+    stream(exchange, status, "application/json; charset=utf-8", out -> json.writeValue(out, body));
+  }
+
+  private static void sendCsv(HttpExchange exchange, String csv) throws IOException {
+    stream(exchange, 200, "text/csv; charset=utf-8", out -> {
+      Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+      writer.write(csv);
+      writer.flush();
+    });
   }
 
   private static void send(HttpExchange exchange, int status, String type, byte[] body)
       throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", type);
-    exchange.getResponseHeaders().set("Cache-Control", "no-store");
-    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+    headers(exchange, type);
     boolean head = exchange.getRequestMethod().equals("HEAD");
     exchange.sendResponseHeaders(status, head ? -1 : body.length);
     if (!head) {
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
+      }
+    }
+  }
+
+  /** An answer of a length not known ahead, sent in chunks. */
+  private static void stream(HttpExchange exchange, int status, String type, Body body)
+      throws IOException {
+    headers(exchange, type);
+    boolean head = exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, head ? -1 : 0);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        body.writeTo(out);
+      }
+    }
+  }
+
+  private interface Body {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  private static void headers(HttpExchange exchange, String type) {
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+  }
+
+  /**
+   * A number as JSON: an integer a browser's {@code JSON.parse} would round (beyond 2^53 - 1)
+   * and every decimal ({@code numeric}: its digits and scale) as a string of its exact digits,
+   * the rest as JSON numbers. The page showed 9007199254740993 as 9007199254740992.
+   */
+  private static final class ExactNumberSerializer<T extends Number> extends StdSerializer<T> {
+    private static final long serialVersionUID = 1L;
+    private static final BigInteger MAX = BigInteger.valueOf(MAX_EXACT_IN_JAVASCRIPT);
+
+    ExactNumberSerializer(Class<T> type) {
+      super(type);
+    }
+
+    @Override
+    public void serialize(T value, JsonGenerator out, SerializerProvider provider)
+        throws IOException {
+      if (value instanceof BigDecimal decimal) {
+        out.writeString(decimal.toPlainString());
+      } else if (value instanceof BigInteger big) {
+        if (big.abs().compareTo(MAX) > 0) {
+          out.writeString(big.toString());
+        } else {
+          out.writeNumber(big);
+        }
+      } else if (Math.abs(value.longValue()) > MAX_EXACT_IN_JAVASCRIPT
+          || value.longValue() == Long.MIN_VALUE) {
+        out.writeString(value.toString());
+      } else {
+        out.writeNumber(value.longValue());
       }
     }
   }

@@ -47,11 +47,15 @@ function duration(seconds) {
   return (seconds / 86400).toFixed(1) + ' d';
 }
 
-function table(columns, rows) {
+/**
+ * A table of rows; numeric[i] says column i holds numbers, right-aligned. A number JSON cannot
+ * carry exactly (a bigint beyond 2^53, a numeric) comes as a string of its digits, shown as sent.
+ */
+function table(columns, rows, numeric) {
   return el('table', {},
     el('thead', {}, el('tr', {}, columns.map(c => el('th', {}, c)))),
-    el('tbody', {}, rows.map(row => el('tr', {}, row.map(v =>
-      el('td', typeof v === 'number' ? {class: 'number'} : {}, v === null ? 'NULL' : String(v)))))));
+    el('tbody', {}, rows.map(row => el('tr', {}, row.map((v, i) =>
+      el('td', numeric && numeric[i] && v !== null ? {class: 'number'} : {}, v === null ? 'NULL' : String(v)))))));
 }
 
 function drawChart(id, config) {
@@ -155,7 +159,8 @@ function queryString(values, extra) {
 }
 
 function showQuestionForm() {
-  const q = questions.find(x => x.id === asked.id);
+  // An unknown question (?q=q9) has no form: ask() shows the console's refusal.
+  const q = questions.find(x => x.id === asked.id) || {id: asked.id, text: '', parameters: []};
   $('question-tabs').replaceChildren(...questions.map(x => {
     const tab = el('button', {type: 'button', class: x.id === asked.id ? 'tab active' : 'tab'}, x.id);
     tab.addEventListener('click', () => { asked = {id: x.id, values: {}, page: 1}; showQuestionForm(); ask(); });
@@ -170,14 +175,16 @@ function showQuestionForm() {
 }
 
 async function ask() {
-  const q = questions.find(x => x.id === asked.id);
+  const q = questions.find(x => x.id === asked.id) || {id: asked.id, parameters: []};
   const values = {};
   q.parameters.forEach(p => { values[p.name] = asked.values[p.name] ?? ''; });
-  $('question-csv').href = '/api/questions/' + q.id + '.csv?' + queryString(values);
+  const id = encodeURIComponent(q.id);
+  $('question-csv').href = '/api/questions/' + id + '.csv?' + queryString(values);
   history.replaceState(null, '', '?' + queryString(values, {q: q.id, page: asked.page}) + location.hash);
   let answer;
   try {
-    answer = await request('/api/questions/' + q.id + '?' + queryString(values, {page: asked.page}));
+    // The page as given (?page=abc, 0, 999): the console refuses a bad one in words.
+    answer = await request('/api/questions/' + id + '?' + queryString(values, {page: asked.page}));
     showError('question-error', null);
     $('question-answer').hidden = false;
   } catch (e) {
@@ -185,11 +192,12 @@ async function ask() {
     $('question-answer').hidden = true;
     return;
   }
+  asked.page = answer.page;
   const pages = Math.max(1, Math.ceil(answer.total / answer.pageSize));
   const first = answer.total === 0 ? 0 : (answer.page - 1) * answer.pageSize + 1;
   $('question-count').textContent = answer.total === 0 ? 'No rows.' :
     'Rows ' + first + '–' + (first + answer.rows.length - 1) + ' of ' + answer.total + '.';
-  $('question-table').replaceChildren(table(answer.columns, answer.rows));
+  $('question-table').replaceChildren(table(answer.columns, answer.rows, answer.numericColumns));
   $('question-page').textContent = 'page ' + answer.page + ' of ' + pages;
   $('question-previous').disabled = answer.page <= 1;
   $('question-next').disabled = answer.page >= pages;
@@ -211,11 +219,11 @@ async function ask() {
 async function loadQuestions() {
   questions = await request('/api/questions');
   const params = new URLSearchParams(location.search);
-  if (params.has('q') && questions.some(x => x.id === params.get('q'))) {
+  if (params.has('q')) {
     asked.id = params.get('q');
   }
-  asked.page = Number(params.get('page')) || 1;
-  questions.find(x => x.id === asked.id).parameters.forEach(p => {
+  asked.page = params.get('page') ?? 1;
+  (questions.find(x => x.id === asked.id) || {parameters: []}).parameters.forEach(p => {
     const v = params.get(p.name) ?? params.get(p.letter);
     if (v !== null) asked.values[p.name] = v;
   });
@@ -251,11 +259,11 @@ async function runSql(event) {
     return;
   }
   $('sql-count').textContent = result.rows.length + ' row(s)' +
-    (!result.truncated ? ''
-      : result.rows.length < result.limit ? ', cut at the console\'s 8 MiB of text'
-      : ', cut at the row limit of ' + result.limit) +
-    '; as ' + result.role + ', timeout ' + result.timeoutSeconds + ' s.';
-  $('sql-table').replaceChildren(table(result.columns, result.rows));
+    (result.truncatedBy === 'textLimit' ? ', cut at the console\'s 8 MiB of text (the last value shown may be cut)'
+      : result.truncatedBy === 'rowLimit' ? ', cut at the row limit of ' + result.limit : '') +
+    '; as ' + result.role + ', timeout ' + result.timeoutSeconds + ' s.' +
+    (result.truncated ? ' Download CSV is cut the same way.' : '');
+  $('sql-table').replaceChildren(table(result.columns, result.rows, result.numericColumns));
 }
 
 /**

@@ -21,11 +21,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -208,6 +213,31 @@ class ConsoleHttpTest {
     assertThat(response.body(), is("node_id,hops\n1,1\n2,2\n"));
   }
 
+  /** The page said "Rows 49901–49900 of 497." for page 999. */
+  @Test
+  void aPagePastTheEndOfTheAnswerIsRefusedInWords() throws Exception {
+    HttpResponse<String> response = get("/api/questions/q3?H=3&page=2");
+    assertThat(response.statusCode(), is(400));
+    assertThat(json(response).get("error").asText(),
+        is("page 2 is past the end: q3's answer has 3 rows, 1 page of 50"));
+  }
+
+  @Test
+  void anUnknownQuestionIsA404NamingTheQuestions() throws Exception {
+    HttpResponse<String> response = get("/api/questions/q3/");
+    assertThat(response.statusCode(), is(404));
+    assertThat(json(response).get("error").asText(),
+        is("unknown question 'q3/'; questions: q1, q2, q3, q4, q5"));
+  }
+
+  @Test
+  void aValueThatIsNotUrlEncodedIsRefusedInTheConsolesWords() throws Exception {
+    HttpResponse<String> response = post("/api/sql", "sql=%ZZ");
+    assertThat(response.statusCode(), is(400));
+    assertThat(json(response).get("error").asText(), is("'%ZZ' is not URL-encoded: a % must be"
+        + " followed by two hex digits (write %25 for a % itself)"));
+  }
+
   @Test
   void aBadParameterIsRefusedWithAClearMessage() throws Exception {
     HttpResponse<String> response = get("/api/questions/q3?H=two");
@@ -229,7 +259,7 @@ class ConsoleHttpTest {
   void aValuePostgresRefusesIsABadRequestInItsWordsNotAnOutage() throws Exception {
     HttpResponse<String> capped = get("/api/questions/q3?H=7");
     assertThat(capped.statusCode(), is(400));
-    assertThat(json(capped).get("error").asText(), is("ERROR: max_hops 7 is above the cap of 6"));
+    assertThat(json(capped).get("error").asText(), is("max_hops 7 is above the cap of 6"));
 
     HttpResponse<String> yearZero = get("/api/questions/q4?Y=0");
     assertThat(yearZero.statusCode(), is(400));
@@ -254,10 +284,159 @@ class ConsoleHttpTest {
         + " FROM generate_series(1, 10000) g") + "&limit=10000"));
 
     assertThat(result.get("truncated").asBoolean(), is(true));
-    int kept = result.get("rows").size();
-    assertThat((long) kept * 100_000, greaterThan(SqlBox.MAX_RESULT_CHARS));
-    assertThat((long) (kept - 1) * 100_000, lessThanOrEqualTo(SqlBox.MAX_RESULT_CHARS));
+    assertThat(result.get("truncatedBy").asText(), is("textLimit"));
+    long chars = 0;
+    for (JsonNode row : result.get("rows")) {
+      chars += row.get(0).asText().length() + row.get(1).asText().length();
+    }
+    assertThat(chars, is(SqlBox.MAX_RESULT_CHARS));
     assertThat(get("/api/questions/q3").statusCode(), is(200));
+  }
+
+  /** One value of 10 million characters was sent whole: 38.9 MB past the 8 MiB cap. */
+  @Test
+  void aWideValueIsCutAtTheTextLimitAndTheAnswerSaysSo() throws Exception {
+    JsonNode result = json(post("/api/sql", "sql=" + encode("SELECT 1 AS n, repeat('é', 10000000) AS wide")));
+
+    assertThat(result.get("truncatedBy").asText(), is("textLimit"));
+    assertThat(result.get("rows").size(), is(1));
+    assertThat((long) result.get("rows").get(0).get(1).asText().length(),
+        is(SqlBox.MAX_RESULT_CHARS - 1));
+  }
+
+  /** The driver reads a row whole before the box can cut it: six of these ran the heap out. */
+  @Test
+  void aRowWiderThanTheDriverMayReceiveIsRefusedInWords() throws Exception {
+    HttpResponse<String> response = post("/api/sql", "sql=" + encode("SELECT repeat('é', 20000000)"));
+
+    assertThat(response.statusCode(), is(400));
+    assertThat(json(response).get("error").asText(), is("a row of this result is wider than the"
+        + " SQL box reads (32 MiB for a query): select a part of the wide value, e.g."
+        + " left(column, 1000), or use psql"));
+    assertThat(get("/api/questions/q3").statusCode(), is(200));
+  }
+
+  /** JSON.parse read 9007199254740993 as 9007199254740992 and the numeric to 17 digits. */
+  @Test
+  void bigIntegersBeyondTwoToThe53AndDecimalsComeAsTheirExactDigits() throws Exception {
+    JsonNode result = json(post("/api/sql", "sql=" + encode("SELECT 9007199254740993::bigint AS big,"
+        + " 12345678901234567890.5::numeric AS wide, 1.10::numeric AS scale, 42::bigint AS small,"
+        + " -9007199254740991::bigint AS smallest, 'x' AS text")));
+
+    assertThat(result.get("rows").toString(), is("[[\"9007199254740993\",\"12345678901234567890.5\","
+        + "\"1.10\",42,-9007199254740991,\"x\"]]"));
+    assertThat(result.get("numericColumns").toString(), is("[true,true,true,true,true,false]"));
+  }
+
+  @Test
+  void theSqlBoxCsvWritesExactNumbersUnquoted() throws Exception {
+    HttpResponse<String> response = post("/api/sql.csv", "sql=" + encode("SELECT"
+        + " 9007199254740993::bigint AS big, 12345678901234567890.5::numeric AS wide"));
+    assertThat(response.body(), is("big,wide\n9007199254740993,12345678901234567890.5\n"));
+  }
+
+  /** The JSON said truncated while the CSV was silently one row short of the query's. */
+  @Test
+  void aSqlBoxCsvCutAtTheRowLimitSaysSoInAHeaderAndItsName() throws Exception {
+    HttpResponse<String> response = post("/api/sql.csv",
+        "sql=" + encode("SELECT generate_series(1, 1001) AS n"));
+
+    assertThat(response.headers().firstValue("X-Fieldflow-Truncated").orElseThrow(), is("rowLimit"));
+    assertThat(response.headers().firstValue("Content-Disposition").orElseThrow(),
+        is("attachment; filename=\"query-first-1000-rows.csv\""));
+    assertThat(response.body().lines().count(), is(1001L));
+    assertThat(response.body(), endsWith("\n999\n1000\n"));
+  }
+
+  @Test
+  void aWholeSqlBoxCsvHasNoTruncatedHeader() throws Exception {
+    HttpResponse<String> response = post("/api/sql.csv", "sql=" + encode("SELECT 1 AS n"));
+    assertThat(response.headers().firstValue("X-Fieldflow-Truncated").isPresent(), is(false));
+    assertThat(response.headers().firstValue("Content-Disposition").orElseThrow(),
+        is("attachment; filename=\"query.csv\""));
+  }
+
+  /** A 60 MB form got no answer and ran the heap out. */
+  @Test
+  void aRequestBodyAboveOneMebibyteIsRefusedUnread() throws Exception {
+    String response;
+    try (Socket socket = new Socket("127.0.0.1", console.url().getPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("POST /api/sql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000000\r\n"
+          + "\r\nsql=SELECT+1").getBytes(StandardCharsets.US_ASCII));
+      // The answer, not the end of the connection: the server waits a while for the rest.
+      StringBuilder read = new StringBuilder();
+      while (read.indexOf("\r\n0\r\n\r\n") < 0) {
+        int b = socket.getInputStream().read();
+        assertThat("the answer ended early: " + read, b, not(is(-1)));
+        read.append((char) b);
+      }
+      response = read.toString();
+    }
+    assertThat(response, startsWith("HTTP/1.1 413 "));
+    assertThat(response, containsString("{\"error\":\"the console reads requests of at most"
+        + " 1048576 bytes (1 MiB), and this one has 60000000 bytes: a query is text, not data\"}"));
+  }
+
+  /** Parallel wide results could take the whole heap; the third waits its turn in words. */
+  @Test
+  void aSqlBoxQueryBeyondTheOnesRunningAtOnceIsAnsweredBusy() throws Exception {
+    try (Console slow = Console.start(db.analyst(), db.monitor(), 0, Duration.ofSeconds(20),
+        Clock.fixed(NOW, ZoneOffset.UTC))) {
+      HttpRequest sleeping = HttpRequest.newBuilder(slow.url().resolve("/api/sql"))
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .POST(HttpRequest.BodyPublishers.ofString("sql=" + encode("SELECT pg_sleep(4) AS busy")))
+          .build();
+      List<CompletableFuture<HttpResponse<String>>> running = new ArrayList<>();
+      for (int i = 0; i < Console.SQL_AT_ONCE; i++) {
+        running.add(HTTP.sendAsync(sleeping, HttpResponse.BodyHandlers.ofString()));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      while (db.count("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+          + " AND query LIKE '%pg_sleep(4) AS busy'") < Console.SQL_AT_ONCE) {
+        assertThat("the slow queries started", System.nanoTime() < deadline, is(true));
+        Thread.onSpinWait();
+      }
+
+      HttpResponse<String> third = HTTP.send(HttpRequest.newBuilder(slow.url().resolve("/api/sql"))
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .POST(HttpRequest.BodyPublishers.ofString("sql=SELECT+1")).build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      assertThat(third.statusCode(), is(503));
+      assertThat(json(third).get("error").asText(), is("the SQL box is busy: it runs 2 queries at a"
+          + " time and 2 are running; try again in a moment"));
+      for (CompletableFuture<HttpResponse<String>> query : running) {
+        assertThat(query.get().statusCode(), is(200));
+      }
+    }
+  }
+
+  /** It was a 400 with PostgreSQL's FATAL, while the questions said 503 in words. */
+  @Test
+  void theSqlBoxWithTheAnalystsConnectionsAllInUseIsUnavailableInWords() throws Exception {
+    List<Connection> held = new ArrayList<>();
+    try {
+      while (true) {
+        try {
+          held.add(db.analyst().dataSource().getConnection());
+        } catch (SQLException full) {
+          assertThat(full.getSQLState(), is("53300"));
+          break;
+        }
+      }
+      HttpResponse<String> response = post("/api/sql", "sql=SELECT+1");
+
+      assertThat(response.statusCode(), is(503));
+      assertThat(json(response).get("error").asText(), is("PostgreSQL refused another session"
+          + " (too many connections for role \"fieldflow_analyst\"); the fieldflow_analyst role's"
+          + " connections are all in use: close a psql or wait, then try again"));
+    } finally {
+      for (Connection c : held) {
+        c.close();
+      }
+    }
   }
 
   @Test
@@ -385,8 +564,114 @@ class ConsoleHttpTest {
     assertThat(Console.isLoopbackName("localhost:9000"), is(true));
     assertThat(Console.isLoopbackName("127.0.0.1:8090"), is(true));
     assertThat(Console.isLoopbackName("[::1]:8090"), is(true));
+    assertThat(Console.isLoopbackName("LOCALHOST"), is(true));
     assertThat(Console.isLoopbackName("127.0.0.1.evil.example"), is(false));
     assertThat(Console.isLoopbackName(null), is(false));
+  }
+
+  /** Each was answered 200. */
+  @ParameterizedTest
+  @ValueSource(strings = {"127.0.0.1:80@evil.com", "localhost:evil", "localhost:80:80",
+      "localhost.", "[::1]x"})
+  void aHostThatIsALoopbackNameOnlyAtItsStartIsRefused(String host) {
+    assertThat(Console.isLoopbackName(host), is(false));
+  }
+
+  @Test
+  void aRequestNamingTwoHostsIsRefused() throws Exception {
+    String response = raw("GET /api/ingestion HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.com\r\n"
+        + "Connection: close\r\n\r\n");
+    assertThat(response, startsWith("HTTP/1.1 403 "));
+    assertThat(response, containsString("{\"error\":\"the console answers requests addressed to"
+        + " 127.0.0.1 or localhost in one Host header, and this one has 2\"}"));
+  }
+
+  @Test
+  void aRequestNamingNoHostIsRefusedSayingSo() throws Exception {
+    String response = raw("GET /api/ingestion HTTP/1.0\r\n\r\n");
+    assertThat(response, startsWith("HTTP/1.1 403 "));
+    assertThat(response, containsString("in one Host header, and this one has 0\"}"));
+  }
+
+  @Test
+  void aRequestForAWholeUrlOfAnotherHostIsRefused() throws Exception {
+    String response = raw("GET http://evil.com/api/ingestion HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Connection: close\r\n\r\n");
+    assertThat(response, startsWith("HTTP/1.1 403 "));
+    assertThat(response, containsString("not 'evil.com'\"}"));
+  }
+
+  /** A page of another site could keep the analyst's connections busy, answers unread. */
+  @Test
+  void theApiRefusesARequestFromAPageOfAnotherOrigin() throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/api/sql"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Origin", "http://evil.com")
+            .POST(HttpRequest.BodyPublishers.ofString("sql=SELECT+1")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode(), is(403));
+    assertThat(json(response).get("error").asText(),
+        is("the console's API answers the console's own page, not a page of 'http://evil.com'"));
+  }
+
+  @Test
+  void theApiRefusesARequestTheBrowserSaysIsCrossSite() throws Exception {
+    HttpResponse<String> response = HTTP.send(
+        HttpRequest.newBuilder(console.url().resolve("/api/sql?sql=SELECT+1"))
+            .header("Sec-Fetch-Site", "cross-site").build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode(), is(403));
+    assertThat(json(response).get("error").asText(),
+        is("the console's API answers the console's own page, not a page of another site"));
+  }
+
+  @Test
+  void theApiAnswersItsOwnPage() throws Exception {
+    String origin = "http://127.0.0.1:" + console.url().getPort();
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/api/sql"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Origin", origin)
+            .header("Sec-Fetch-Site", "same-origin")
+            .POST(HttpRequest.BodyPublishers.ofString("sql=SELECT+1")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.body(), response.statusCode(), is(200));
+  }
+
+  /** Four such requests froze every other request, /metrics included, while they were held. */
+  @Test
+  void halfSentRequestsDoNotHoldUpOtherRequests() throws Exception {
+    List<Socket> halfSent = new ArrayList<>();
+    try {
+      for (int i = 0; i < 8; i++) {
+        Socket socket = new Socket("127.0.0.1", console.url().getPort());
+        socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        halfSent.add(socket);
+      }
+      HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/metrics"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(metrics.statusCode(), is(200));
+    } finally {
+      for (Socket socket : halfSent) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void theConsoleClosesAConnectionWhoseRequestDoesNotArriveInTime() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", console.url().getPort())) {
+      socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      socket.setSoTimeout((Console.MAX_REQUEST_SECONDS + 5) * 1000);
+      long started = System.nanoTime();
+
+      assertThat(socket.getInputStream().read(), is(-1));
+      assertThat(Duration.ofNanos(System.nanoTime() - started).toSeconds(),
+          greaterThan((long) Console.MAX_REQUEST_SECONDS - 2));
+    }
   }
 
   @Test
@@ -405,6 +690,15 @@ class ConsoleHttpTest {
     HttpResponse<String> response = get("/nowhere");
     assertThat(response.statusCode(), is(404));
     assertThat(response.body(), is("{\"error\":\"no page /nowhere; the console is at /\"}"));
+  }
+
+  /** One request as written, on a socket of its own: Java's HTTP client will not send these. */
+  private static String raw(String request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", console.url().getPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   private static HttpResponse<String> get(String path) throws IOException, InterruptedException {

@@ -3,6 +3,7 @@ package dev.fieldflow.analytics.console;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -93,6 +94,54 @@ class ConsolePageTest {
         + "--max_hops (H) must be an integer, got 'two'</div>"));
     assertThat(page.dom(), not(containsString("Exception")));
     assertThat(page.dom(), not(containsString("at dev.fieldflow")));
+  }
+
+  /** JSON.parse rounded them: 9007199254740992 and 12345678901234567000 were shown. */
+  @Test
+  void theSqlBoxShowsBigIntegersAndDecimalsExactlyAsNumbers() throws Exception {
+    String dom = chromium.dumpDom(console.url().resolve("/?sql=SELECT+9007199254740993::bigint"
+        + "+AS+big,+12345678901234567890.5::numeric+AS+wide,+'x'+AS+text#sql")).dom();
+    assertThat(section(dom, "<div id=\"sql-table\">", "</tbody>"), endsWith("<tbody><tr>"
+        + "<td class=\"number\">9007199254740993</td>"
+        + "<td class=\"number\">12345678901234567890.5</td><td>x</td></tr></tbody>"));
+  }
+
+  /** It said "Rows 49901–49900 of 497." and "page 999 of 10". */
+  @Test
+  void aPagePastTheEndIsRefusedInWords() throws Exception {
+    String dom = chromium.dumpDom(console.url().resolve("/?q=q3&H=3&page=999#questions")).dom();
+    assertThat(dom, containsString("<div id=\"question-error\" class=\"error\">page 999 is past"
+        + " the end: q3's answer has 3 rows, 1 page of 50</div>"));
+  }
+
+  /** page=abc and page=0 silently showed page 1. */
+  @Test
+  void aPageThatIsNotAPageNumberIsRefusedInWords() throws Exception {
+    String dom = chromium.dumpDom(console.url().resolve("/?q=q3&page=abc#questions")).dom();
+    assertThat(dom, containsString("<div id=\"question-error\" class=\"error\">page must be a"
+        + " whole number from 1, got 'abc'</div>"));
+  }
+
+  /** ?q=q9 silently showed q1. */
+  @Test
+  void anUnknownQuestionIsRefusedInWords() throws Exception {
+    String dom = chromium.dumpDom(console.url().resolve("/?q=q9#questions")).dom();
+    assertThat(dom, containsString("<div id=\"question-error\" class=\"error\">unknown question"
+        + " 'q9'; questions: q1, q2, q3, q4, q5</div>"));
+  }
+
+  @Test
+  void aFailedFileThatIsNeverRetriedSaysNotRetried() throws Exception {
+    db.execute("UPDATE fieldflow.ingest_files SET retry_after = 'infinity'"
+        + " WHERE path = 'visits/c.jsonl.gz'");
+    try {
+      String dom = chromium.dumpDom(console.url().resolve("/#ingestion")).dom();
+      assertThat(section(dom, "<div id=\"failed-files\">", "</tbody>"), containsString(
+          "<td>2026-01-01T11:30:00Z</td><td>not retried</td>"));
+    } finally {
+      db.execute("UPDATE fieldflow.ingest_files SET retry_after = '2026-01-01 12:30:00Z'"
+          + " WHERE path = 'visits/c.jsonl.gz'");
+    }
   }
 
   @Test
