@@ -32,7 +32,7 @@ public enum AnswerFormat {
       for (List<Object> row : answer.rows().subList(0, Math.min(limit, answer.rows().size()))) {
         String[] texts = new String[columns];
         for (int c = 0; c < columns; c++) {
-          texts[c] = String.valueOf(row.get(c));
+          texts[c] = text(row.get(c));
           widths[c] = Math.max(widths[c], texts[c].length());
           numeric[c] &= row.get(c) instanceof Number;
         }
@@ -89,12 +89,21 @@ public enum AnswerFormat {
       out.append(
               row.stream()
                   .map(value -> value == null ? ""
-                      : value instanceof Number || value instanceof Boolean ? String.valueOf(value)
+                      : value instanceof Number || value instanceof Boolean ? text(value)
                       : csvField(inert(String.valueOf(value))))
                   .collect(Collectors.joining(",")))
           .append('\n');
     }
     return out.toString();
+  }
+
+  /**
+   * A value as text; a {@code numeric} as PostgreSQL writes it ({@code 0.0000001}), not in
+   * Java's scientific notation ({@code 1E-7}).
+   */
+  static String text(Object value) {
+    return value instanceof java.math.BigDecimal decimal ? decimal.toPlainString()
+        : String.valueOf(value);
   }
 
   /**
