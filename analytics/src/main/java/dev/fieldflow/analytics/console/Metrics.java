@@ -25,37 +25,26 @@ final class Metrics {
 
   /**
    * A pipeline's rows and lines summed over every read of its files, as its counters export
-   * them: each ledger row's counts whatever its status (a row keeps its last complete read's
-   * counts while a replay reads it again), plus what each replay replaced ({@code
-   * file_replays.previous_*}), plus, for rejected lines, those requeue re-admitted since ({@code
-   * ingest_files.requeued}). Unlike the finished files' current counts (the Ingestion page,
-   * {@code status}), these never fall on a requeue or a replay: only if ledger rows are deleted.
+   * them: the ledger's {@code counted_*} columns (V30), which every completed read adds to and
+   * nothing lowers (a requeue adds what it moved to loaded and keeps what it took from
+   * rejected). Unlike the finished files' current counts (the Ingestion page, {@code status}),
+   * these never fall on a requeue or a replay, killed or not: only if ledger rows are deleted.
    */
   record Counted(long rowsLoaded, long rowsUpdated, long duplicates, long rejected) {
     static final Counted NONE = new Counted(0, 0, 0, 0);
-
-    Counted plus(Counted other) {
-      return new Counted(rowsLoaded + other.rowsLoaded, rowsUpdated + other.rowsUpdated,
-          duplicates + other.duplicates, rejected + other.rejected);
-    }
   }
 
-  /** {@link Counted} per pipeline, in one statement (two aggregates, no per-file look-up). */
+  /** {@link Counted} per pipeline. */
   static Map<String, Counted> counted(Connection c) throws SQLException {
     Map<String, Counted> out = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-            "SELECT pipeline, sum(rows_loaded), sum(updates), sum(duplicates),"
-                + " sum(rejected + requeued) FROM fieldflow.ingest_files GROUP BY pipeline"
-                + " UNION ALL"
-                + " SELECT f.pipeline, sum(r.previous_rows_loaded), sum(r.previous_updates),"
-                + " sum(r.previous_duplicates), sum(r.previous_rejected)"
-                + " FROM fieldflow.file_replays r JOIN fieldflow.ingest_files f USING (file_id)"
-                + " WHERE r.previous_status = 'done' GROUP BY f.pipeline");
+            "SELECT pipeline, sum(counted_rows_loaded), sum(counted_updates),"
+                + " sum(counted_duplicates), sum(counted_rejected)"
+                + " FROM fieldflow.ingest_files GROUP BY pipeline");
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        out.merge(rs.getString(1),
-            new Counted(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)),
-            Counted::plus);
+        out.put(rs.getString(1),
+            new Counted(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
       }
     }
     return out;

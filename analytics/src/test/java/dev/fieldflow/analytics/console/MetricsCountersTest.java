@@ -14,12 +14,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The rows and lines /metrics exports as Prometheus counters never fall when the ledger is
  * repaired. They were the finished files' current counts: a probe's requeue took
  * fieldflow_lines_rejected_total from 14 to 11, which Prometheus reads as a counter reset. Each
- * repair is made here as its command writes the ledger (Requeue, Replay).
+ * repair is made here as its command writes the ledger (Requeue, Replay, the pipeline's claim
+ * and load); the ledger's trigger (V30) keeps the counts.
  */
 class MetricsCountersTest {
   @RegisterExtension static final EmbeddedPostgresExtension db = new EmbeddedPostgresExtension();
-
-  private long fileId;
 
   @BeforeEach
   void aDoneFileWithThreeRejectedLines() {
@@ -27,7 +26,6 @@ class MetricsCountersTest {
     db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, lines_read,"
         + " records_read, rows_loaded, updates, duplicates, rejected, finished_at) VALUES"
         + " ('visit', '/in/a.jsonl', 'v1', 'done', 10, 7, 5, 1, 1, 3, now())");
-    fileId = db.count("SELECT file_id FROM fieldflow.ingest_files");
   }
 
   private static Metrics.Counted visit() throws SQLException {
@@ -55,14 +53,33 @@ class MetricsCountersTest {
     assertThat(visit(), is(new Metrics.Counted(5, 1, 1, 3)));
 
     // The replay commits: every row a duplicate now, 1 line still rejected.
-    db.execute("INSERT INTO fieldflow.file_replays (file_id, attempt, why, fieldflow_version,"
-        + " lines_read, rows_loaded, updates, duplicates, rejected, readmitted, previous_status,"
-        + " previous_lines_read, previous_rows_loaded, previous_updates, previous_duplicates,"
-        + " previous_rejected) VALUES (" + fileId + ", 2, 'test', 'test', 10, 0, 0, 9, 1, 2,"
-        + " 'done', 10, 5, 1, 1, 3)");
     db.execute("UPDATE fieldflow.ingest_files SET status = 'done', records_read = 9,"
-        + " rows_loaded = 0, updates = 0, duplicates = 9, rejected = 1");
+        + " rows_loaded = 0, updates = 0, duplicates = 9, rejected = 1,"
+        + " finished_at = now() + interval '1 second'");
 
     assertThat(visit(), is(new Metrics.Counted(5, 1, 10, 4)));
+  }
+
+  /**
+   * A probe killed a replay mid-file, then ran the pipeline, which read the file again: the row
+   * kept the first read's counts while running, and the second read replaced them.
+   */
+  @Test
+  void aReadAfterAKilledReplayAddsToTheCountsTheRowKept() throws Exception {
+    db.execute("UPDATE fieldflow.ingest_files SET status = 'running', attempts = 2"); // killed
+    // The pipeline claims the row again (its finished_at cleared) and loads it: all duplicates.
+    db.execute("UPDATE fieldflow.ingest_files SET attempts = 3, finished_at = NULL");
+    db.execute("UPDATE fieldflow.ingest_files SET status = 'done', records_read = 7,"
+        + " rows_loaded = 0, updates = 0, duplicates = 7, rejected = 3, finished_at = now()");
+
+    assertThat(visit(), is(new Metrics.Counted(5, 1, 8, 6)));
+  }
+
+  @Test
+  void aFailedReplayGivingTheRowItsStateBackCountsNothing() throws Exception {
+    db.execute("UPDATE fieldflow.ingest_files SET status = 'running', attempts = 2");
+    db.execute("UPDATE fieldflow.ingest_files SET status = 'done'"); // its finished_at unchanged
+
+    assertThat(visit(), is(new Metrics.Counted(5, 1, 1, 3)));
   }
 }
