@@ -141,7 +141,8 @@ public final class QueryCommand {
 
   private static int limit(String value) {
     try {
-      int limit = Integer.parseInt(value.strip());
+      // ASCII digits only, as the questions' parameters (Parameter).
+      int limit = value.strip().matches("[+]?[0-9]+") ? Integer.parseInt(value.strip()) : -1;
       if (limit >= 0) {
         return limit;
       }

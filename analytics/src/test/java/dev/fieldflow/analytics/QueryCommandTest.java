@@ -123,6 +123,13 @@ class QueryCommandTest {
         is("--date_from (from) must be a date YYYY-MM-DD from 0001-01-01, got '2020-13-01'"));
   }
 
+  @Test
+  void aLimitIsWrittenInAsciiDigits() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> QueryCommand.run(new String[] {"q3", "--limit=\u0663"}, Map.of(), nowhere()));
+    assertThat(e.getMessage(), is("--limit must be a number of rows >= 0, got '\u0663'"));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"--H=\uFF13", "--H=\u0663", "--H=3.0", "--H= "})
   void anIntegerIsWrittenInAsciiDigits(String option) {

@@ -103,9 +103,11 @@ public final class Console implements AutoCloseable {
   /**
    * Threads that read requests and answer them. The JDK's server reads a request's headers on
    * these threads, so a client that sends half a request holds one until {@link
-   * #MAX_REQUEST_SECONDS}: four of them froze the console, /metrics included.
+   * #MAX_REQUEST_SECONDS}: four of them froze the console, /metrics included, and 40 clients
+   * that send half a request again as soon as the last is closed held 32. A thread that waits
+   * costs its stack (256 KiB here), not CPU.
    */
-  static final int WORKERS = 32;
+  static final int WORKERS = 128;
   /**
    * A client has this long from its request's first byte to its last (headers and body) before
    * the server closes the connection ({@code sun.net.httpserver.maxReqTime}).
@@ -169,7 +171,7 @@ public final class Console implements AutoCloseable {
     // Threads start when needed and end when idle; beyond WORKERS, requests wait their turn.
     this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "console-http");
+          Thread t = new Thread(null, r, "console-http", 256 * 1024);
           t.setDaemon(true);
           return t;
         });
@@ -632,7 +634,8 @@ public final class Console implements AutoCloseable {
       return fallback;
     }
     try {
-      int value = Integer.parseInt(text.strip());
+      // ASCII digits only, as a question's own parameters (Parameter): Java reads ١٠ as 10.
+      int value = text.strip().matches("[+]?[0-9]+") ? Integer.parseInt(text.strip()) : -1;
       if (value >= 1 && value <= max) {
         return value;
       }

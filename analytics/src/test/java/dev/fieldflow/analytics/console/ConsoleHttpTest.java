@@ -222,6 +222,15 @@ class ConsoleHttpTest {
         is("page 2 is past the end: q3's answer has 3 rows, 1 page of 50"));
   }
 
+  /** Java reads the Arabic-Indic ١ as 1; a question's own parameters take ASCII digits only. */
+  @ParameterizedTest
+  @ValueSource(strings = {"page=%D9%A1", "pageSize=%D9%A1%D9%A0", "page=%EF%BC%91"})
+  void aPageNumberIsWrittenInAsciiDigits(String parameter) throws Exception {
+    HttpResponse<String> response = get("/api/questions/q3?H=3&" + parameter);
+    assertThat(response.statusCode(), is(400));
+    assertThat(json(response).get("error").asText(), containsString("must be a whole number"));
+  }
+
   @Test
   void anUnknownQuestionIsA404NamingTheQuestions() throws Exception {
     HttpResponse<String> response = get("/api/questions/q3/");
