@@ -132,6 +132,7 @@ class AnalystWatchdogTest {
       s.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = 0");
       s.execute("ALTER ROLE fieldflow_analyst IN DATABASE " + analyst.getCatalog()
           + " SET statement_timeout = 0");
+      s.execute("ALTER ROLE fieldflow_analyst IN DATABASE postgres SET statement_timeout = 0");
       s.execute("SET statement_timeout = 0");
       int pid = pid(analyst);
       CompletableFuture<Void> forever = sleep(analyst, 600);

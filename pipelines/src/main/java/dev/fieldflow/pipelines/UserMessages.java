@@ -60,7 +60,9 @@ final class UserMessages {
     return t.getMessage() != null && !t.getMessage().isBlank();
   }
 
+  /** The first line, without PostgreSQL's severity ("ERROR: ", "FATAL: "): the console's words. */
   private static String firstLine(String message) {
-    return message.strip().lines().findFirst().orElse(message);
+    return message.strip().lines().findFirst().orElse(message)
+        .replaceFirst("^(ERROR|FATAL|PANIC): ", "");
   }
 }

@@ -106,4 +106,12 @@ class UserMessagesTest {
     assertThat(UserMessages.of(new IllegalArgumentException("--x must be >= 1, but was 0")),
         equalTo("--x must be >= 1, but was 0"));
   }
+
+  /** The console said "year 10000 is after 9999 ..."; query printed "ERROR: year 10000 ...". */
+  @Test
+  void postgresSeverityIsLeftOutAsTheConsoleLeavesItOut() {
+    Exception e = new RuntimeException("wrapped",
+        new java.sql.SQLException("ERROR: year 10000 is after 9999\n  Hint: ask for 1..9999"));
+    assertThat(UserMessages.of(e), equalTo("year 10000 is after 9999"));
+  }
 }

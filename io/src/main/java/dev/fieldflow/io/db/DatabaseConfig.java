@@ -466,7 +466,10 @@ public final class DatabaseConfig implements Serializable {
 
     String message(DatabaseConfig config, Duration timeout) {
       String reasonText = transientFailure ? reason + " (for " + timeout.toSeconds() + " s)" : reason;
-      return (login ? "cannot log in to PostgreSQL at " : "cannot reach PostgreSQL at ")
+      String opening = login ? "cannot log in to PostgreSQL at "
+          : reason.startsWith("too many") || reason.startsWith("sorry, too many")
+              ? "no connection left on PostgreSQL at " : "cannot reach PostgreSQL at ";
+      return opening
           + config.describe()
           + ": "
           + config.scrub(reasonText)
@@ -529,12 +532,14 @@ public final class DatabaseConfig implements Serializable {
     }
   }
 
+  /** A server message's first line, without PostgreSQL's severity ("FATAL: ", "ERROR: "). */
   private static String firstLine(String message) {
     if (message == null) {
       return "unknown error";
     }
     int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
+    String first = newline < 0 ? message : message.substring(0, newline);
+    return first.replaceFirst("^(FATAL|ERROR|PANIC): ", "");
   }
 
   private static String firstNonBlank(String a, String b) {

@@ -59,6 +59,10 @@ class AnalystLimitsTest {
       // The server is up: the message says so, not "start it with ./manage.sh db start".
       DatabaseUnavailableException busy = assertThrows(DatabaseUnavailableException.class,
           () -> db.analyst().checkReachable(java.time.Duration.ofSeconds(1)));
+      assertThat(busy.getMessage(), org.hamcrest.Matchers.startsWith(
+          "no connection left on PostgreSQL at "));
+      assertThat(busy.getMessage(), org.hamcrest.Matchers.containsString(
+          ": too many connections for role \"fieldflow_analyst\""));
       assertThat(busy.getMessage(), org.hamcrest.Matchers.containsString(
           "every connection this login may open is in use"));
       assertThat(busy.getMessage(), org.hamcrest.Matchers.not(

@@ -91,7 +91,7 @@ class ConnectionsTest {
     assertThat(Duration.ofNanos(System.nanoTime() - started), lessThan(Duration.ofSeconds(5)));
     assertThat(
         e.getMessage(),
-        is("cannot log in to PostgreSQL at " + wrong.describe() + ": FATAL: password authentication"
+        is("cannot log in to PostgreSQL at " + wrong.describe() + ": password authentication"
             + " failed for user \"fieldflow_writer\"; check FIELDFLOW_DB_USER and"
             + " FIELDFLOW_DB_PASSWORD (or ~/.pgpass)"));
   }
@@ -107,7 +107,7 @@ class ConnectionsTest {
 
     assertThat(
         e.getMessage(),
-        is("cannot reach PostgreSQL at " + missing.describe() + ": FATAL: database \"no_such_db\""
+        is("cannot reach PostgreSQL at " + missing.describe() + ": database \"no_such_db\""
             + " does not exist; create the database or fix FIELDFLOW_JDBC_URL"));
   }
 
