@@ -4,16 +4,24 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.MetadataCoderV2;
+import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.PeriodicImpulse;
+import org.apache.beam.sdk.transforms.Requirements;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.Watch;
 import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Instant;
 
@@ -26,7 +34,8 @@ import org.joda.time.Instant;
  * <pre>
  * WatchGenerations (PeriodicImpulse, every generation)
  *   └─ PatternsToWatch   the pattern, or today's and yesterday's partition
- *       └─ WatchFiles    FileIO.matchAll().continuously(poll, termination, matchUpdatedFiles)
+ *       └─ WatchFiles    Watch.growthOf(listing), as FileIO.matchAll().continuously(poll,
+ *                        termination, matchUpdatedFiles), but a failed listing is an empty poll
  * </pre>
  *
  * <p>Beam's {@code Watch} keeps, per watched pattern, a hash and a timestamp of every file it
@@ -93,11 +102,60 @@ public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchR
         .apply("WatchGenerations", PeriodicImpulse.create().withInterval(joda(generation)))
         .apply("PatternsToWatch", ParDo.of(new PatternsFn(partitions)))
         .apply("WatchFiles",
-            FileIO.matchAll()
-                .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW)
-                // matchUpdatedFiles: a file whose modification time changes is matched again,
-                // like the ledger, for which size and mtime make the version.
-                .continuously(joda(pollInterval), termination(generation, idle), true));
+            Watch.growthOf(Contextful.of(new ListingPollFn(), Requirements.empty()),
+                    // As FileIO's matchUpdatedFiles: a file whose modification time changes is
+                    // matched again, like the ledger, for which size and mtime make the version.
+                    new PathAndModificationTime())
+                .withOutputCoder(MetadataCoderV2.of())
+                .withOutputKeyCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+                .withPollInterval(joda(pollInterval))
+                .withTerminationPerInput(termination(generation, idle)))
+        .apply("Files", Values.create());
+  }
+
+  /**
+   * One poll of a pattern: what {@code FileIO.matchAll().continuously()} polls, except that a
+   * listing that fails (S3 or a mounted volume not answering for a while) is a poll that found
+   * nothing new, logged once per outage, instead of an exception that ended the whole
+   * pipeline: a probe stopped S3Proxy for a few seconds and the continuous visit pipeline on
+   * S3 exited for good. The files already matched stay matched, and the next poll lists again.
+   */
+  static final class ListingPollFn extends Watch.Growth.PollFn<String, MatchResult.Metadata> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WatchVisitFiles.class);
+    /** Per pattern, while its listing fails: since when (each worker's copy, for its log). */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.time.Instant> failingSince =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public Watch.Growth.PollResult<MatchResult.Metadata> apply(String pattern, Context c) {
+      Instant now = Instant.now();
+      java.util.List<MatchResult.Metadata> files;
+      try {
+        files = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW).metadata();
+      } catch (java.io.IOException | RuntimeException e) {
+        if (failingSince.putIfAbsent(pattern, java.time.Instant.now()) == null) {
+          LOG.warn("cannot list {} ({}); polling goes on, and the files that land meanwhile are"
+              + " taken when the listing works again", pattern, e.toString());
+        }
+        return Watch.Growth.PollResult.incomplete(now, java.util.List.<MatchResult.Metadata>of())
+            .withWatermark(now);
+      }
+      java.time.Instant since = failingSince.remove(pattern);
+      if (since != null) {
+        LOG.info("listing {} works again, after {} s", pattern,
+            java.time.Duration.between(since, java.time.Instant.now()).toSeconds());
+      }
+      return Watch.Growth.PollResult.incomplete(now, files).withWatermark(now);
+    }
+  }
+
+  /** A matched file's identity for the watch: its path and modification time. */
+  static final class PathAndModificationTime
+      implements SerializableFunction<MatchResult.Metadata, KV<String, Long>> {
+    @Override
+    public KV<String, Long> apply(MatchResult.Metadata m) {
+      return KV.of(m.resourceId().toString(), m.lastModifiedMillis());
+    }
   }
 
   private static org.joda.time.Duration joda(Duration d) {

@@ -16,14 +16,17 @@ import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.PipelineResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.regions.Region;
 
 /** The visit pipeline against a real S3 server (S3Proxy, its own process) with real uploads. */
@@ -45,6 +48,12 @@ class S3VisitPipelineTest {
     if (s3 != null) {
       s3.close();
     }
+  }
+
+  @BeforeEach
+  void emptyLedger() {
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files, fieldflow.rejected_records,"
+        + " fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
   }
 
   private static VisitPipelineOptions onS3(VisitPipelineOptions options) {
@@ -84,6 +93,39 @@ class S3VisitPipelineTest {
     assertThat(POSTGRES.count("SELECT count(DISTINCT version) FROM fieldflow.ingest_files"
         + " WHERE path LIKE '%/a.jsonl'"), is(2L));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(52L));
+  }
+
+  /** A probe stopped S3Proxy for a few seconds: the continuous pipeline on S3 exited for good. */
+  @Test
+  void aListingThatFailsForAWhileIsAPollThatFoundNothingAndPollingGoesOn(@TempDir Path data)
+      throws Exception {
+    S3ProxyServer own = S3ProxyServer.start(LocalServerProcess.freePort(), data);
+    int port = own.port();
+    PipelineResult result = null;
+    try {
+      own.createBucket("outage");
+      own.put("outage", "visits/before.jsonl", utf8(visits(5000, 3)));
+      result = VisitPipeline.start(own.configure(continuous("s3://outage/visits/*")),
+          POSTGRES.writer(), UUID.randomUUID());
+      awaitDone(POSTGRES, 1, 60_000);
+
+      own.close();
+      Thread.sleep(4 * POLL_SECONDS * 1000L); // several polls that cannot list
+      assertThat("still running", result.getState(), is(PipelineResult.State.RUNNING));
+
+      own = S3ProxyServer.start(port, data);
+      own.put("outage", "visits/after.jsonl", utf8(visits(6000, 4)));
+      awaitDone(POSTGRES, 2, 60_000);
+    } finally {
+      if (result != null) {
+        result.cancel();
+      }
+      own.close();
+    }
+    assertThat(POSTGRES.rows("SELECT path, rows_loaded FROM fieldflow.ingest_files"
+            + " WHERE path LIKE 's3://outage/%' ORDER BY file_id"),
+        equalTo(List.of(List.of("s3://outage/visits/before.jsonl", 3L),
+            List.of("s3://outage/visits/after.jsonl", 4L))));
   }
 
   @Test
