@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 final class ListedBytes {
   private static final Logger LOG = LoggerFactory.getLogger(ListedBytes.class);
 
-  /** How far back from the listed size a line end is looked for. */
+  /** How much is read at a time, back from the listed size, to find the last line end. */
   static final int WINDOW = 64 * 1024;
 
   private ListedBytes() {}
@@ -51,16 +51,20 @@ final class ListedBytes {
       file.position(0);
       return source;
     }
-    long from = Math.max(0, listedSize - WINDOW);
-    byte[] window = read(file, from, (int) (listedSize - from));
-    // No line end within the window: the listed bytes are one line still being written (from
-    // 0), or a line longer than the window crosses the listed size, read to it as it is.
-    long end = from == 0 ? 0 : listedSize;
-    for (int i = window.length - 1; i >= 0; i--) {
-      if (window[i] == '\n' || window[i] == '\r') {
-        end = from + i + 1;
-        break;
+    // Back from the listed size, a window at a time, to the last line end: a line being
+    // written may be longer than a window. None at all: the listed bytes are one line still
+    // being written, and the version has no complete line.
+    long end = 0;
+    for (long to = listedSize; to > 0 && end == 0; ) {
+      long from = Math.max(0, to - WINDOW);
+      byte[] window = read(file, from, (int) (to - from));
+      for (int i = window.length - 1; i >= 0; i--) {
+        if (window[i] == '\n' || window[i] == '\r') {
+          end = from + i + 1;
+          break;
+        }
       }
+      to = from;
     }
     file.position(0);
     LOG.info("{} has grown from {} bytes, as listed, to {}: its listed version is read up to its"

@@ -65,6 +65,18 @@ class ListedBytesTest {
         contains("1:{\"a\":1}", "2:{\"a\":2}", "3:{\"a\":3}", "4:{\"a\":4}"));
   }
 
+  /** A probe's line of 150 KB was cut at its listed 100,000 bytes and quarantined as not_json. */
+  @Test
+  void aLineBeingWrittenLongerThanAWindowIsLeftWholeToTheNextVersion() throws IOException {
+    Path file = dir.resolve("long.jsonl");
+    String longLine = "{\"a\":\"" + "x".repeat(3 * ListedBytes.WINDOW) + "\"}";
+    Files.writeString(file, "{\"a\":1}\n" + longLine.substring(0, 2 * ListedBytes.WINDOW + 7));
+    long listed = Files.size(file);
+    append(file, longLine.substring(2 * ListedBytes.WINDOW + 7) + "\n");
+
+    assertThat(lines(file, listed), contains("1:{\"a\":1}"));
+  }
+
   @Test
   void aListedVersionOfOnlyALineBeingWrittenHasNoLines() throws IOException {
     Path file = dir.resolve("first-line.jsonl");
