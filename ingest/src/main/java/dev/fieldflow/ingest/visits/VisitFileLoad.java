@@ -83,6 +83,8 @@ public final class VisitFileLoad {
   private final List<Visit> carefulVisits = new ArrayList<>();
   private VisitMerge.Counts counts = VisitMerge.Counts.NONE;
   private long rejected;
+  /** The last line number read (accepted or rejected): what {@link #supersedeCutLines} covers. */
+  private long lastLine;
   private final LoadProfile profile;
 
   private VisitFileLoad(Connection c, Connection reference, VisitFile file, LoadSettings settings,
@@ -175,6 +177,7 @@ public final class VisitFileLoad {
     ReadLines.LineReceiver receiver = new ReadLines.LineReceiver() {
       @Override
       public void line(SourceLine line) {
+        lastLine = Math.max(lastLine, line.lineNumber());
         ParseResult<Visit> result = VisitParser.parse(line);
         try {
           if (result instanceof ParseResult.Parsed<Visit> parsed) {
@@ -215,6 +218,7 @@ public final class VisitFileLoad {
       mergeChunk();
     }
     flushRejects();
+    supersedeCutLines();
     long t0 = System.nanoTime();
     VisitMerge.Summary done = markDone();
     profile.ledgerNanos += System.nanoTime() - t0;
@@ -239,6 +243,7 @@ public final class VisitFileLoad {
   }
 
   private void reject(RejectedLine line) throws SQLException {
+    lastLine = Math.max(lastLine, line.lineNumber());
     rejected++;
     rejects.add(KV.of(file.version(), line));
     if (rejects.size() >= REJECT_BATCH) {
@@ -296,6 +301,35 @@ public final class VisitFileLoad {
       ps.executeUpdate();
     }
     rejects.clear();
+  }
+
+  /**
+   * Marks as no longer quarantined ({@code readmitted_how = 'superseded'}) the lines an earlier
+   * version of this path rejected as {@code not_json} or {@code bad_encoding} where this version
+   * accepted a line of the same number: the line a producer was still writing when the earlier
+   * version was read (its end missing, or cut inside a character), which this version has whole.
+   * A probe's continuous run over files written in two writes per line left such rejects in the
+   * quarantine, counted by {@code status}, though every one of those lines had loaded since.
+   */
+  private void supersedeCutLines() throws SQLException {
+    if (lastLine == 0) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE fieldflow.rejected_records r SET readmitted_at = now(),"
+            + " readmitted_by = 'file version ' || ?, readmitted_how = 'superseded'"
+            + " WHERE r.pipeline = 'visit' AND r.file = ? AND r.file_version <> ?"
+            + " AND r.readmitted_at IS NULL AND r.reason_code IN ('not_json', 'bad_encoding')"
+            + " AND r.line_number <= ? AND NOT EXISTS (SELECT 1 FROM fieldflow.rejected_records n"
+            + "  WHERE n.pipeline = 'visit' AND n.file = r.file AND n.file_version = ?"
+            + "  AND n.line_number = r.line_number)")) {
+      ps.setString(1, file.version());
+      ps.setString(2, file.path());
+      ps.setString(3, file.version());
+      ps.setLong(4, lastLine);
+      ps.setString(5, file.version());
+      ps.executeUpdate();
+    }
   }
 
   private VisitMerge.Summary markDone() throws SQLException {
