@@ -211,7 +211,14 @@ final class InputListing {
           .prefix(prefix).maxKeys(Math.min(pageSize, PAGE));
       String token = null;
       do {
-        ListObjectsV2Response response = s3.listObjectsV2(request.continuationToken(token).build());
+        ListObjectsV2Response response;
+        try {
+          response = s3.listObjectsV2(request.continuationToken(token).build());
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+          // What, where and what to do, as visit says it for the same listing.
+          throw new IOException("cannot list " + pattern + ": " + e.getMessage() + "; check the"
+              + " input (--input, or FIELDFLOW_VISITS), the endpoint and your access", e);
+        }
         List<MatchResult.Metadata> page = new ArrayList<>();
         for (S3Object object : response.contents()) {
           if (object.key().endsWith("/") || !matcher.matcher(object.key()).matches()) {

@@ -81,4 +81,15 @@ class S3AuditTest {
     assertThat(lines.get(1), equalTo("audit: 3 object(s) in s3://landing/visits/*: 2 loaded,"
         + " 1 not loaded yet, 0 failed, 0 loaded in another version, 0 loading now; 1 gap(s)"));
   }
+
+  /** audit said only "The specified bucket does not exist (...)": not which listing, nor what to do. */
+  @Test
+  void aBucketThatDoesNotExistIsNamedWithWhatToCheck() {
+    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> InputListing.list("s3://no-such-bucket/visits/*", onS3("s3://no-such-bucket/visits/"),
+            10, page -> { }));
+    assertThat(e.getMessage(), startsWith("cannot list s3://no-such-bucket/visits/*: The specified"
+        + " bucket does not exist"));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("; check the input"));
+  }
 }
