@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.apache.beam.sdk.values.KV;
 
 /**
@@ -199,7 +200,7 @@ public final class VisitFileLoad {
         }
       }
     };
-    java.util.OptionalLong listedSize = FileVersion.sizeBytes(file.version());
+    OptionalLong listedSize = FileVersion.sizeBytes(file.version());
     try (InputStream in = listedSize.isPresent()
         ? ReadLines.open(file.path(), listedSize.getAsLong(), settings.limits())
         : ReadLines.open(file.path(), settings.limits())) {

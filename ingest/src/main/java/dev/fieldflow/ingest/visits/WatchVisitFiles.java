@@ -1,8 +1,11 @@
 package dev.fieldflow.ingest.visits;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -24,6 +27,8 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Discovers visit files continuously with Beam's {@code Watch}, in generations so that its
@@ -121,23 +126,23 @@ public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchR
    * S3 exited for good. The files already matched stay matched, and the next poll lists again.
    */
   static final class ListingPollFn extends Watch.Growth.PollFn<String, MatchResult.Metadata> {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WatchVisitFiles.class);
+    private static final Logger LOG = LoggerFactory.getLogger(WatchVisitFiles.class);
     /** Per pattern, while its listing fails: since when (each worker's copy, for its log). */
-    private final java.util.concurrent.ConcurrentHashMap<String, java.time.Instant> failingSince =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, java.time.Instant> failingSince =
+        new ConcurrentHashMap<>();
 
     @Override
     public Watch.Growth.PollResult<MatchResult.Metadata> apply(String pattern, Context c) {
       Instant now = Instant.now();
-      java.util.List<MatchResult.Metadata> files;
+      List<MatchResult.Metadata> files;
       try {
         files = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW).metadata();
-      } catch (java.io.IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         if (failingSince.putIfAbsent(pattern, java.time.Instant.now()) == null) {
           LOG.warn("cannot list {} ({}); polling goes on, and the files that land meanwhile are"
               + " taken when the listing works again", pattern, e.toString());
         }
-        return Watch.Growth.PollResult.incomplete(now, java.util.List.<MatchResult.Metadata>of())
+        return Watch.Growth.PollResult.incomplete(now, List.<MatchResult.Metadata>of())
             .withWatermark(now);
       }
       java.time.Instant since = failingSince.remove(pattern);

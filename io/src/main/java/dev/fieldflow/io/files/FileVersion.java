@@ -1,5 +1,6 @@
 package dev.fieldflow.io.files;
 
+import java.util.OptionalLong;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
 /**
@@ -42,17 +43,17 @@ public final class FileVersion {
    * The size in bytes a version of the {@code size:<bytes>,mtime:<millis>} form records; empty
    * for an etag (an S3 object, which is never appended to in place).
    */
-  public static java.util.OptionalLong sizeBytes(String version) {
+  public static OptionalLong sizeBytes(String version) {
     if (version.startsWith("size:")) {
       int comma = version.indexOf(',');
       try {
-        return java.util.OptionalLong.of(Long.parseLong(
+        return OptionalLong.of(Long.parseLong(
             version.substring("size:".length(), comma < 0 ? version.length() : comma)));
       } catch (NumberFormatException e) {
-        return java.util.OptionalLong.empty();
+        return OptionalLong.empty();
       }
     }
-    return java.util.OptionalLong.empty();
+    return OptionalLong.empty();
   }
 
   /** The path the ledger records: the file's full URI or absolute local path. */

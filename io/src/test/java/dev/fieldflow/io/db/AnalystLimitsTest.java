@@ -5,6 +5,8 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayOutputStream;
@@ -15,6 +17,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,15 +61,15 @@ class AnalystLimitsTest {
       assertThat(e.getMessage(), e.getSQLState(), is(TOO_MANY_CONNECTIONS));
       // The server is up: the message says so, not "start it with ./manage.sh db start".
       DatabaseUnavailableException busy = assertThrows(DatabaseUnavailableException.class,
-          () -> db.analyst().checkReachable(java.time.Duration.ofSeconds(1)));
-      assertThat(busy.getMessage(), org.hamcrest.Matchers.startsWith(
+          () -> db.analyst().checkReachable(Duration.ofSeconds(1)));
+      assertThat(busy.getMessage(), startsWith(
           "no connection left on PostgreSQL at "));
-      assertThat(busy.getMessage(), org.hamcrest.Matchers.containsString(
+      assertThat(busy.getMessage(), containsString(
           ": too many connections for role \"fieldflow_analyst\""));
-      assertThat(busy.getMessage(), org.hamcrest.Matchers.containsString(
+      assertThat(busy.getMessage(), containsString(
           "every connection this login may open is in use"));
-      assertThat(busy.getMessage(), org.hamcrest.Matchers.not(
-          org.hamcrest.Matchers.containsString("db start")));
+      assertThat(busy.getMessage(), not(
+          containsString("db start")));
     } finally {
       for (Connection c : open) {
         c.close();
