@@ -346,16 +346,16 @@ public final class Console implements AutoCloseable {
   private static String refusal(HttpExchange exchange) {
     List<String> hosts = exchange.getRequestHeaders().getOrDefault("Host", List.of());
     if (hosts.size() != 1) {
-      return "the console answers requests addressed to 127.0.0.1 or localhost in one Host header,"
+      return "the console answers requests addressed to 127.0.0.1, localhost or [::1] in one Host header,"
           + " and this one has " + hosts.size();
     }
     String host = hosts.get(0);
     if (!isLoopbackName(host)) {
-      return "the console answers requests addressed to 127.0.0.1 or localhost, not '" + host + "'";
+      return "the console answers requests addressed to 127.0.0.1, localhost or [::1], not '" + host + "'";
     }
     URI target = exchange.getRequestURI();
     if (target.getRawAuthority() != null && !isLoopbackName(target.getRawAuthority())) {
-      return "the console answers requests addressed to 127.0.0.1 or localhost, not '"
+      return "the console answers requests addressed to 127.0.0.1, localhost or [::1], not '"
           + target.getRawAuthority() + "'";
     }
     if (target.getPath() != null && target.getPath().startsWith("/api/")) {

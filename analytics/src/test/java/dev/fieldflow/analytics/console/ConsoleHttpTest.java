@@ -564,7 +564,7 @@ class ConsoleHttpTest {
       String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(response, startsWith("HTTP/1.1 403 "));
       assertThat(response, containsString("{\"error\":\"the console answers requests addressed"
-          + " to 127.0.0.1 or localhost, not 'evil.example'\"}"));
+          + " to 127.0.0.1, localhost or [::1], not 'evil.example'\"}"));
     }
   }
 
@@ -592,7 +592,7 @@ class ConsoleHttpTest {
         + "Connection: close\r\n\r\n");
     assertThat(response, startsWith("HTTP/1.1 403 "));
     assertThat(response, containsString("{\"error\":\"the console answers requests addressed to"
-        + " 127.0.0.1 or localhost in one Host header, and this one has 2\"}"));
+        + " 127.0.0.1, localhost or [::1] in one Host header, and this one has 2\"}"));
   }
 
   @Test
