@@ -1,5 +1,7 @@
 package dev.fieldflow.pipelines;
 
+import dev.fieldflow.io.db.ServerMessages;
+
 /** Turns a failure into the one line an operator reads. */
 final class UserMessages {
   private static final String OWN_PACKAGE = "dev.fieldflow.";
@@ -62,7 +64,6 @@ final class UserMessages {
 
   /** The first line, without PostgreSQL's severity ("ERROR: ", "FATAL: "): the console's words. */
   private static String firstLine(String message) {
-    return message.strip().lines().findFirst().orElse(message)
-        .replaceFirst("^(ERROR|FATAL|PANIC): ", "");
+    return ServerMessages.withoutSeverity(message.strip().lines().findFirst().orElse(message));
   }
 }

@@ -16,6 +16,7 @@ import dev.fieldflow.analytics.QueryCommand;
 import dev.fieldflow.analytics.Question;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.Migrations;
+import dev.fieldflow.io.db.ServerMessages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,8 +52,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -308,23 +307,24 @@ public final class Console implements AutoCloseable {
         error(exchange, 400, e.getMessage());
       } catch (SQLException e) {
         DatabaseConfig login = path.startsWith("/api/ingestion") ? operator : analyst;
+        String words = ServerMessages.withoutSeverity(e);
         if ("53300".equals(e.getSQLState())) {
-          error(exchange, 503, "PostgreSQL refused another session (" + postgresWords(e) + "); the "
+          error(exchange, 503, "PostgreSQL refused another session (" + words + "); the "
               + login.user() + " role's connections are all in use: close a psql or wait, then"
               + " try again");
         } else if (isUnavailable(e) || !path.startsWith("/api/sql") && !isRefusedValue(e)) {
           LOG.warn("{}: {}", path, e.getMessage());
           error(exchange, 503, "cannot read PostgreSQL at " + login.describe() + ": "
-              + postgresWords(e) + "; is it running? ./manage.sh db start starts the local one");
+              + words + "; is it running? ./manage.sh db start starts the local one");
         } else if (path.startsWith("/api/sql")) {
           // The analyst's own query: PostgreSQL's message is the clearest answer (syntax error,
           // permission denied, statement timeout).
-          error(exchange, 400, postgresWords(e));
+          error(exchange, 400, words);
         } else {
           // A question's value PostgreSQL refuses (q3's hop cap, a year out of range) is the
           // asker's to change, not an outage; in manage.sh query's words (its first line: not
           // the function's internals, "Where: PL/pgSQL function ...").
-          error(exchange, 400, postgresWords(e).strip().lines().findFirst().orElse(""));
+          error(exchange, 400, words.strip().lines().findFirst().orElse(""));
         }
       } catch (RuntimeException e) {
         LOG.error("{} failed", path, e);
@@ -385,17 +385,6 @@ public final class Console implements AutoCloseable {
     String state = e.getSQLState();
     return state != null && (state.startsWith("08") || state.startsWith("28")
         || state.equals("53300") || state.startsWith("57P"));
-  }
-
-  /** PostgreSQL's message without its severity ({@code ERROR: }, {@code FATAL: }). */
-  static String postgresWords(SQLException e) {
-    String message = String.valueOf(e.getMessage());
-    ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
-    String severity = server == null ? null : server.getSeverity();
-    if (severity != null && message.startsWith(severity + ": ")) {
-      return message.substring(severity.length() + 2);
-    }
-    return message;
   }
 
   /** {@code 127.0.0.1}, {@code localhost} or {@code [::1]}, with any port (an SSH tunnel's). */
@@ -633,14 +622,9 @@ public final class Console implements AutoCloseable {
     if (text == null || text.isBlank()) {
       return fallback;
     }
-    try {
-      // ASCII digits only, as a question's own parameters (Parameter): Java reads ١٠ as 10.
-      int value = text.strip().matches("[+]?[0-9]+") ? Integer.parseInt(text.strip()) : -1;
-      if (value >= 1 && value <= max) {
-        return value;
-      }
-    } catch (NumberFormatException e) {
-      // said below
+    Integer value = Parameter.asciiInteger(text.strip());
+    if (value != null && value >= 1 && value <= max) {
+      return value;
     }
     throw new BadRequest(name + " must be a whole number from 1"
         + (max == Integer.MAX_VALUE ? "" : " to " + max) + ", got '" + text + "'");

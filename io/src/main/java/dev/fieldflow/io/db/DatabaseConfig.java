@@ -455,20 +455,22 @@ public final class DatabaseConfig implements Serializable {
     final String reason;
     final String hint;
     final boolean transientFailure;
-    final boolean login;
+    /** What failed: {@link #REACH}, {@link #LOG_IN} or {@link #NO_CONNECTION_LEFT}. */
+    final String opening;
 
-    Failure(String reason, String hint, boolean transientFailure, boolean login) {
+    static final String REACH = "cannot reach PostgreSQL at ";
+    static final String LOG_IN = "cannot log in to PostgreSQL at ";
+    static final String NO_CONNECTION_LEFT = "no connection left on PostgreSQL at ";
+
+    Failure(String reason, String hint, boolean transientFailure, String opening) {
       this.reason = reason;
       this.hint = hint;
       this.transientFailure = transientFailure;
-      this.login = login;
+      this.opening = opening;
     }
 
     String message(DatabaseConfig config, Duration timeout) {
       String reasonText = transientFailure ? reason + " (for " + timeout.toSeconds() + " s)" : reason;
-      String opening = login ? "cannot log in to PostgreSQL at "
-          : reason.startsWith("too many") || reason.startsWith("sorry, too many")
-              ? "no connection left on PostgreSQL at " : "cannot reach PostgreSQL at ";
       return opening
           + config.describe()
           + ": "
@@ -485,50 +487,50 @@ public final class DatabaseConfig implements Serializable {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     Throwable cause = e.getCause();
     if (cause instanceof ConnectException) {
-      return new Failure("connection refused", START_HINT, true, false);
+      return new Failure("connection refused", START_HINT, true, Failure.REACH);
     }
     if (cause instanceof SocketTimeoutException) {
       return new Failure(
-          "no answer within " + timeoutSeconds + " s", "check the host, port and firewall, or " + START_HINT, true, false);
+          "no answer within " + timeoutSeconds + " s", "check the host, port and firewall, or " + START_HINT, true, Failure.REACH);
     }
     if (cause instanceof UnknownHostException) {
       return new Failure(
-          "unknown host " + cause.getMessage(), "fix the host in " + ENV_JDBC_URL + " or --jdbcUrl", false, false);
+          "unknown host " + cause.getMessage(), "fix the host in " + ENV_JDBC_URL + " or --jdbcUrl", false, Failure.REACH);
     }
     switch (state) {
       case "57P03": // the database system is starting up / shutting down
-        return new Failure(firstLine(e.getMessage()), START_HINT, true, false);
+        return new Failure(firstLine(e.getMessage()), START_HINT, true, Failure.REACH);
       case "53300": // too many connections: the server is up, every connection is taken
         return new Failure(firstLine(e.getMessage()), "every connection this login may open"
             + " is in use (the role's CONNECTION LIMIT, or the server's max_connections):"
             + " try again when one closes, or close idle ones (pg_stat_activity lists them)",
-            true, false);
+            true, Failure.NO_CONNECTION_LEFT);
       case "28P01":
       case "28000":
         return new Failure(
             firstLine(e.getMessage()),
             "check " + ENV_USER + " and " + ENV_PASSWORD + " (or ~/.pgpass)",
             false,
-            true);
+            Failure.LOG_IN);
       case "08004":
         return new Failure(
             firstLine(e.getMessage()),
             "set " + ENV_PASSWORD + " or add the login to ~/.pgpass",
             false,
-            true);
+            Failure.LOG_IN);
       case "3D000":
         return new Failure(
             firstLine(e.getMessage()),
             "create the database or fix " + ENV_JDBC_URL,
             false,
-            false);
+            Failure.REACH);
       default:
         boolean connectionProblem = state.startsWith("08");
         return new Failure(
             firstLine(e.getMessage()),
             connectionProblem ? START_HINT : "see the PostgreSQL server log",
             connectionProblem,
-            false);
+            Failure.REACH);
     }
   }
 
@@ -538,8 +540,7 @@ public final class DatabaseConfig implements Serializable {
       return "unknown error";
     }
     int newline = message.indexOf('\n');
-    String first = newline < 0 ? message : message.substring(0, newline);
-    return first.replaceFirst("^(FATAL|ERROR|PANIC): ", "");
+    return ServerMessages.withoutSeverity(newline < 0 ? message : message.substring(0, newline));
   }
 
   private static String firstNonBlank(String a, String b) {
