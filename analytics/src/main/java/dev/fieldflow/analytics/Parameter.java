@@ -50,8 +50,9 @@ public record Parameter(String name, String letter, Type type, String meaning) {
       // years of more digits (+10000-01-01), which PostgreSQL's DATE '...' does not take back.
       switch (type) {
         case INTEGER -> {
-          if (value.matches("[+-]?[0-9]+")) {
-            return Integer.valueOf(value);
+          Integer number = asciiInteger(value);
+          if (number != null) {
+            return number;
           }
         }
         case DATE -> {
@@ -67,6 +68,22 @@ public record Parameter(String name, String letter, Type type, String meaning) {
       throw refused(text, e);
     }
     throw refused(text, null);
+  }
+
+  /**
+   * {@code text} as an int written in ASCII digits, a sign allowed first, or null (not such a
+   * number, or past an int): Java's parsers also read other scripts' digits ({@code ١٠} as 10),
+   * which a question's values, page numbers and limits do not take.
+   */
+  public static Integer asciiInteger(String text) {
+    if (!text.matches("[+-]?[0-9]+")) {
+      return null;
+    }
+    try {
+      return Integer.valueOf(text);
+    } catch (NumberFormatException tooLarge) {
+      return null;
+    }
   }
 
   private IllegalArgumentException refused(String text, Exception cause) {

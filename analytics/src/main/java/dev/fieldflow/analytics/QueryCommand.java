@@ -140,14 +140,9 @@ public final class QueryCommand {
   }
 
   private static int limit(String value) {
-    try {
-      // ASCII digits only, as the questions' parameters (Parameter).
-      int limit = value.strip().matches("[+]?[0-9]+") ? Integer.parseInt(value.strip()) : -1;
-      if (limit >= 0) {
-        return limit;
-      }
-    } catch (NumberFormatException e) {
-      // said below
+    Integer limit = Parameter.asciiInteger(value.strip());
+    if (limit != null && limit >= 0) {
+      return limit;
     }
     throw new IllegalArgumentException(
         "--limit must be a number of rows >= 0, got '" + value + "'");
