@@ -143,7 +143,7 @@ class RolePrivilegesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ingest_files", "rejected_records", "input_completeness", "file_replays"})
+  @ValueSource(strings = {"ingest_files", "rejected_records", "input_completeness"})
   void theMonitorCanReadTheLedgerAndTheQuarantine(String table) throws SQLException {
     assertReads(db.monitor(), "SELECT * FROM fieldflow." + table);
   }

@@ -371,15 +371,13 @@ public final class Requeue {
     VisitMerge.Counts admitted = counts[0];
     try (PreparedStatement ps = c.prepareStatement("UPDATE fieldflow.ingest_files SET"
         + " rejected = rejected - ?, records_read = records_read + ?, rows_loaded = rows_loaded + ?,"
-        + " updates = updates + ?, duplicates = duplicates + ?, requeued = requeued + ?"
-        + " WHERE file_id = ?")) {
+        + " updates = updates + ?, duplicates = duplicates + ? WHERE file_id = ?")) {
       ps.setLong(1, admitted.records());
       ps.setLong(2, admitted.records());
       ps.setLong(3, admitted.loaded());
       ps.setLong(4, admitted.updates());
       ps.setLong(5, admitted.duplicates());
-      ps.setLong(6, admitted.records());
-      ps.setLong(7, fileId);
+      ps.setLong(6, fileId);
       ps.executeUpdate();
     }
     String otherReasons = again.stream().filter(a -> !a.code().equals(selection.reason()))
