@@ -47,8 +47,8 @@ import org.apache.beam.sdk.values.TupleTagList;
  *
  * <p>Read correctly where the meaning is unambiguous: a line ends at {@code \n}, {@code \r\n} or
  * a bare {@code \r}, in any mix (as Spark's JSON reader splits by default); UTF-16 (LE or BE)
- * behind its
- * byte-order mark, decoded to the same text as UTF-8. Refused as a whole, with a {@link
+ * behind its byte-order mark, decoded to the same text as UTF-8 (a line with a lone surrogate,
+ * or an odd last byte, is {@code bad_encoding} as invalid UTF-8 is). Refused as a whole, with a {@link
  * FileRejectedException} naming the reason: a compressed file past the {@link ReadLimits}, a
  * {@code .gz} file that is not gzip, a compressed file whose own bytes do not decompress
  * (truncated, a checksum error, trailing data; an error of the source reading them is not one,
@@ -313,7 +313,9 @@ public final class ReadLines
    */
   public static void read(InputStream in, String path, LineReceiver receiver, ReadLimits limits)
       throws IOException {
-    InputStream text = asUtf8(path, new BufferedInputStream(in, FileShape.SNIFF_BYTES));
+    BufferedInputStream bytes = new BufferedInputStream(in, FileShape.SNIFF_BYTES);
+    BufferedInputStream text = asUtf8(path, bytes);
+    boolean utf16 = text != bytes;
     byte[] head = new byte[FileShape.SNIFF_BYTES];
     text.mark(head.length);
     int headLength = text.readNBytes(head, 0, head.length);
@@ -322,7 +324,7 @@ public final class ReadLines
     splitLines(text, limits.maxLineBytes(), new LineSink() {
       @Override
       public void accept(long lineNumber, byte[] bytes, int length) {
-        decode(path, lineNumber, bytes, length, receiver);
+        decode(path, lineNumber, bytes, length, utf16, receiver);
       }
 
       @Override
@@ -358,7 +360,8 @@ public final class ReadLines
       return in;
     }
     in.skipNBytes(2);
-    return new BufferedInputStream(new Utf8Transcoding(in, utf16), FileShape.SNIFF_BYTES);
+    return new BufferedInputStream(
+        new Utf8Transcoding(in, utf16 == StandardCharsets.UTF_16BE), FileShape.SNIFF_BYTES);
   }
 
   private static boolean startsWith(byte[] bytes, int... prefix) {
@@ -385,8 +388,9 @@ public final class ReadLines
             + " --maxLineBytes");
   }
 
-  private static void decode(
-      String path, long lineNumber, byte[] bytes, int length, LineReceiver receiver) {
+  /** {@code utf16}: the line was transcoded from UTF-16 ({@link Utf8Transcoding}). */
+  private static void decode(String path, long lineNumber, byte[] bytes, int length,
+      boolean utf16, LineReceiver receiver) {
     int start = (lineNumber == 1 && FileShape.startsWithUtf8Bom(bytes, length)) ? 3 : 0;
     int end = length;
     if (end > start && bytes[end - 1] == '\r') {
@@ -421,8 +425,11 @@ public final class ReadLines
     }
     String lossy = new String(bytes, start, end - start, StandardCharsets.UTF_8);
     SourceLine line = new SourceLine(path, lineNumber, lossy);
-    receiver.rejected(RejectedLine.of(line, RejectReason.BAD_ENCODING,
-        "line is not valid UTF-8 at byte " + (in.position() + 1) + " ("
+    String utf16Error = utf16 ? Utf8Transcoding.explain(bytes, in.position(), end) : null;
+    receiver.rejected(RejectedLine.of(line, RejectReason.BAD_ENCODING, utf16Error != null
+        ? "line is not valid UTF-16 at character " + (out.position() + 1) + " (" + utf16Error
+            + "); re-export the file as UTF-8"
+        : "line is not valid UTF-8 at byte " + (in.position() + 1) + " ("
             + hex(bytes, in.position(), Math.min(result.length(), 4))
             + "); re-export the file as UTF-8"));
   }

@@ -299,6 +299,52 @@ class ReadLinesLimitsAndShapesTest {
     assertThat(read.rejects, empty());
   }
 
+  /** {@code text} in UTF-16 of {@code charset} behind its byte-order mark, then {@code tail}. */
+  private static byte[] utf16File(String charset, String text, byte... tail) {
+    Charset utf16 = Charset.forName(charset);
+    byte[] bom = charset.endsWith("LE") ? new byte[] {(byte) 0xFF, (byte) 0xFE}
+        : new byte[] {(byte) 0xFE, (byte) 0xFF};
+    // getBytes would replace a lone surrogate: each char is written as its two bytes.
+    byte[] content = new byte[bom.length + 2 * text.length() + tail.length];
+    System.arraycopy(bom, 0, content, 0, bom.length);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      int at = bom.length + 2 * i;
+      content[at] = (byte) (utf16 == StandardCharsets.UTF_16LE ? c : c >> 8);
+      content[at + 1] = (byte) (utf16 == StandardCharsets.UTF_16LE ? c >> 8 : c);
+    }
+    System.arraycopy(tail, 0, content, bom.length + 2 * text.length(), tail.length);
+    return content;
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "UTF-16LE, '{\"note\": \"a\ud800\"}', 'character 12 (a lone surrogate d800)'",
+    "UTF-16BE, '{\"note\": \"\udc00b\"}', 'character 11 (a lone surrogate dc00)'",
+    "UTF-16LE, '{\"note\": \"\ud83d\ud83d\ude00\"}', 'character 11 (a lone surrogate d83d)'",
+  })
+  void aLoneSurrogateInUtf16MakesItsLineBadEncodingAndNoOther(String charset, String bad,
+      String where) throws IOException {
+    Collected read = read(write("utf16.jsonl",
+        utf16File(charset, VISIT + "\n" + bad + "\n{\"note\": \"\ud83d\ude00\"}\n")));
+
+    assertThat(read.lines, contains("1:" + VISIT, "3:{\"note\": \"\ud83d\ude00\"}"));
+    assertThat(read.rejectCodes(), contains("2:bad_encoding"));
+    assertThat(read.rejects.get(0).message(),
+        is("line is not valid UTF-16 at " + where + "; re-export the file as UTF-8"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"UTF-16LE", "UTF-16BE"})
+  void anOddLastByteOfUtf16IsALineOfBadEncoding(String charset) throws IOException {
+    Collected read = read(write("utf16.jsonl", utf16File(charset, VISIT + "\n", (byte) '{')));
+
+    assertThat(read.lines, contains("1:" + VISIT));
+    assertThat(read.rejectCodes(), contains("2:bad_encoding"));
+    assertThat(read.rejects.get(0).message(), is("line is not valid UTF-16 at character 1 (an odd"
+        + " last byte: UTF-16 takes two bytes a character); re-export the file as UTF-8"));
+  }
+
   @Test
   void crOnlyLineEndsSplitLinesAndKeepLineNumbers() throws IOException {
     Path file = write("mac.jsonl", "a\rb\r\rc\r");
