@@ -34,7 +34,7 @@ public class FileRejectedException extends IOException {
     CORRUPT_COMPRESSED("corrupt_compressed"),
     /**
      * A file named for a compression whose decompressor is not on the class path of this build
-     * (zstd needs zstd-jni, lzo and lzop need aircompressor and Hadoop): Beam names them, but
+     * (lzo and lzop need aircompressor and Hadoop; zstd-jni, which zstd needs, is in the build): Beam names them, but
      * does not bring them.
      */
     UNSUPPORTED_COMPRESSION("unsupported_compression"),

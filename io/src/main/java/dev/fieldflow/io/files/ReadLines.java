@@ -205,7 +205,7 @@ public final class ReadLines
    *     not_a_file}) if a local path is a named pipe or a device, which are not opened at all;
    *     ({@code corrupt_gzip}) if a gzip header is not valid, ({@code corrupt_compressed}) that
    *     of another compression; ({@code unsupported_compression}) if Beam's decompressor for
-   *     its name is not on the class path (zstd, lzo); a file corrupt further on is refused
+   *     its name is not on the class path (lzo); a file corrupt further on is refused
    *     ({@code corrupt_gzip}, {@code corrupt_compressed}) by the read of the returned stream
    *     that reaches it
    */
@@ -281,7 +281,7 @@ public final class ReadLines
             "it is " + DecompressionGuard.formatName(compression) + "-compressed (by its name),"
                 + " which this build of fieldflow cannot decompress (" + e.getClass().getSimpleName()
                 + ": " + e.getMessage() + ")",
-            "re-send it gzip- or bzip2-compressed, or add the decompressor's library to the"
+            "re-send it gzip-, bzip2- or zstd-compressed, or add the decompressor's library to the"
                 + " pipelines' jar");
       }
       return new DecompressionGuard(decompressed, compressed, compression, path, limits);

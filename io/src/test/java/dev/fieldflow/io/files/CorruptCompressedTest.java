@@ -2,11 +2,14 @@ package dev.fieldflow.io.files;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.instanceOf;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.github.luben.zstd.ZstdOutputStream;
 import dev.fieldflow.transforms.RejectedLine;
 import dev.fieldflow.transforms.SourceLine;
 import java.io.ByteArrayOutputStream;
@@ -387,18 +390,53 @@ class CorruptCompressedTest {
     assertThat(lines(file), is(VISITS));
   }
 
-  // --- compressions Beam names but this build cannot decompress
+  // --- zstd (zstd-jni, which Beam does not bring, is on fieldflow's class path)
+
+  private static final String ZSTD_WHAT_TO_DO =
+      "; re-upload it as a complete zstd file (zstd -t checks one before it is sent)";
+
+  private static byte[] zstd() throws IOException {
+    return compressed(ZstdOutputStream::new);
+  }
 
   @Test
-  void aZstdFileIsRefusedAsUnsupportedSinceZstdJniIsNotOnTheClassPath() throws IOException {
-    // zstd's magic bytes, then anything: the decompressor's class is missing before any is read.
-    Path file = write("visits.jsonl.zst", new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0});
-
-    assertThat(refusal(file, "unsupported_compression"), is(file + ": unsupported_compression: it"
-        + " is zstd-compressed (by its name), which this build of fieldflow cannot decompress"
-        + " (NoClassDefFoundError: com/github/luben/zstd/ZstdInputStream); re-send it gzip- or"
-        + " bzip2-compressed, or add the decompressor's library to the pipelines' jar"));
+  void aZstdFileIsReadWhole() throws IOException {
+    assertThat(lines(write("visits.jsonl.zst", zstd())), is(VISITS));
   }
+
+  @Test
+  void aTruncatedZstdFileIsRefusedAsTruncated() throws IOException {
+    byte[] whole = zstd();
+    Path file = write("visits.jsonl.zst", Arrays.copyOf(whole, whole.length / 2));
+
+    assertThat(corrupt(file), is(file + ": corrupt_compressed: it is truncated: its zstd stream"
+        + " ends unfinished after its " + whole.length / 2 + " bytes (ZstdIOException:"
+        + " Truncated source)" + ZSTD_WHAT_TO_DO));
+  }
+
+  @Test
+  void aZstdFileWithBytesFlippedIsRefusedAsCorrupt() throws IOException {
+    Path file = write("visits.jsonl.zst", flippedInTheMiddle(zstd()));
+
+    assertThat(corrupt(file), startsWith(file + ": corrupt_compressed: "));
+    assertThat(corrupt(file), endsWith(ZSTD_WHAT_TO_DO));
+  }
+
+  @Test
+  void aZstdBombIsRefusedByItsRatioAfterTheFirstMebibytes() throws IOException {
+    ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+    byte[] line = ("x".repeat(1023) + "\n").getBytes(StandardCharsets.US_ASCII);
+    try (OutputStream out = new ZstdOutputStream(bomb)) {
+      for (int i = 0; i < 64 * 1024; i++) {
+        out.write(line);
+      }
+    }
+    Path file = write("bomb.jsonl.zst", bomb.toByteArray());
+
+    assertThat(refusal(file, "compression_ratio"), startsWith(file + ": compression_ratio: "));
+  }
+
+  // --- compressions Beam names but this build cannot decompress
 
   @Test
   void anLzoFileIsRefusedAsUnsupported() throws IOException {
@@ -407,7 +445,7 @@ class CorruptCompressedTest {
     assertThat(refusal(file, "unsupported_compression"), is(file + ": unsupported_compression: it"
         + " is lzop-compressed (by its name), which this build of fieldflow cannot decompress"
         + " (NoClassDefFoundError: org/apache/hadoop/io/compress/CompressionInputStream);"
-        + " re-send it gzip- or bzip2-compressed, or add the decompressor's library to the"
+        + " re-send it gzip-, bzip2- or zstd-compressed, or add the decompressor's library to the"
         + " pipelines' jar"));
   }
 
