@@ -54,6 +54,11 @@ public record Parameter(String name, String letter, Type type, String meaning) {
           if (number != null) {
             return number;
           }
+          if (value.matches("[+-]?[0-9]+")) {
+            throw new IllegalArgumentException("--" + name + " (" + letter + ") must be an integer"
+                + " from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + ", got '" + text
+                + "'");
+          }
         }
         case DATE -> {
           if (value.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) {

@@ -139,6 +139,15 @@ class QueryCommandTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"2147483648", "-2147483649", "99999999999999999999"})
+  void anIntegerPastAnIntSaysItsRangeNotThatItIsNoInteger(String value) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> QueryCommand.run(new String[] {"q3", "--H=" + value}, Map.of(), nowhere()));
+    assertThat(e.getMessage(), is("--max_hops (H) must be an integer from -2147483648 to"
+        + " 2147483647, got '" + value + "'"));
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"+10000-01-01", "-0001-01-01", "0000-01-01", "2020-1-01", "\uFF12020-01-01"})
   void aDateIsYyyyMmDdFromYear1AsPostgresReadsItBack(String date) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -225,7 +225,8 @@ public final class IngestVisitFiles
           c -> VisitLedger.markRefused(c, file, refused.getMessage()));
       if (marked) {
         filesFailed.inc();
-        LOG.warn("{}: refused: {}; not retried (a new version of the file is ingested)",
+        LOG.warn("{}: refused: {}; not retried by time: a new version of the file is read, and a"
+            + " --once run tries it again",
             file.describe(), refused.getMessage());
       }
     }

@@ -20,8 +20,9 @@ import java.util.List;
  *   <tr><td>starts with {@code [}, ends within the {@link #SNIFF_BYTES}, and not with {@code ]}
  *       </td><td>{@code json_array} (a one-line array is one {@code not_object} reject, and so
  *       is a first line longer than the bytes looked at, whose end is not known)</td></tr>
- *   <tr><td>has a comma, no brace, does not start with {@code [} or {@code #}, and the next
- *       line does not start with a brace</td><td>{@code csv}</td></tr>
+ *   <tr><td>has a comma before any {@code #} (an adjacency list's comment), no brace, does not
+ *       start with {@code [}, and the next line does not start with a brace</td>
+ *       <td>{@code csv}</td></tr>
  * </table>
  */
 final class FileShape {
@@ -88,11 +89,15 @@ final class FileShape {
           "re-export it as JSON lines (one compact object per line, e.g. jq -c '.[]')");
     }
     boolean nextIsObject = lines.size() > 1 && lines.get(1).text().startsWith("{");
-    if (first.complete() && text.indexOf(',') >= 0 && text.indexOf('{') < 0
-        && !text.startsWith("#") && !nextIsObject) {
+    // An adjacency list's comment may hold commas: only what comes before a '#' is looked at.
+    int comment = text.indexOf('#');
+    String data = comment < 0 ? text : text.substring(0, comment);
+    if (first.complete() && data.indexOf(',') >= 0 && text.indexOf('{') < 0 && !nextIsObject) {
       throw new FileRejectedException(path, FileRejectedException.Reason.CSV,
-          "its first line '" + shorten(text) + "' looks like a CSV header, not a JSON object",
-          "re-export it as JSON lines (one object per line)");
+          "its first line '" + shorten(text) + "' looks like a CSV header, not a JSON object"
+              + " nor a line of an adjacency list",
+          "re-export visits as JSON lines (one object per line), a network as an adjacency list"
+              + " (nodes separated by spaces)");
     }
   }
 

@@ -432,8 +432,9 @@ class ReadLinesLimitsAndShapesTest {
 
     assertThat(e.reasonCode(), is("csv"));
     assertThat(e.getMessage(), is(file + ": csv: its first line 'task_id,node_id,visit_id' looks"
-        + " like a CSV header, not a JSON object; re-export it as JSON lines (one object per"
-        + " line)"));
+        + " like a CSV header, not a JSON object nor a line of an adjacency list; re-export"
+        + " visits as JSON lines (one object per line), a network as an adjacency list (nodes"
+        + " separated by spaces)"));
   }
 
   @ParameterizedTest
@@ -461,6 +462,8 @@ class ReadLinesLimitsAndShapesTest {
       "{\"task_id\": \"TASK1\"\n",
       "garbage, with a comma\n{\"task_id\": \"TASK1\"}\n",
       "# written by networkx, on a Tuesday\nNODE1 NODE2\n",
+      "NODE500 NODE501  # backbone link, added 2020\nNODE501 NODE502\n",
+      "7 8 #, a comment of commas only\n",
       "NODE1 NODE2 NODE3\nNODE2 NODE3\n",
       "{ \"task_id\": \"TASK1\" }\n"})
   void jsonLinesAndAdjacencyListsAreNeverRefusedAsAWhole(String content) throws IOException {

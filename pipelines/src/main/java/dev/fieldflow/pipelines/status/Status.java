@@ -142,7 +142,9 @@ public final class Status {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String retry = rs.getTimestamp(4) == null ? ""
-              : rs.getBoolean(5) ? "; not retried (a new version of the file is read)"
+              : rs.getBoolean(5)
+                  ? "; not retried by time (a new version of the file is read; a --once run tries"
+                      + " it again)"
               : "; retried after " + rs.getTimestamp(4).toInstant();
           out.printf(Locale.ROOT, "  failed: %s (attempt %d): %s%s%n", rs.getString(1), rs.getInt(2),
               rs.getString(3), retry);
