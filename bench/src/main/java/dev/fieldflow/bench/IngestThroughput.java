@@ -52,7 +52,7 @@ final class IngestThroughput {
 
   private static final String VISIT_COLUMNS =
       "task_id, visit_id, node_id, visit_date, node_age, engineer_skill_level, outcome, note_tokens,"
-          + " source_file, source_line";
+          + " task_type, original_reported_date, node_type, source_file, source_line";
 
   /** The loader's side of a run in {@link Trial#cpuSeconds}: the pipeline JVM, or a baseline's thread. */
   static final String LOADER_CPU = "loader";
@@ -249,7 +249,8 @@ final class IngestThroughput {
     tokens.append('}');
     return v.taskId() + "," + v.visitId() + "," + v.nodeId() + "," + v.visitDate() + ","
         + v.nodeAge() + "," + v.engineerSkillLevel() + "," + v.outcome().name() + ",\""
-        + tokens + "\",\"" + v.file().replace("\"", "\"\"") + "\"," + v.lineNumber() + "\n";
+        + tokens + "\"," + v.taskType() + "," + v.originalReportedDate() + "," + v.nodeType()
+        + ",\"" + v.file().replace("\"", "\"\"") + "\"," + v.lineNumber() + "\n";
   }
 
   /** COPY of the transformed CSV into {@code table}, timed from the first byte to the commit. */
@@ -295,7 +296,7 @@ final class IngestThroughput {
       long t0 = System.nanoTime();
       long[] rows = {0};
       try (PreparedStatement insert = c.prepareStatement("INSERT INTO bench.visits_jdbc ("
-          + VISIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          + VISIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         List<SQLException> failure = new ArrayList<>();
         forEachVisit(visitsDir, v -> {
           if (!failure.isEmpty()) {
@@ -311,8 +312,11 @@ final class IngestThroughput {
             insert.setString(7, v.outcome().name());
             insert.setArray(8, c.createArrayOf("int4",
                 java.util.Arrays.stream(v.noteTokens()).boxed().toArray()));
-            insert.setString(9, v.file());
-            insert.setLong(10, v.lineNumber());
+            insert.setInt(9, v.taskType());
+            insert.setObject(10, v.originalReportedDate());
+            insert.setInt(11, v.nodeType());
+            insert.setString(12, v.file());
+            insert.setLong(13, v.lineNumber());
             insert.addBatch();
             if (++rows[0] % 1000 == 0) {
               insert.executeBatch();

@@ -56,6 +56,9 @@ final class VisitChunk {
         .putInt(v.engineerSkillLevel())
         .putText(v.outcome().name())
         .putIntArray(v.noteTokens())
+        .putInt(v.taskType())
+        .putDate(v.originalReportedDate())
+        .putInt(v.nodeType())
         .putUtf8(sourceFileUtf8)
         .putLong(v.lineNumber());
   }

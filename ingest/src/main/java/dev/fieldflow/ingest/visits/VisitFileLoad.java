@@ -35,8 +35,8 @@ import org.apache.beam.sdk.values.KV;
  *       either added to the chunk ({@link VisitChunk}, rows encoded for binary COPY, held in
  *       memory, with its task and node) or kept as a rejected line.
  *   <li>Every {@code chunkRows} lines (or {@link VisitChunk#MAX_BYTES} bytes), and at the end,
- *       upsert and commit the chunk's nodes and tasks on the reference session ({@link
- *       VisitMerge#upsertReference}), then merge the chunk into {@code visits} ({@link
+ *       insert and commit the chunk's new nodes and tasks on the reference session ({@link
+ *       VisitMerge#insertReference}), then merge the chunk into {@code visits} ({@link
  *       VisitMerge#merge}); rejected lines are stored in batches ({@link
  *       RejectedLineStatement}).
  *   <li>Record the file {@code done} with its counts. The caller commits.
@@ -256,8 +256,9 @@ public final class VisitFileLoad {
     if (chunk.size() == 0) {
       return;
     }
-    VisitMerge.upsertReference(reference, chunk.references(), profile);
-    counts = counts.plus(VisitMerge.merge(c, chunk, profile));
+    VisitMerge.AttributeChanges changes =
+        VisitMerge.insertReference(reference, chunk.references(), profile);
+    counts = counts.plus(VisitMerge.merge(c, chunk, changes, profile));
     chunk.clear();
   }
 

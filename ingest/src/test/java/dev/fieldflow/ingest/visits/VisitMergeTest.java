@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -132,6 +133,82 @@ class VisitMergeTest {
       assertThat("nodes, chunks of " + chunkRows, POSTGRES.rows(
           "SELECT node_id, node_type FROM fieldflow.nodes ORDER BY node_id"), equalTo(nodes));
     }
+  }
+
+  private static List<List<Object>> taskAndNodes() {
+    return POSTGRES.rows("SELECT 'task', task_id, task_type, node_id FROM fieldflow.tasks"
+        + " UNION ALL SELECT 'node', node_id, node_type, NULL FROM fieldflow.nodes ORDER BY 1, 2");
+  }
+
+  @Test
+  void anIdenticalRecordResentAfterALaterFileChangedItsTaskAndNodeChangesNothing() throws Exception {
+    // Task 1's visit 1 at node 5 (type 1, task type 1); a later file's visit 2 moves the task to
+    // type 2 at node 6 and node 5 to type 3; then the first record comes again, whole or in a
+    // file of new visits (the plain copy and the stage both).
+    for (boolean withNewVisit : new boolean[] {false, true}) {
+      emptyModel();
+      load(claimed("a.jsonl", line(1, 1, 5, 1, 1)), 1_000);
+      load(claimed("b.jsonl", line(1, 2, 6, 2, 2), line(2, 1, 5, 3, 4)), 1_000);
+      List<List<Object>> before = taskAndNodes();
+      List<List<Object>> visitsBefore = stored();
+      VisitFile resent = withNewVisit
+          ? claimed("c.jsonl", line(1, 1, 5, 1, 1), line(3, 1, 7, 1, 4))
+          : claimed("c.jsonl", line(1, 1, 5, 1, 1));
+
+      assertThat("counts", load(resent, 1_000),
+          equalTo(List.of(withNewVisit ? 1L : 0L, 0L, 1L, 0L)));
+      List<List<Object>> after = new ArrayList<>(taskAndNodes());
+      if (withNewVisit) {
+        after.removeIf(r -> r.get(0).equals("task") && r.get(1).equals(3L)
+            || r.get(0).equals("node") && r.get(1).equals(7L));
+      }
+      assertThat("tasks and nodes, with a new visit: " + withNewVisit, after, equalTo(before));
+      assertThat(POSTGRES.rows("SELECT task_type, node_id FROM fieldflow.tasks WHERE task_id = 1"),
+          equalTo(List.of(List.of(2, 6))));
+      List<List<Object>> visitsAfter = new ArrayList<>(stored());
+      visitsAfter.removeIf(r -> r.get(0).equals(3L));
+      assertThat(visitsAfter, equalTo(visitsBefore));
+    }
+  }
+
+  @Test
+  void aRecordThatChangesOnlyItsTaskOrNodeAttributesIsAnUpdateAndWritesThem() throws Exception {
+    load(claimed("a.jsonl", line(1, 1, 5, 1, 1), line(2, 1, 6, 1, 1)), 1_000);
+
+    // Visit (1, 1) again with task type 7; visit (2, 1) again with node type 9.
+    assertThat(load(claimed("b.jsonl", line(1, 1, 5, 1, 7), line(2, 1, 6, 9, 1)), 1_000),
+        equalTo(List.of(0L, 2L, 0L, 0L)));
+    assertThat(POSTGRES.rows("SELECT task_id, task_type FROM fieldflow.tasks ORDER BY task_id"),
+        equalTo(List.of(List.of(1L, 7), List.of(2L, 1))));
+    assertThat(POSTGRES.rows("SELECT node_id, node_type FROM fieldflow.nodes ORDER BY node_id"),
+        equalTo(List.of(List.of(5, 1), List.of(6, 9))));
+    assertThat("the visits keep their records' attributes", POSTGRES.rows(
+        "SELECT task_id, task_type, node_type FROM fieldflow.visits ORDER BY task_id"),
+        equalTo(List.of(List.of(1L, 7, 1), List.of(2L, 1, 9))));
+  }
+
+  @Test
+  void aNewVisitOfAStoredTaskWritesItsChangedAttributesThroughThePlainCopy() throws Exception {
+    load(claimed("a.jsonl", line(1, 1, 5, 1, 1)), 1_000);
+    LoadProfile profile = new LoadProfile();
+
+    assertThat(load(claimed("b.jsonl", line(1, 2, 6, 4, 3)), 1_000, profile),
+        equalTo(List.of(1L, 0L, 0L, 0L)));
+    assertThat("lines through the stage", profile.stagedLines, is(0L));
+    assertThat(taskAndNodes(), equalTo(List.of(Arrays.asList("node", 5L, 1, null),
+        Arrays.asList("node", 6L, 4, null), List.of("task", 1L, 3, 6))));
+  }
+
+  @Test
+  void inAChunkOfRepeatsTheLastLineThatChangedSomethingGivesTheAttributes() throws Exception {
+    load(claimed("a.jsonl", line(1, 1, 5, 1, 1)), 1_000);
+
+    // Visit (1, 2) loaded with task type 4, then visit (1, 1) re-sent as stored (a duplicate,
+    // task type 1): the task keeps type 4. The repeat of (1, 2) sends the chunk to the stage.
+    assertThat(load(claimed("b.jsonl", line(1, 2, 5, 1, 4), line(1, 2, 5, 1, 4),
+        line(1, 1, 5, 1, 1)), 1_000), equalTo(List.of(1L, 0L, 2L, 0L)));
+    assertThat(POSTGRES.rows("SELECT task_type FROM fieldflow.tasks WHERE task_id = 1"),
+        equalTo(List.of(List.of(4))));
   }
 
   @Test
