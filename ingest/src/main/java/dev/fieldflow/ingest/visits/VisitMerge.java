@@ -108,7 +108,8 @@ public final class VisitMerge {
    */
   private static final String INSERT_NODES =
       "WITH staged AS MATERIALIZED ("
-          + " SELECT s.node_id, s.node_type, x.node_id IS NOT NULL AS stored, x.node_type AS stored_type"
+          + " SELECT s.node_id, s.node_type, x.node_id IS NOT NULL AS stored,"
+          + "  x.node_type AS stored_type"
           + " FROM " + NODE_STAGE + " s"
           + " LEFT JOIN LATERAL (SELECT n.node_id, n.node_type FROM fieldflow.nodes n"
           + "  WHERE n.node_id = s.node_id LIMIT 1) x ON true),"
@@ -116,7 +117,8 @@ public final class VisitMerge {
           + " INSERT INTO fieldflow.nodes AS n (node_id, node_type)"
           + " SELECT node_id, node_type FROM staged WHERE NOT stored OR stored_type IS NULL"
           + " ORDER BY node_id"
-          + " ON CONFLICT (node_id) DO UPDATE SET node_type = EXCLUDED.node_type, updated_at = now()"
+          + " ON CONFLICT (node_id) DO UPDATE SET node_type = EXCLUDED.node_type,"
+          + "  updated_at = now()"
           + " WHERE n.node_type IS NULL"
           + " RETURNING n.node_id)"
           + " SELECT node_id, node_type FROM staged"
@@ -143,29 +145,60 @@ public final class VisitMerge {
           + "  FROM fieldflow.tasks t WHERE t.task_id = s.task_id LIMIT 1) x ON true),"
           + " written AS ("
           + " INSERT INTO fieldflow.tasks (task_id, task_type, node_id, original_reported_date)"
-          + " SELECT task_id, task_type, node_id, original_reported_date FROM staged WHERE NOT stored"
+          + " SELECT task_id, task_type, node_id, original_reported_date FROM staged"
+          + " WHERE NOT stored"
           + " ORDER BY task_id"
           + " ON CONFLICT (task_id) DO NOTHING"
           + " RETURNING task_id)"
           + " SELECT task_id, task_type, node_id, original_reported_date FROM staged"
-          + " WHERE (stored AND differs) OR (NOT stored AND task_id NOT IN (SELECT task_id FROM written))"
+          + " WHERE (stored AND differs)"
+          + "  OR (NOT stored AND task_id NOT IN (SELECT task_id FROM written))"
           + " ORDER BY task_id";
 
+  /**
+   * A statement that writes the attributes of the tasks in {@code rows} (a FROM item named
+   * {@code a} with task_id, task_type, node_id, original_reported_date), all stored already,
+   * where they differ. Each
+   * stored task is looked up by index (LATERAL ... LIMIT 1, under {@code enable_seqscan = off}:
+   * see {@link #insertNodesAndTasks}), and only those that change are written, in key order:
+   * an unchanged task is not locked, so loads that name the same tasks do not queue.
+   */
+  private static String taskAttributesFrom(String rows) {
+    return "INSERT INTO fieldflow.tasks AS t (task_id, task_type, node_id, original_reported_date)"
+        + " SELECT a.task_id, a.task_type, a.node_id, a.original_reported_date FROM " + rows
+        + " JOIN LATERAL (SELECT x.task_type, x.node_id, x.original_reported_date"
+        + "  FROM fieldflow.tasks x WHERE x.task_id = a.task_id LIMIT 1) stored ON true"
+        + " WHERE (stored.task_type, stored.node_id, stored.original_reported_date)"
+        + "  IS DISTINCT FROM (a.task_type, a.node_id, a.original_reported_date)"
+        + " ORDER BY a.task_id"
+        + " ON CONFLICT (task_id) DO UPDATE SET task_type = EXCLUDED.task_type,"
+        + "  node_id = EXCLUDED.node_id, original_reported_date = EXCLUDED.original_reported_date,"
+        + "  updated_at = now()"
+        + " WHERE (t.task_type, t.node_id, t.original_reported_date)"
+        + "  IS DISTINCT FROM (EXCLUDED.task_type, EXCLUDED.node_id,"
+        + "  EXCLUDED.original_reported_date)";
+  }
+
+  /** As {@link #taskAttributesFrom}, for the types of the nodes in {@code rows} ({@code a}). */
+  private static String nodeTypesFrom(String rows) {
+    return "INSERT INTO fieldflow.nodes AS n (node_id, node_type)"
+        + " SELECT a.node_id, a.node_type FROM " + rows
+        + " JOIN LATERAL (SELECT x.node_type FROM fieldflow.nodes x"
+        + "  WHERE x.node_id = a.node_id LIMIT 1) stored ON true"
+        + " WHERE stored.node_type IS DISTINCT FROM a.node_type"
+        + " ORDER BY a.node_id"
+        + " ON CONFLICT (node_id) DO UPDATE SET node_type = EXCLUDED.node_type, updated_at = now()"
+        + " WHERE n.node_type IS DISTINCT FROM EXCLUDED.node_type";
+  }
+
   /** Writes the attributes of {@link AttributeChanges}' tasks, where they differ. */
-  private static final String UPDATE_TASKS =
-      "UPDATE fieldflow.tasks t SET task_type = c.task_type, node_id = c.node_id,"
-          + " original_reported_date = c.original_reported_date, updated_at = now()"
-          + " FROM unnest(?::bigint[], ?::integer[], ?::integer[], ?::date[])"
-          + "  AS c (task_id, task_type, node_id, original_reported_date)"
-          + " WHERE t.task_id = c.task_id"
-          + " AND (t.task_type, t.node_id, t.original_reported_date)"
-          + "  IS DISTINCT FROM (c.task_type, c.node_id, c.original_reported_date)";
+  private static final String UPDATE_TASKS = taskAttributesFrom(
+      "unnest(?::bigint[], ?::integer[], ?::integer[], ?::date[])"
+          + " AS a (task_id, task_type, node_id, original_reported_date)");
 
   /** Writes the types of {@link AttributeChanges}' nodes, where they differ. */
   private static final String UPDATE_NODES =
-      "UPDATE fieldflow.nodes n SET node_type = c.node_type, updated_at = now()"
-          + " FROM unnest(?::integer[], ?::integer[]) AS c (node_id, node_type)"
-          + " WHERE n.node_id = c.node_id AND n.node_type IS DISTINCT FROM c.node_type";
+      nodeTypesFrom("unnest(?::integer[], ?::integer[]) AS a (node_id, node_type)");
 
   /**
    * Data-modifying parts of a stage merge's statement, after its {@code applied} part (the lines
@@ -174,21 +207,11 @@ public final class VisitMerge {
    * were duplicates move nothing.
    */
   private static final String ATTRIBUTES_OF_APPLIED_LINES =
-      " tasks_written AS ("
-          + " UPDATE fieldflow.tasks t SET task_type = a.task_type, node_id = a.node_id,"
-          + "  original_reported_date = a.original_reported_date, updated_at = now()"
-          + " FROM (SELECT DISTINCT ON (task_id) task_id, task_type, node_id, original_reported_date"
-          + "  FROM applied ORDER BY task_id, source_line DESC) a"
-          + " WHERE t.task_id = a.task_id"
-          + " AND (t.task_type, t.node_id, t.original_reported_date)"
-          + "  IS DISTINCT FROM (a.task_type, a.node_id, a.original_reported_date)"
-          + " RETURNING 1),"
-          + " nodes_written AS ("
-          + " UPDATE fieldflow.nodes n SET node_type = a.node_type, updated_at = now()"
-          + " FROM (SELECT DISTINCT ON (node_id) node_id, node_type"
-          + "  FROM applied ORDER BY node_id, source_line DESC) a"
-          + " WHERE n.node_id = a.node_id AND n.node_type IS DISTINCT FROM a.node_type"
-          + " RETURNING 1)";
+      " tasks_written AS (" + taskAttributesFrom("(SELECT DISTINCT ON (task_id) task_id,"
+          + " task_type, node_id, original_reported_date FROM applied"
+          + " ORDER BY task_id, source_line DESC) a") + "),"
+          + " nodes_written AS (" + nodeTypesFrom("(SELECT DISTINCT ON (node_id) node_id,"
+          + " node_type FROM applied ORDER BY node_id, source_line DESC) a") + ")";
 
   private static final String ON_CONFLICT_UPDATE_VISIT =
       " ON CONFLICT (task_id, visit_id) DO UPDATE SET node_id = EXCLUDED.node_id,"
@@ -364,6 +387,12 @@ public final class VisitMerge {
 
   /** Writes {@code changes} in the caller's transaction, where they still differ. */
   private static void writeAttributes(Connection c, AttributeChanges changes) throws SQLException {
+    if (changes.tasks().isEmpty() && changes.nodes().isEmpty()) {
+      return;
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("SET LOCAL enable_seqscan = off");
+    }
     if (!changes.tasks().isEmpty()) {
       List<TaskAttributes> tasks = changes.tasks();
       try (PreparedStatement ps = c.prepareStatement(UPDATE_TASKS)) {
@@ -385,6 +414,9 @@ public final class VisitMerge {
         ps.setArray(2, c.createArrayOf("int4", nodes.stream().map(NodeType::nodeType).toArray()));
         ps.executeUpdate();
       }
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("RESET enable_seqscan");
     }
   }
 
@@ -488,6 +520,11 @@ public final class VisitMerge {
     long loaded;
     long updates;
     long laterChanges = 0;
+    try (Statement s = c.createStatement()) {
+      // The look-ups of stored tasks and nodes stay index probes (see insertNodesAndTasks); the
+      // stage, which has no index, is scanned all the same.
+      s.execute("SET LOCAL enable_seqscan = off");
+    }
     if (!repeats) {
       try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(UPSERT_UNIQUE_LINES)) {
         rs.next();
@@ -508,6 +545,7 @@ public final class VisitMerge {
       if (laterChanges > 0) {
         s.executeUpdate(UPSERT_LAST_CHANGES);
       }
+      s.execute("RESET enable_seqscan");
       s.execute("TRUNCATE " + STAGE);
     }
     return new Counts(chunk.size(), loaded, updates);
