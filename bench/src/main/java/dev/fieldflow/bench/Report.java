@@ -339,9 +339,11 @@ final class Report {
   private static String why(String target) {
     if (target.startsWith("end to end")) {
       return "COPY streams finished rows into one table. fieldflow, per file and in one transaction, reads and "
-          + "parses the JSON, upserts the lines' nodes and tasks set-based from a temporary stage, copies the "
-          + "rows (binary COPY, sorted by key) straight into `visits` when they are all new (else through a "
-          + "temporary stage and an upsert whose `RETURNING` gives the loaded / updated / duplicate counts), "
+          + "parses the JSON, inserts the lines' new nodes and tasks set-based from a temporary stage (in a "
+          + "short transaction of their own), copies the rows (binary COPY, sorted by key) straight into "
+          + "`visits` when they are all new (else through a temporary stage and an upsert whose `RETURNING` "
+          + "gives the loaded / updated / duplicate counts and moves the attributes of the tasks and nodes "
+          + "of the lines it wrote), "
           + "quarantines rejected lines and marks the file done in the ledger, on top of the triggers that "
           + "check references and keep the q2 summary; files load in parallel, one database session each, "
           + "with no global lock. "
