@@ -16,7 +16,9 @@ ALTER TABLE fieldflow.visits
   ADD COLUMN node_type              integer CHECK (node_type >= 0);
 
 -- The visits stored before: the attributes their task and node have now, the best knowledge of
--- what their records said (a re-sent record that differs is counted an update once).
+-- what their records said (a re-sent record that differs is counted an update once). This
+-- rewrites every stored visit once (and queues the q2 summary of every task for the commit):
+-- on a large database, let it run when no load is running.
 UPDATE fieldflow.visits v
    SET task_type = t.task_type, original_reported_date = t.original_reported_date,
        node_type = n.node_type
