@@ -55,9 +55,11 @@ public record Parameter(String name, String letter, Type type, String meaning) {
             return number;
           }
           if (value.matches("[+-]?[0-9]+")) {
-            throw new IllegalArgumentException("--" + name + " (" + letter + ") must be an integer"
-                + " from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + ", got '" + text
-                + "'");
+            // An integer past what any question takes; each question's own range (q3's 0..6
+            // hops) is its SQL function's to say, for a value that reaches it.
+            throw new IllegalArgumentException("--" + name + " (" + letter + ") is out of range:"
+                + " '" + text + "' is " + (value.startsWith("-") ? "below " + Integer.MIN_VALUE
+                    : "above " + Integer.MAX_VALUE) + ", past any value a question takes");
           }
         }
         case DATE -> {

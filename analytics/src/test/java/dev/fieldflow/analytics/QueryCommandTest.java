@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code manage.sh query}: what it prints, and as whom it asks. */
@@ -139,12 +140,13 @@ class QueryCommandTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"2147483648", "-2147483649", "99999999999999999999"})
-  void anIntegerPastAnIntSaysItsRangeNotThatItIsNoInteger(String value) {
+  @CsvSource({"2147483648, above 2147483647", "-2147483649, below -2147483648",
+      "99999999999999999999, above 2147483647"})
+  void anIntegerPastAnIntIsOutOfRangeNotNoInteger(String value, String past) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> QueryCommand.run(new String[] {"q3", "--H=" + value}, Map.of(), nowhere()));
-    assertThat(e.getMessage(), is("--max_hops (H) must be an integer from -2147483648 to"
-        + " 2147483647, got '" + value + "'"));
+    assertThat(e.getMessage(), is("--max_hops (H) is out of range: '" + value + "' is " + past
+        + ", past any value a question takes"));
   }
 
   @ParameterizedTest

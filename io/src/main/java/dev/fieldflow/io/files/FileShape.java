@@ -9,11 +9,12 @@ import java.util.List;
  * line-oriented text at all. A file that is clearly something else fails as
  * one with one reason, instead of quarantining every one of its lines.
  *
- * <p>Conservative: only the first two non-blank lines are looked at, and a file is refused only
- * when no line of JSON lines or of an adjacency list could start that way.
+ * <p>Conservative: only the first two non-blank lines that are not comments ({@code #} first)
+ * are looked at, and a file is refused only when no line of JSON lines or of an adjacency list
+ * could start that way.
  *
  * <table>
- *   <caption>Whole-file rules, on the first non-blank line</caption>
+ *   <caption>Whole-file rules, on the first non-blank line that is not a comment</caption>
  *   <tr><th>first line</th><th>outcome</th></tr>
  *   <tr><td>holds a NUL byte</td><td>{@code not_text} (UTF-16 without BOM, binary)</td></tr>
  *   <tr><td>only an opening brace</td><td>{@code pretty_json}</td></tr>
@@ -60,7 +61,8 @@ final class FileShape {
         hasNul |= head[i] == 0;
       }
       String text = new String(head, start, end - start, StandardCharsets.UTF_8).strip();
-      if (!text.isEmpty() || hasNul) {
+      // A comment line (an adjacency list's header) says nothing of the data's shape.
+      if ((!text.isEmpty() && !text.startsWith("#")) || hasNul) {
         lines.add(new Line(text, end < length, hasNul));
       }
       start = end + 1;
@@ -94,8 +96,8 @@ final class FileShape {
     String data = comment < 0 ? text : text.substring(0, comment);
     if (first.complete() && data.indexOf(',') >= 0 && text.indexOf('{') < 0 && !nextIsObject) {
       throw new FileRejectedException(path, FileRejectedException.Reason.CSV,
-          "its first line '" + shorten(text) + "' looks like a CSV header, not a JSON object"
-              + " nor a line of an adjacency list",
+          "its first line '" + shorten(text) + "' looks like CSV (values between commas), not"
+              + " a JSON object nor a line of an adjacency list",
           "re-export visits as JSON lines (one object per line), a network as an adjacency list"
               + " (nodes separated by spaces)");
     }

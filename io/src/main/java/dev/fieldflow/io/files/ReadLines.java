@@ -69,6 +69,9 @@ public final class ReadLines
 
   private static final byte[] GZIP_MAGIC = {(byte) 0x1f, (byte) 0x8b};
 
+  /** A zstd frame's magic number, as its first four bytes. */
+  static final byte[] ZSTD_MAGIC = {(byte) 0x28, (byte) 0xb5, (byte) 0x2f, (byte) 0xfd};
+
   /** A zip's first local file header, and the end record that is all of an empty zip. */
   private static final byte[] ZIP_ENTRY = {'P', 'K', 3, 4};
   private static final byte[] ZIP_EMPTY = {'P', 'K', 5, 6};
@@ -196,8 +199,8 @@ public final class ReadLines
 
   /**
    * Opens the file {@code path} (local or {@code s3://}) through Beam's {@code FileSystems},
-   * decompressed: gzip when its content starts with gzip's magic bytes, whatever its name; the
-   * other compressions Beam knows (bzip2, zstd, ...) by extension. A compressed file is guarded
+   * decompressed: gzip or zstd when its content starts with their magic bytes, whatever its
+   * name; the other compressions Beam knows (bzip2, zip, ...) by extension. A compressed file is guarded
    * by {@code limits} and fails with a {@link FileRejectedException} past them.
    *
    * @throws FileRejectedException ({@code not_gzip}) if the name ends in {@code .gz} but the
@@ -247,7 +250,10 @@ public final class ReadLines
       byte[] first = Arrays.copyOf(head, Math.min(head.length, GZIP_MAGIC.length));
       boolean gzipMagic = Arrays.equals(first, GZIP_MAGIC);
       Compression byName = Compression.detect(path);
-      Compression compression = gzipMagic ? Compression.GZIP : byName;
+      // gzip and zstd are known by their magic bytes, whatever the name says (a producer's
+      // compressed file without its extension); the other formats by their names.
+      Compression compression = gzipMagic ? Compression.GZIP
+          : Arrays.equals(head, ZSTD_MAGIC) ? Compression.ZSTD : byName;
       if (compression == Compression.GZIP && !gzipMagic && first.length > 0) {
         throw new FileRejectedException(path, FileRejectedException.Reason.NOT_GZIP,
             "it is named .gz but starts with " + hex(first) + ", not gzip's 1f 8b",

@@ -405,6 +405,11 @@ class CorruptCompressedTest {
   }
 
   @Test
+  void zstdContentIsDecompressedByItsMagicBytesWithoutAZstName() throws IOException {
+    assertThat(lines(write("visits.jsonl", zstd())), is(VISITS));
+  }
+
+  @Test
   void aTruncatedZstdFileIsRefusedAsTruncated() throws IOException {
     byte[] whole = zstd();
     Path file = write("visits.jsonl.zst", Arrays.copyOf(whole, whole.length / 2));

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 
+import com.github.luben.zstd.ZstdOutputStream;
 import dev.fieldflow.transforms.RejectedLine;
 import dev.fieldflow.transforms.SourceLine;
 import java.io.IOException;
@@ -102,6 +103,17 @@ class ListedBytesTest {
       out.write("{\"a\":1}\n{\"a\":2}\n".getBytes(StandardCharsets.UTF_8));
     }
     long listed = Files.size(file) - 5; // listed while its last bytes were being written
+
+    assertThat(lines(file, listed), contains("1:{\"a\":1}", "2:{\"a\":2}"));
+  }
+
+  @Test
+  void aZstdFileWithoutItsNameThatGrewIsReadAsItIsNow() throws IOException {
+    Path file = dir.resolve("grown-zstd.jsonl");
+    try (OutputStream out = new ZstdOutputStream(Files.newOutputStream(file))) {
+      out.write("{\"a\":1}\n{\"a\":2}\n".getBytes(StandardCharsets.UTF_8));
+    }
+    long listed = Files.size(file) - 5;
 
     assertThat(lines(file, listed), contains("1:{\"a\":1}", "2:{\"a\":2}"));
   }

@@ -432,9 +432,19 @@ class ReadLinesLimitsAndShapesTest {
 
     assertThat(e.reasonCode(), is("csv"));
     assertThat(e.getMessage(), is(file + ": csv: its first line 'task_id,node_id,visit_id' looks"
-        + " like a CSV header, not a JSON object nor a line of an adjacency list; re-export"
-        + " visits as JSON lines (one object per line), a network as an adjacency list (nodes"
-        + " separated by spaces)"));
+        + " like CSV (values between commas), not a JSON object nor a line of an adjacency list;"
+        + " re-export visits as JSON lines (one object per line), a network as an adjacency list"
+        + " (nodes separated by spaces)"));
+  }
+
+  @Test
+  void csvBehindACommentHeaderFailsAsCsvNamingItsFirstDataLine() throws IOException {
+    Path file = write("network.adjlist", "# exported, by a tool\nnode,adj\n1,2\n2,3\n");
+
+    FileRejectedException e = refused(file, ReadLimits.defaults());
+
+    assertThat(e.reasonCode(), is("csv"));
+    assertThat(e.getMessage(), containsString("its first line 'node,adj' looks like CSV"));
   }
 
   @ParameterizedTest
