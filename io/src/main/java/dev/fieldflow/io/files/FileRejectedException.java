@@ -34,8 +34,8 @@ public class FileRejectedException extends IOException {
     CORRUPT_COMPRESSED("corrupt_compressed"),
     /**
      * A file named for a compression whose decompressor is not on the class path of this build
-     * (lzo and lzop need aircompressor and Hadoop; zstd-jni, which zstd needs, is in the build): Beam names them, but
-     * does not bring them.
+     * (lzo and lzop need aircompressor and Hadoop): Beam names them, but does not bring them.
+     * zstd's, zstd-jni, is in the build.
      */
     UNSUPPORTED_COMPRESSION("unsupported_compression"),
     /** The first line holds NUL bytes: UTF-16 without a byte-order mark, or a binary file. */

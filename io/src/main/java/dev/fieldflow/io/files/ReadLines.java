@@ -48,12 +48,12 @@ import org.apache.beam.sdk.values.TupleTagList;
  * <p>Read correctly where the meaning is unambiguous: a line ends at {@code \n}, {@code \r\n} or
  * a bare {@code \r}, in any mix (as Spark's JSON reader splits by default); UTF-16 (LE or BE)
  * behind its byte-order mark, decoded to the same text as UTF-8 (a line with a lone surrogate,
- * or an odd last byte, is {@code bad_encoding} as invalid UTF-8 is). Refused as a whole, with a {@link
- * FileRejectedException} naming the reason: a compressed file past the {@link ReadLimits}, a
- * {@code .gz} file that is not gzip, a compressed file whose own bytes do not decompress
- * (truncated, a checksum error, trailing data; an error of the source reading them is not one,
- * and is retried), a compression this build cannot decompress, and a file that is not lines of
- * text ({@link FileShape}).
+ * or an odd last byte, is {@code bad_encoding} as invalid UTF-8 is). Refused as a whole, with
+ * a {@link FileRejectedException} naming the reason: a compressed file past the {@link
+ * ReadLimits}, a {@code .gz} file that is not gzip, a compressed file whose own bytes do not
+ * decompress (truncated, a checksum error, trailing data; an error of the source reading them is
+ * not one, and is retried), a compression this build cannot decompress, and a file that is not
+ * lines of text ({@link FileShape}).
  *
  * <p>Lines are streamed, never the whole file held, and a line is held only up to the line
  * limit: a file of any size, with lines of any length, reads in a few MiB.
@@ -200,8 +200,8 @@ public final class ReadLines
   /**
    * Opens the file {@code path} (local or {@code s3://}) through Beam's {@code FileSystems},
    * decompressed: gzip or zstd when its content starts with their magic bytes, whatever its
-   * name; the other compressions Beam knows (bzip2, zip, ...) by extension. A compressed file is guarded
-   * by {@code limits} and fails with a {@link FileRejectedException} past them.
+   * name; the other compressions Beam knows (bzip2, zip, ...) by extension. A compressed file
+   * is guarded by {@code limits} and fails with a {@link FileRejectedException} past them.
    *
    * @throws FileRejectedException ({@code not_gzip}) if the name ends in {@code .gz} but the
    *     content is not gzip: a truncated upload or a misnamed file is not guessed at; ({@code
