@@ -3,6 +3,7 @@ package dev.fieldflow.analytics;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * One parameter of an analysts' question: its name in the SQL function, the letter
@@ -11,6 +12,8 @@ import java.util.Locale;
  * #meaning} repeats it for the usage text (a test keeps the two equal).
  */
 public record Parameter(String name, String letter, Type type, String meaning) {
+  /** An integer in ASCII digits, a sign allowed first, of any size. */
+  private static final Pattern ASCII_INTEGER = Pattern.compile("[+-]?[0-9]+");
 
   /** The SQL type of a parameter and how its text is read. */
   public enum Type {
@@ -54,7 +57,7 @@ public record Parameter(String name, String letter, Type type, String meaning) {
           if (number != null) {
             return number;
           }
-          if (value.matches("[+-]?[0-9]+")) {
+          if (ASCII_INTEGER.matcher(value).matches()) {
             // An integer past what any question takes; each question's own range (q3's 0..6
             // hops) is its SQL function's to say, for a value that reaches it.
             throw new IllegalArgumentException("--" + name + " (" + letter + ") is out of range:"
@@ -83,7 +86,7 @@ public record Parameter(String name, String letter, Type type, String meaning) {
    * which a question's values, page numbers and limits do not take.
    */
   public static Integer asciiInteger(String text) {
-    if (!text.matches("[+-]?[0-9]+")) {
+    if (!ASCII_INTEGER.matcher(text).matches()) {
       return null;
     }
     try {

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The tasks and nodes that the lines of one merge chunk name, each once, with the attributes
  * of the last line that names it ("last ingested wins" within a file), encoded for the binary
- * COPY into the stages that {@link VisitMerge} upserts them from ({@link VisitMerge#TASK_STAGE},
+ * COPY into the stages that {@link VisitMerge} inserts them from ({@link VisitMerge#TASK_STAGE},
  * {@link VisitMerge#NODE_STAGE}).
  *
  * <p>Kept here rather than sent line by line: a file of the bench's data names a task on about

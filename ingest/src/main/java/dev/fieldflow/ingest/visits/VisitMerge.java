@@ -159,8 +159,8 @@ public final class VisitMerge {
    * A statement that writes the attributes of the tasks in {@code rows} (a FROM item named
    * {@code a} with task_id, task_type, node_id, original_reported_date), all stored already,
    * where they differ. Each
-   * stored task is looked up by index (LATERAL ... LIMIT 1, under {@code enable_seqscan = off}:
-   * see {@link #insertNodesAndTasks}), and only those that change are written, in key order:
+   * stored task is looked up by index (LATERAL ... LIMIT 1, under {@link #withIndexProbes}),
+   * and only those that change are written, in key order:
    * an unchanged task is not locked, so loads that name the same tasks do not queue.
    */
   private static String taskAttributesFrom(String rows) {
@@ -365,24 +365,44 @@ public final class VisitMerge {
       long t1 = System.nanoTime();
       profile.nodesNanos += t1 - t0;
       BinaryCopyRows.copy(c, TASK_STAGE, TASK_COLUMNS, references.taskRows(), null);
-      // The look-up of each stored task must stay an index probe: under LIMIT 1 the planner
-      // prices a scan of tasks by how soon it expects a match, and an empty or freshly truncated
-      // tasks table, or statistics that make task ids look common, makes a scan per staged task
-      // look cheaper (measured: 1.6 s for a 10,000-line file into a nearly empty tasks table,
-      // against about 0.1 s for the files after it). The triggers' look-ups run the same way
-      // (V17).
-      s.execute("SET LOCAL enable_seqscan = off");
-      try (ResultSet rs = s.executeQuery(INSERT_TASKS)) {
-        while (rs.next()) {
-          tasks.add(new TaskAttributes(rs.getLong(1), rs.getInt(2), rs.getInt(3),
-              rs.getObject(4, LocalDate.class)));
+      withIndexProbes(c, () -> {
+        try (ResultSet rs = s.executeQuery(INSERT_TASKS)) {
+          while (rs.next()) {
+            tasks.add(new TaskAttributes(rs.getLong(1), rs.getInt(2), rs.getInt(3),
+                rs.getObject(4, LocalDate.class)));
+          }
         }
-      }
-      s.execute("RESET enable_seqscan");
+        return null;
+      });
       profile.tasksNanos += System.nanoTime() - t1;
     }
     return tasks.isEmpty() && nodes.isEmpty() ? AttributeChanges.NONE
         : new AttributeChanges(List.copyOf(tasks), List.copyOf(nodes));
+  }
+
+  /** Work on the database that gives a result. */
+  private interface SqlWork<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * {@code work} with {@code enable_seqscan} off, so that each look-up of a stored task or node
+   * (LATERAL ... LIMIT 1) stays an index probe: under LIMIT 1 the planner prices a scan by how
+   * soon it expects a match, and an empty or freshly truncated table, or statistics that make
+   * ids look common, makes a scan per staged row look cheaper (measured: 1.6 s for a
+   * 10,000-line file into a nearly empty tasks table, against about 0.1 s for the files after
+   * it). A table with no index, such as a stage, is scanned all the same. The triggers'
+   * look-ups run the same way (V17). If {@code work} fails, rolling back undoes the setting.
+   */
+  private static <T> T withIndexProbes(Connection c, SqlWork<T> work) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET LOCAL enable_seqscan = off");
+    }
+    T result = work.run();
+    try (Statement s = c.createStatement()) {
+      s.execute("RESET enable_seqscan");
+    }
+    return result;
   }
 
   /** Writes {@code changes} in the caller's transaction, where they still differ. */
@@ -390,11 +410,16 @@ public final class VisitMerge {
     if (changes.tasks().isEmpty() && changes.nodes().isEmpty()) {
       return;
     }
-    try (Statement s = c.createStatement()) {
-      s.execute("SET LOCAL enable_seqscan = off");
-    }
-    if (!changes.tasks().isEmpty()) {
-      List<TaskAttributes> tasks = changes.tasks();
+    withIndexProbes(c, () -> {
+      writeTaskAttributes(c, changes.tasks());
+      writeNodeTypes(c, changes.nodes());
+      return null;
+    });
+  }
+
+  private static void writeTaskAttributes(Connection c, List<TaskAttributes> tasks)
+      throws SQLException {
+    if (!tasks.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement(UPDATE_TASKS)) {
         ps.setArray(1, c.createArrayOf("int8",
             tasks.stream().map(TaskAttributes::taskId).toArray()));
@@ -407,16 +432,15 @@ public final class VisitMerge {
         ps.executeUpdate();
       }
     }
-    if (!changes.nodes().isEmpty()) {
-      List<NodeType> nodes = changes.nodes();
+  }
+
+  private static void writeNodeTypes(Connection c, List<NodeType> nodes) throws SQLException {
+    if (!nodes.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement(UPDATE_NODES)) {
         ps.setArray(1, c.createArrayOf("int4", nodes.stream().map(NodeType::nodeId).toArray()));
         ps.setArray(2, c.createArrayOf("int4", nodes.stream().map(NodeType::nodeType).toArray()));
         ps.executeUpdate();
       }
-    }
-    try (Statement s = c.createStatement()) {
-      s.execute("RESET enable_seqscan");
     }
   }
 
@@ -517,38 +541,38 @@ public final class VisitMerge {
   private static Counts mergeThroughStage(Connection c, VisitChunk chunk, boolean repeats)
       throws SQLException {
     BinaryCopyRows.copy(c, STAGE, ROW_COLUMNS, chunk.rows(), null);
-    long loaded;
-    long updates;
-    long laterChanges = 0;
+    Counts counts = withIndexProbes(c, () -> repeats ? upsertRepeats(c, chunk.size())
+        : upsertUniqueLines(c, chunk.size()));
     try (Statement s = c.createStatement()) {
-      // The look-ups of stored tasks and nodes stay index probes (see insertNodesAndTasks); the
-      // stage, which has no index, is scanned all the same.
-      s.execute("SET LOCAL enable_seqscan = off");
-    }
-    if (!repeats) {
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(UPSERT_UNIQUE_LINES)) {
-        rs.next();
-        loaded = rs.getLong(1);
-        updates = rs.getLong(2);
-      }
-    } else {
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(UPSERT_FIRST_LINES)) {
-        rs.next();
-        loaded = rs.getLong(2);
-        updates = rs.getLong(3);
-        rs.next();
-        laterChanges = rs.getLong(2);
-        updates += laterChanges;
-      }
-    }
-    try (Statement s = c.createStatement()) {
-      if (laterChanges > 0) {
-        s.executeUpdate(UPSERT_LAST_CHANGES);
-      }
-      s.execute("RESET enable_seqscan");
       s.execute("TRUNCATE " + STAGE);
     }
-    return new Counts(chunk.size(), loaded, updates);
+    return counts;
+  }
+
+  private static Counts upsertUniqueLines(Connection c, int lines) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(UPSERT_UNIQUE_LINES)) {
+      rs.next();
+      return new Counts(lines, rs.getLong(1), rs.getLong(2));
+    }
+  }
+
+  private static Counts upsertRepeats(Connection c, int lines) throws SQLException {
+    long loaded;
+    long updates;
+    long laterChanges;
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(UPSERT_FIRST_LINES)) {
+      rs.next();
+      loaded = rs.getLong(2);
+      updates = rs.getLong(3);
+      rs.next();
+      laterChanges = rs.getLong(2);
+    }
+    if (laterChanges > 0) {
+      try (Statement s = c.createStatement()) {
+        s.executeUpdate(UPSERT_LAST_CHANGES);
+      }
+    }
+    return new Counts(lines, loaded, updates + laterChanges);
   }
 
   /** What a committed file contributed; {@code alreadyDone} when an earlier commit did it. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.util.Arrays;
 import org.apache.beam.sdk.io.Compression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,11 +43,10 @@ final class ListedBytes {
       return source;
     }
     byte[] head = read(file, 0, (int) Math.min(4, listedSize));
-    boolean notPlainBytes = head.length >= 2
-        && (((head[0] & 0xFF) == 0x1F && (head[1] & 0xFF) == 0x8B)
-            || ((head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFE)
-            || ((head[0] & 0xFF) == 0xFE && (head[1] & 0xFF) == 0xFF)
-            || Arrays.equals(head, ReadLines.ZSTD_MAGIC));
+    boolean notPlainBytes = ReadLines.compressionByMagic(head) != null
+        || (head.length >= 2
+            && (((head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFE)
+                || ((head[0] & 0xFF) == 0xFE && (head[1] & 0xFF) == 0xFF)));
     if (notPlainBytes) {
       file.position(0);
       return source;

@@ -70,7 +70,24 @@ public final class ReadLines
   private static final byte[] GZIP_MAGIC = {(byte) 0x1f, (byte) 0x8b};
 
   /** A zstd frame's magic number, as its first four bytes. */
-  static final byte[] ZSTD_MAGIC = {(byte) 0x28, (byte) 0xb5, (byte) 0x2f, (byte) 0xfd};
+  private static final byte[] ZSTD_MAGIC = {(byte) 0x28, (byte) 0xb5, (byte) 0x2f, (byte) 0xfd};
+
+  /**
+   * The compression {@code head} (a file's first bytes, at least 4 when it has them) starts
+   * with the magic bytes of: gzip or zstd, which are known by their content whatever the name;
+   * null for any other content.
+   */
+  static Compression compressionByMagic(byte[] head) {
+    if (head.length >= GZIP_MAGIC.length
+        && Arrays.equals(head, 0, GZIP_MAGIC.length, GZIP_MAGIC, 0, GZIP_MAGIC.length)) {
+      return Compression.GZIP;
+    }
+    if (head.length >= ZSTD_MAGIC.length
+        && Arrays.equals(head, 0, ZSTD_MAGIC.length, ZSTD_MAGIC, 0, ZSTD_MAGIC.length)) {
+      return Compression.ZSTD;
+    }
+    return null;
+  }
 
   /** A zip's first local file header, and the end record that is all of an empty zip. */
   private static final byte[] ZIP_ENTRY = {'P', 'K', 3, 4};
@@ -248,12 +265,11 @@ public final class ReadLines
       byte[] head = in.readNBytes(ZIP_ENTRY.length);
       in.reset();
       byte[] first = Arrays.copyOf(head, Math.min(head.length, GZIP_MAGIC.length));
-      boolean gzipMagic = Arrays.equals(first, GZIP_MAGIC);
-      Compression byName = Compression.detect(path);
       // gzip and zstd are known by their magic bytes, whatever the name says (a producer's
       // compressed file without its extension); the other formats by their names.
-      Compression compression = gzipMagic ? Compression.GZIP
-          : Arrays.equals(head, ZSTD_MAGIC) ? Compression.ZSTD : byName;
+      Compression byMagic = compressionByMagic(head);
+      boolean gzipMagic = byMagic == Compression.GZIP;
+      Compression compression = byMagic != null ? byMagic : Compression.detect(path);
       if (compression == Compression.GZIP && !gzipMagic && first.length > 0) {
         throw new FileRejectedException(path, FileRejectedException.Reason.NOT_GZIP,
             "it is named .gz but starts with " + hex(first) + ", not gzip's 1f 8b",
