@@ -73,8 +73,8 @@ public final class VisitPipeline {
     if (options.getOnce()) {
       VisitLedger.RunSummary summary = runOnce(options, db, runs);
       System.out.println("visits " + options.getVisitsInput() + ": " + summary.describe());
-      if (summary.filesFailed() > 0) {
-        throw new IllegalStateException(summary.filesFailed() + " file(s) failed, first "
+      if (summary.filesNotIngested() > 0) {
+        throw new IllegalStateException(summary.filesNotIngested() + " file(s) not ingested, first "
             + summary.failures().get(0) + "; ./manage.sh status lists them, a later run retries them");
       }
     } else {
@@ -175,7 +175,7 @@ public final class VisitPipeline {
       runIds.addAll(restarts.run(runId -> start(options, db, runId, wave)));
     }
     try (Connection c = db.dataSource().getConnection()) {
-      return VisitLedger.summarizeRuns(c, runIds);
+      return VisitLedger.summarizeRuns(c, runIds, LocalPatterns.matcher(partitions(options).everything()));
     }
   }
 

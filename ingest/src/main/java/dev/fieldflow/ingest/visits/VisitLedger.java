@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * The visit pipeline's use of the ledger ({@code fieldflow.ingest_files}): which listed file
@@ -372,43 +373,88 @@ public final class VisitLedger {
     }
   }
 
-  /** What one run did, from the ledger: the files it finished and the ones it left failed. */
+  /**
+   * What one run did, from the ledger: the files it finished, the ones it left failed, the ones
+   * it left {@code running} (it stopped before their commit: PostgreSQL went away for longer than
+   * the tolerance, or the run was stopped), and the files of its input that another live run is
+   * loading now (its claims left them to that run).
+   */
   public record RunSummary(
       long filesDone,
       long filesFailed,
+      long filesUnfinished,
       long lines,
       long loaded,
       long updates,
       long duplicates,
       long rejected,
-      List<String> failures) {
+      List<String> failures,
+      List<HeldFile> heldElsewhere) {
 
-    /** {@code 3 file(s) ingested, 0 failed; 120 lines: 100 loaded, ...}. */
+    /**
+     * {@code 3 file(s) ingested, 0 failed; 120 lines: 100 loaded, ...}, then the files not
+     * finished and those left to another run, when there are any.
+     */
     public String describe() {
-      return filesDone + " file(s) ingested, " + filesFailed + " failed; " + lines + " lines: "
-          + loaded + " loaded, " + updates + " updated, " + duplicates + " duplicates, "
-          + rejected + " rejected";
+      StringBuilder text = new StringBuilder()
+          .append(filesDone).append(" file(s) ingested, ").append(filesFailed).append(" failed; ")
+          .append(lines).append(" lines: ").append(loaded).append(" loaded, ").append(updates)
+          .append(" updated, ").append(duplicates).append(" duplicates, ").append(rejected)
+          .append(" rejected");
+      if (filesUnfinished > 0) {
+        text.append("; ").append(filesUnfinished).append(" file(s) not finished (this run stopped"
+            + " before their commit; the next run reads them again)");
+      }
+      if (!heldElsewhere.isEmpty()) {
+        List<String> runs = heldElsewhere.stream().map(h -> h.runId().toString()).distinct().toList();
+        text.append("; ").append(heldElsewhere.size()).append(" file(s) left to ")
+            .append(runs.size() == 1 ? "run " + runs.get(0) : runs.size() + " other runs")
+            .append(", which ").append(runs.size() == 1 ? "is" : "are")
+            .append(" loading them now (./manage.sh status shows their progress)");
+      }
+      return text.toString();
+    }
+
+    /** Files this run did not ingest: failed, or left running. */
+    public long filesNotIngested() {
+      return filesFailed + filesUnfinished;
     }
   }
 
+  /** A file {@code running} for run {@code runId}, which is alive. */
+  public record HeldFile(String path, UUID runId) {}
+
   /** The files runs {@code runIds} took (one --once run and its restarts), as the ledger has them now. */
   public static RunSummary summarizeRuns(Connection c, List<UUID> runIds) throws SQLException {
+    return summarizeRuns(c, runIds, path -> false);
+  }
+
+  /**
+   * As {@link #summarizeRuns(Connection, List)}, adding the files under the input ({@code
+   * underInput}) that another live run is loading now.
+   */
+  public static RunSummary summarizeRuns(Connection c, List<UUID> runIds, Predicate<String> underInput)
+      throws SQLException {
     String[] ids = runIds.stream().map(UUID::toString).toArray(String[]::new);
     List<String> failures = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT path, error FROM fieldflow.ingest_files WHERE pipeline = '" + PIPELINE + "'"
+            "SELECT path, status, error FROM fieldflow.ingest_files WHERE pipeline = '" + PIPELINE + "'"
                 + " AND run_id = ANY (?::uuid[]) AND status <> 'done' ORDER BY path")) {
       ps.setArray(1, c.createArrayOf("text", ids));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          failures.add(rs.getString(1) + ": " + (rs.getString(2) == null ? "not finished" : rs.getString(2)));
+          failures.add(rs.getString(1) + ": " + (rs.getString(2).equals("running")
+              ? "not finished (the run stopped before its commit; the next run reads it again)"
+              : rs.getString(3)));
         }
       }
     }
+    List<HeldFile> held = heldByOtherRuns(c, runIds, underInput);
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status <> 'done'),"
+            "SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed'),"
+                + " count(*) FILTER (WHERE status = 'running'),"
                 + " coalesce(sum(lines_read) FILTER (WHERE status = 'done'), 0),"
                 + " coalesce(sum(rows_loaded) FILTER (WHERE status = 'done'), 0),"
                 + " coalesce(sum(updates) FILTER (WHERE status = 'done'), 0),"
@@ -419,9 +465,36 @@ public final class VisitLedger {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return new RunSummary(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
-            rs.getLong(5), rs.getLong(6), rs.getLong(7), List.copyOf(failures));
+            rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), List.copyOf(failures),
+            held);
       }
     }
+  }
+
+  /**
+   * The files under the input ({@code underInput}) that are {@code running} for a live run other
+   * than {@code runIds}: a claim leaves such a file to its run, so the summary says where it went.
+   * The ledger's index of unfinished files answers; the input's filter runs here, since a glob
+   * is not a SQL pattern.
+   */
+  static List<HeldFile> heldByOtherRuns(Connection c, List<UUID> runIds, Predicate<String> underInput)
+      throws SQLException {
+    List<HeldFile> held = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT path, run_id FROM fieldflow.ingest_files WHERE pipeline = '" + PIPELINE + "'"
+                + " AND status = 'running' AND run_id <> ALL (?::uuid[])"
+                + " AND fieldflow.run_is_alive(run_id) ORDER BY path")) {
+      ps.setArray(1, c.createArrayOf("text", runIds.stream().map(UUID::toString).toArray(String[]::new)));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (underInput.test(rs.getString(1))) {
+            held.add(new HeldFile(rs.getString(1), rs.getObject(2, UUID.class)));
+          }
+        }
+      }
+    }
+    return List.copyOf(held);
   }
 
   static String truncate(String s, int max) {

@@ -3,9 +3,11 @@ package dev.fieldflow.ingest.visits;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -51,5 +53,39 @@ class VisitLedgerSummaryTest {
     assertThat(summary.duplicates(), is(3L));
     assertThat(summary.rejected(), is(3L));
     assertThat(summary.failures(), contains("/new/d.jsonl: read: gzip bomb"));
+  }
+
+  @Test
+  void filesLeftRunningAreNotFinishedAndFilesOfAnotherLiveRunAreNamedAsItsOwn() throws Exception {
+    POSTGRES.execute("DELETE FROM fieldflow.ingest_files");
+    UUID run = UUID.randomUUID();
+    UUID live = UUID.randomUUID();
+    UUID dead = UUID.randomUUID();
+    POSTGRES.execute(LEDGER_ROW + "VALUES"
+        + " ('visit', '/in/a.jsonl', 'v1', 'done', ?::uuid, 5, 5, 5, 0, 0, 0, NULL, now()),"
+        + " ('visit', '/in/b.jsonl', 'v1', 'running', ?::uuid, 0, 0, 0, 0, 0, 0, NULL, NULL),"
+        + " ('visit', '/in/c.jsonl', 'v1', 'running', ?::uuid, 0, 0, 0, 0, 0, 0, NULL, NULL),"
+        + " ('visit', '/elsewhere/d.jsonl', 'v1', 'running', ?::uuid, 0, 0, 0, 0, 0, 0, NULL, NULL),"
+        + " ('visit', '/in/e.jsonl', 'v1', 'running', ?::uuid, 0, 0, 0, 0, 0, 0, NULL, NULL)",
+        run.toString(), run.toString(), live.toString(), live.toString(), dead.toString());
+
+    VisitLedger.RunSummary summary;
+    // The live run holds its lock for as long as its session is open; the dead one has none.
+    try (RetryingDatabase liveRun = RetryingDatabase.forRun(POSTGRES.writer(), Duration.ofSeconds(5), live);
+        Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      liveRun.inTransaction("holding the live run's lock", session -> null);
+      summary = VisitLedger.summarizeRuns(c, List.of(run), path -> path.startsWith("/in/"));
+    }
+
+    assertThat(summary.filesDone(), is(1L));
+    assertThat(summary.filesFailed(), is(0L));
+    assertThat(summary.filesUnfinished(), is(1L));
+    assertThat(summary.filesNotIngested(), is(1L));
+    assertThat(summary.failures(), contains(startsWith("/in/b.jsonl: not finished")));
+    assertThat(summary.heldElsewhere(), contains(new VisitLedger.HeldFile("/in/c.jsonl", live)));
+    assertThat(summary.describe(), is("1 file(s) ingested, 0 failed; 5 lines: 5 loaded, 0 updated,"
+        + " 0 duplicates, 0 rejected; 1 file(s) not finished (this run stopped before their commit;"
+        + " the next run reads them again); 1 file(s) left to run " + live + ", which is loading"
+        + " them now (./manage.sh status shows their progress)"));
   }
 }

@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.io.FileSystemUtils;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
@@ -125,6 +128,18 @@ public final class LocalPatterns {
   private static String scheme(String path) {
     return localPath(path).isPresent() ? "file"
         : path.strip().substring(0, path.strip().indexOf("://")).toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Whether a path as the ledger records it ({@link FileVersion#path}: absolute for a local
+   * file) is one {@code pattern} matches, by Beam's wildcards ({@code *} within a directory,
+   * {@code **} across); a relative local pattern is taken from the working directory, as Beam
+   * matches it. No listing: a filter of paths already known.
+   */
+  public static Predicate<String> matcher(String pattern) {
+    String glob = localPath(pattern).map(p -> Path.of(p).toAbsolutePath().toString()).orElse(pattern.strip());
+    Pattern regex = Pattern.compile(FileSystemUtils.wildcardToRegexp(glob));
+    return path -> regex.matcher(path).matches();
   }
 
   /** The path of a local pattern ({@code file:} scheme or none), or empty for another scheme. */

@@ -55,6 +55,10 @@ class ConcurrentRunsTest {
       VisitLedger.RunSummary backfill = once();
 
       assertThat(backfill.describe(), backfill.filesDone(), is(1L));
+      assertThat(backfill.heldElsewhere(), equalTo(List.of(
+          new VisitLedger.HeldFile(dir.resolve("queued.jsonl").toString(), liveRun))));
+      assertThat(backfill.describe(), containsString("1 file(s) left to run " + liveRun
+          + ", which is loading them now"));
       assertThat(POSTGRES.rows("SELECT status, attempts, run_id::text FROM fieldflow.ingest_files"
               + " WHERE path LIKE '%queued.jsonl'"),
           equalTo(List.of(List.of("running", 1, liveRun.toString()))));
