@@ -2,9 +2,14 @@ package dev.fieldflow.ingest.visits;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileRejectedException;
+import dev.fieldflow.io.files.FileVersion;
+import dev.fieldflow.io.files.LocalPatterns;
 import dev.fieldflow.ingest.write.DatabaseErrors;
+import java.io.IOException;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.UUID;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -130,7 +135,7 @@ public final class IngestVisitFiles
         if (e.getCause() instanceof FileRejectedException refused) {
           refuse(file, refused);
         } else {
-          fail(file, e.getMessage());
+          fail(file, vanishedOr(file, e.getMessage()));
         }
         return;
       } catch (SQLException e) {
@@ -208,6 +213,37 @@ public final class IngestVisitFiles
         LOG.info("{}: taken over by another attempt; left to it", file.describe());
       }
       return summary;
+    }
+
+    /**
+     * {@code error}, unless the file is gone or holds another version now (deleted, moved or
+     * overwritten between its listing and its read): then that, in words, instead of the
+     * reader's exception. One metadata request, made only for a file that could not be read.
+     */
+    static String vanishedOr(VisitFile file, String error) {
+      MatchResult now;
+      try {
+        now = LocalPatterns.matchEach(List.of(file.path())).get(0);
+      } catch (IOException | RuntimeException e) {
+        return error;
+      }
+      if (now.status() == MatchResult.Status.NOT_FOUND) {
+        return file.path() + " is gone: it was listed, then deleted or moved before it was read,"
+            + " so nothing was loaded from it; if that was a mistake, put it back and a later run"
+            + " reads it";
+      }
+      try {
+        if (now.status() == MatchResult.Status.OK
+            && !FileVersion.matches(file.version(), now.metadata().get(0))) {
+          return file.path() + " holds another version now (" + FileVersion.of(now.metadata().get(0))
+              + ", not " + file.version() + "): it was replaced before this version was read, so"
+              + " nothing was loaded from this version; the new version is loaded as a file of its"
+              + " own";
+        }
+      } catch (IOException e) {
+        return error;
+      }
+      return error;
     }
 
     private void fail(VisitFile file, String error) throws SQLException {

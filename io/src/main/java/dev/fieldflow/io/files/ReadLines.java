@@ -301,8 +301,8 @@ public final class ReadLines
         // the library is on the class path, so it is refused, not retried (nor a crashed reader).
         throw new FileRejectedException(path, FileRejectedException.Reason.UNSUPPORTED_COMPRESSION,
             "it is " + DecompressionGuard.formatName(compression) + "-compressed (by its name),"
-                + " which this build of fieldflow cannot decompress (" + e.getClass().getSimpleName()
-                + ": " + e.getMessage() + ")",
+                + " which this build of fieldflow cannot decompress: its decompressor's library is"
+                + " not in fieldflow's jar",
             "re-send it gzip-, bzip2- or zstd-compressed, or add the decompressor's library to the"
                 + " pipelines' jar");
       }

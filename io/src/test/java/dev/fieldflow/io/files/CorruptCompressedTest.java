@@ -448,8 +448,8 @@ class CorruptCompressedTest {
     Path file = write("visits.jsonl.lzo", new byte[] {1, 2, 3, 4});
 
     assertThat(refusal(file, "unsupported_compression"), is(file + ": unsupported_compression: it"
-        + " is lzop-compressed (by its name), which this build of fieldflow cannot decompress"
-        + " (NoClassDefFoundError: org/apache/hadoop/io/compress/CompressionInputStream);"
+        + " is lzop-compressed (by its name), which this build of fieldflow cannot decompress:"
+        + " its decompressor's library is not in fieldflow's jar;"
         + " re-send it gzip-, bzip2- or zstd-compressed, or add the decompressor's library to the"
         + " pipelines' jar"));
   }
