@@ -48,8 +48,36 @@ public final class AnalystWatchdog {
 
   private AnalystWatchdog() {}
 
-  /** One sweep on {@code connection}: what it stopped. */
+  /** Sweeps in a row when the analyst role changes under one (see {@link #sweep}). */
+  static final int SWEEPS_PER_CHANGE = 3;
+
+  /**
+   * One sweep on {@code connection} (auto-commit on): what it stopped. An analyst who changes
+   * the role's defaults while the sweep puts them back makes PostgreSQL fail the sweep's {@code
+   * ALTER ROLE} ("tuple concurrently updated": two updates of one catalog row, the other
+   * committed first); the sweep then runs again at once, up to {@value #SWEEPS_PER_CHANGE}
+   * times, and reads the analyst's new value, rather than leaving it for the next sweep.
+   */
   public static List<Stopped> sweep(Connection connection) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return sweepOnce(connection);
+      } catch (SQLException e) {
+        if (attempt >= SWEEPS_PER_CHANGE || !concurrentlyUpdated(e)) {
+          throw e;
+        }
+        LOG.info("watchdog: the analyst role was changed during the sweep; sweeping again");
+      }
+    }
+  }
+
+  /** PostgreSQL's "tuple concurrently updated" (an internal error, SQLSTATE XX000). */
+  private static boolean concurrentlyUpdated(SQLException e) {
+    return "XX000".equals(e.getSQLState()) && e.getMessage() != null
+        && e.getMessage().contains("tuple concurrently updated");
+  }
+
+  private static List<Stopped> sweepOnce(Connection connection) throws SQLException {
     List<Stopped> stopped = new ArrayList<>();
     try (PreparedStatement ps = connection.prepareStatement(
             "SELECT pid, action, running::text, query FROM fieldflow.stop_analyst_overruns()");

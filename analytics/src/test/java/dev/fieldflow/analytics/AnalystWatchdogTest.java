@@ -167,6 +167,44 @@ class AnalystWatchdogTest {
   }
 
   @Test
+  void anAnalystChangingTheRoleDuringASweepIsPutBackInThatSweep() throws Exception {
+    db.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = 90000");
+    try (Connection analyst = db.analyst().dataSource().getConnection();
+        Statement s = analyst.createStatement()) {
+      analyst.setAutoCommit(false);
+      // The analyst's change holds the role's settings row until it commits; the sweep's own
+      // ALTER ROLE waits for it, and PostgreSQL fails it once the analyst's commits first.
+      s.execute("ALTER ROLE fieldflow_analyst SET statement_timeout = 0");
+      CompletableFuture<List<AnalystWatchdog.Stopped>> swept = CompletableFuture.supplyAsync(() -> {
+        try {
+          return sweep();
+        } catch (SQLException e) {
+          throw new IllegalStateException(e.getSQLState() + " " + e.getMessage(), e);
+        }
+      });
+      awaitAWriterWaitingForALock();
+      analyst.commit();
+
+      List<AnalystWatchdog.Stopped> restored = swept.get(60, TimeUnit.SECONDS);
+      assertThat(restored.stream().map(AnalystWatchdog.Stopped::query).toList(),
+          contains("statement_timeout of the analyst role was 0: put back to 00:05:00"));
+    }
+    assertThat(db.rows("SELECT fieldflow.analyst_role_setting('statement_timeout')::text"),
+        contains(List.of("00:05:00")));
+  }
+
+  private static void awaitAWriterWaitingForALock() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    while (db.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        + " AND backend_type = 'client backend'") == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the sweep never waited for the analyst's change");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
   void onlyTheSchemaOwnerChangesTheLimits() {
     for (var login : List.of(db.analyst(), db.writer())) {
       SQLException denied = assertThrows(SQLException.class, () -> db.executeAs(login,
