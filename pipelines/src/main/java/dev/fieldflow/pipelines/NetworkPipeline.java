@@ -11,8 +11,6 @@ import dev.fieldflow.ingest.network.NetworkSnapshots;
 import dev.fieldflow.ingest.network.NetworkWrites;
 import dev.fieldflow.ingest.network.ShrinkLimit;
 import dev.fieldflow.ingest.write.BatchSettings;
-import dev.fieldflow.ingest.write.BatchedJdbcWrite;
-import dev.fieldflow.ingest.write.RejectedLineStatement;
 import dev.fieldflow.transforms.AdjacencyLine;
 import dev.fieldflow.transforms.ParseNetwork;
 import dev.fieldflow.transforms.RejectedLine;
@@ -46,12 +44,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Loads the node network (adjacency lists) into PostgreSQL as one atomic snapshot, then exits.
  *
- * <p>The files matched at start form the snapshot. Their lines are parsed, staged in batches,
- * and rejected lines quarantined; once every write has finished, one transaction replaces the
- * stored edges with the snapshot (both directions), adds its nodes and records each file in the
- * ledger. A failure anywhere before that transaction commits leaves the previous network as it
- * was. That transaction refuses a snapshot much smaller than the current one ({@code
- * --maxShrinkRatio}, default half of the nodes or edges) unless {@code --force} is given.
+ * <p>The files matched at start form the snapshot. Their lines are parsed and staged in batches,
+ * rejected lines too; once every write has finished, one transaction replaces the stored edges
+ * with the snapshot (both directions), adds its nodes, quarantines its rejected lines and records
+ * each file in the ledger. A failure anywhere before that transaction commits leaves the previous
+ * network as it was and the quarantine without the load's lines, and records the load's files
+ * {@code failed} with the reason. That transaction refuses a snapshot much smaller than the
+ * current one ({@code --maxShrinkRatio}, default half of the nodes or edges) unless {@code
+ * --force} is given.
  * Files are read as the visit pipeline reads them: the same ignored names and read limits
  * ({@link InputFileOptions}).
  */
@@ -130,7 +130,7 @@ public final class NetworkPipeline {
         parsed.output().apply("StageAdjacency", NetworkWrites.stageLines(load, jdbc, batching));
 
     Map<String, String> versions = load.versions();
-    PCollection<Void> quarantined =
+    PCollection<Void> stagedRejects =
         PCollectionList.of(lines.failures())
             .and(parsed.failures())
             .apply("AllRejects", Flatten.pCollections())
@@ -140,13 +140,11 @@ public final class NetworkPipeline {
                         TypeDescriptors.kvs(
                             TypeDescriptors.strings(), TypeDescriptor.of(RejectedLine.class)))
                     .via((RejectedLine r) -> KV.of(versions.get(r.file()), r)))
-            .apply(
-                "QuarantineRejects",
-                BatchedJdbcWrite.of(jdbc, new RejectedLineStatement("network"), batching));
+            .apply("StageRejects", NetworkWrites.stageRejects(load, jdbc, batching));
 
     pipeline
         .apply("Snapshot", Create.of(load.loadId()))
-        .apply("AfterAllWrites", Wait.on(staged, quarantined))
+        .apply("AfterAllWrites", Wait.on(staged, stagedRejects))
         .apply("CommitSnapshot", NetworkWrites.commit(load, jdbc, shrinkLimit));
   }
 

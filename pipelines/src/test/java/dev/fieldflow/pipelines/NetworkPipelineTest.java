@@ -40,7 +40,8 @@ class NetworkPipelineTest {
   void emptyModel() throws Exception {
     admin("TRUNCATE fieldflow.network_edges, fieldflow.network_snapshots, fieldflow.ingest_files,"
         + " fieldflow.rejected_records, fieldflow.network_staging, fieldflow.network_staging_files,"
-        + " fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
+        + " fieldflow.network_staging_rejects, fieldflow.visits, fieldflow.tasks, fieldflow.nodes"
+        + " CASCADE");
   }
 
   private static void admin(String sql) throws Exception {
@@ -201,6 +202,33 @@ class NetworkPipelineTest {
         equalTo(List.of("done|null|t")));
     assertThat(count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'failed'"),
         equalTo(0L));
+  }
+
+  /**
+   * As a visit file that is refused quarantines nothing, a refused snapshot quarantines nothing:
+   * its ledger rows say 0 rejected and the quarantine agrees. Its bad lines are quarantined when
+   * a load of it commits.
+   */
+  @Test
+  void aRefusedSnapshotQuarantinesNothingAndALoadOfItThatCommitsDoes() throws Exception {
+    load(chain("full.adjlist", 10).toString());
+    Path truncated = network("truncated.adjlist", "NODE1 NODE2\nNODE2 NODE3\nNODE3 bogus\n");
+
+    assertThrows(Exception.class, () -> load(truncated.toString()));
+
+    assertThat(count("SELECT count(*) FROM fieldflow.rejected_records"), equalTo(0L));
+    assertThat(rows("SELECT status, rejected FROM fieldflow.ingest_files"
+        + " WHERE path LIKE '%truncated%'"), equalTo(List.of("failed|0")));
+    assertThat(count("SELECT count(*) FROM fieldflow.network_staging_rejects"), equalTo(0L));
+
+    NetworkPipelineOptions forced = options(truncated.toString(), POSTGRES.writer());
+    forced.setForce(true);
+    NetworkPipeline.run(forced, POSTGRES.writer());
+
+    assertThat(rows("SELECT reason_code, line_number FROM fieldflow.rejected_records"),
+        equalTo(List.of("bad_node|3")));
+    assertThat(rows("SELECT status, lines_read, rejected FROM fieldflow.ingest_files"
+        + " WHERE path LIKE '%truncated%'"), equalTo(List.of("done|3|1")));
   }
 
   @Test
@@ -463,17 +491,16 @@ class NetworkPipelineTest {
     assertThat(status, containsString(": 1 file(s), 6 nodes, 5 edges, 0 rejected lines, 0 dropped"));
   }
 
-  /** The failed load quarantined a line the next load of the same bytes accepts. */
+  /** A load with other read limits quarantined a line the next load of the same bytes accepts. */
   @Test
-  void aLineAFailedLoadQuarantinedAndTheNextLoadAcceptsIsNeitherCountedNorKept() throws Exception {
-    load(chain("full.adjlist", 10).toString());
+  void aLineAnEarlierLoadQuarantinedAndTheNextLoadAcceptsIsNeitherCountedNorKept()
+      throws Exception {
     Path file = network("wide.adjlist",
         "NODE1 NODE2 NODE3 NODE4 NODE5 NODE6 NODE7 NODE8 NODE9 NODE10\nNODE1 NODE2\n");
     NetworkPipelineOptions narrow = options(file.toString(), POSTGRES.writer());
     narrow.setMaxLineBytes(16);
-    assertThrows(Exception.class, () -> NetworkPipeline.run(narrow, POSTGRES.writer()));
+    NetworkPipeline.run(narrow, POSTGRES.writer());
     assertThat(count("SELECT count(*) FROM fieldflow.rejected_records"), equalTo(1L));
-    load(chain("other.adjlist", 9).toString());
 
     NetworkSnapshotSummary summary = load(file.toString());
 

@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Commits a staged network load as the current snapshot, in one transaction: analysts see the
  * previous network or the new one, never a mix, and a failure anywhere leaves the previous
- * snapshot as it was. A load much smaller than the current snapshot is refused there too (see
+ * snapshot as it was. Its rejected lines enter the quarantine in that transaction too, so a load
+ * that does not commit leaves nothing but its ledger rows ({@link #recordFailure}), as a visit
+ * file that is refused leaves nothing but its ledger row. A load much smaller than the current snapshot is refused there too (see
  * {@link ShrinkLimit}), under the same lock, so two loads cannot race past the check.
  */
 public final class NetworkSnapshots {
@@ -170,8 +172,8 @@ public final class NetworkSnapshots {
         SELECT hi, lo FROM network_mentions WHERE kind = 'loaded'
         """);
     // A line of this file version that an earlier load quarantined and this one accepted (read
-    // with other limits, say, by a load that failed) is no longer rejected: its quarantine row
-    // would be counted against this load and shown as still rejected.
+    // with other limits, say) is no longer rejected: its quarantine row would be counted against
+    // this load and shown as still rejected.
     update(c, """
         DELETE FROM fieldflow.rejected_records r
         USING fieldflow.network_staging s
@@ -179,6 +181,7 @@ public final class NetworkSnapshots {
         WHERE s.load_id = ?::uuid AND r.pipeline = 'network' AND r.file = s.file
           AND r.file_version = sf.version AND r.line_number = s.line_number
         """, loadId);
+    quarantineStagedRejects(c, loadId);
     update(c, """
         INSERT INTO fieldflow.ingest_files AS f
           (pipeline, path, version, size_bytes, last_modified, status, lines_read, records_read,
@@ -235,6 +238,27 @@ public final class NetworkSnapshots {
     return find(c, loadId).orElseThrow();
   }
 
+  /**
+   * Moves the load's staged rejects into the quarantine, as {@link
+   * dev.fieldflow.ingest.write.RejectedLineStatement} stores a line: once per file version and
+   * line, quarantined again if a repair had re-admitted it. Only a load that commits gets here,
+   * so a refused one quarantines nothing (V35).
+   */
+  private static void quarantineStagedRejects(Connection c, String loadId) throws SQLException {
+    update(c, """
+        INSERT INTO fieldflow.rejected_records AS r
+          (pipeline, file, file_version, line_number, raw_text, original_length, reason_code,
+           message)
+        SELECT 'network', file, file_version, line_number, raw_text, original_length,
+               reason_code, message
+        FROM fieldflow.network_staging_rejects WHERE load_id = ?::uuid
+        ON CONFLICT (pipeline, file, file_version, line_number) DO UPDATE SET
+          readmitted_at = NULL, readmitted_by = NULL, readmitted_how = NULL,
+          reason_code = EXCLUDED.reason_code, message = EXCLUDED.message
+        WHERE r.readmitted_at IS NOT NULL
+        """, loadId);
+  }
+
   /** Refuses the load when it is much smaller than the snapshot network_edges holds now. */
   private static void checkShrink(Connection c, ShrinkLimit limit) throws SQLException {
     try (var s = c.createStatement();
@@ -255,7 +279,10 @@ public final class NetworkSnapshots {
     }
   }
 
-  /** Deletes this load's staging rows, and those of loads abandoned more than a day ago. */
+  /**
+   * Deletes this load's staging rows and staged rejects, and those of loads abandoned more than
+   * a day ago.
+   */
   private static void deleteStaging(Connection c, String loadId) throws SQLException {
     update(c, """
         DELETE FROM fieldflow.network_staging
@@ -263,6 +290,10 @@ public final class NetworkSnapshots {
         """, loadId);
     update(c, """
         DELETE FROM fieldflow.network_staging_files
+        WHERE load_id = ?::uuid OR staged_at < now() - interval '1 day'
+        """, loadId);
+    update(c, """
+        DELETE FROM fieldflow.network_staging_rejects
         WHERE load_id = ?::uuid OR staged_at < now() - interval '1 day'
         """, loadId);
   }

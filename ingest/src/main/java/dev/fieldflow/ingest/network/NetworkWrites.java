@@ -3,6 +3,7 @@ package dev.fieldflow.ingest.network;
 import dev.fieldflow.ingest.write.BatchSettings;
 import dev.fieldflow.ingest.write.BatchedJdbcWrite;
 import dev.fieldflow.transforms.AdjacencyLine;
+import dev.fieldflow.transforms.RejectedLine;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.metrics.Counter;
@@ -10,9 +11,13 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
-/** The two writes of a network load: staging its lines, then committing the snapshot. */
+/**
+ * The writes of a network load: staging its lines and its rejected lines, then committing the
+ * snapshot.
+ */
 public final class NetworkWrites {
   private NetworkWrites() {}
 
@@ -20,6 +25,17 @@ public final class NetworkWrites {
   public static PTransform<PCollection<AdjacencyLine>, PCollection<Void>> stageLines(
       NetworkLoad load, JdbcIO.DataSourceConfiguration dataSource, BatchSettings batching) {
     return BatchedJdbcWrite.of(dataSource, new AdjacencyLineStatement(load.loadId()), batching);
+  }
+
+  /**
+   * Stages a load's rejected lines, each keyed by its file's version, in batches; the commit
+   * moves them into the quarantine, so a load that does not commit quarantines nothing. The
+   * returned signal completes when all are written.
+   */
+  public static PTransform<PCollection<KV<String, RejectedLine>>, PCollection<Void>> stageRejects(
+      NetworkLoad load, JdbcIO.DataSourceConfiguration dataSource, BatchSettings batching) {
+    return BatchedJdbcWrite.of(
+        dataSource, new RejectedLineStagingStatement(load.loadId()), batching);
   }
 
   /**

@@ -39,6 +39,18 @@ public final class RejectedLineStatement implements BatchStatement<KV<String, Re
 
   @Override
   public void bind(List<KV<String, RejectedLine>> rows, PreparedStatement ps) throws SQLException {
+    ps.setString(1, pipeline);
+    bindLines(rows, ps, 2);
+  }
+
+  /**
+   * Binds the seven column arrays of {@code rows} (file, version, line number, raw text, original
+   * length, reason code, message; each keyed by its file's version) from parameter {@code first}
+   * on: the one place that knows a rejected line's columns, for the quarantine and the network's
+   * staged rejects.
+   */
+  public static void bindLines(List<KV<String, RejectedLine>> rows, PreparedStatement ps,
+      int first) throws SQLException {
     int n = rows.size();
     String[] files = new String[n];
     String[] versions = new String[n];
@@ -58,14 +70,13 @@ public final class RejectedLineStatement implements BatchStatement<KV<String, Re
       messages[i] = storable(r.message());
     }
     Connection c = ps.getConnection();
-    ps.setString(1, pipeline);
-    ps.setArray(2, c.createArrayOf("text", files));
-    ps.setArray(3, c.createArrayOf("text", versions));
-    ps.setArray(4, c.createArrayOf("bigint", lines));
-    ps.setArray(5, c.createArrayOf("text", texts));
-    ps.setArray(6, c.createArrayOf("integer", lengths));
-    ps.setArray(7, c.createArrayOf("text", codes));
-    ps.setArray(8, c.createArrayOf("text", messages));
+    ps.setArray(first, c.createArrayOf("text", files));
+    ps.setArray(first + 1, c.createArrayOf("text", versions));
+    ps.setArray(first + 2, c.createArrayOf("bigint", lines));
+    ps.setArray(first + 3, c.createArrayOf("text", texts));
+    ps.setArray(first + 4, c.createArrayOf("integer", lengths));
+    ps.setArray(first + 5, c.createArrayOf("text", codes));
+    ps.setArray(first + 6, c.createArrayOf("text", messages));
   }
 
   /** PostgreSQL text cannot hold NUL; a bad line may. Keep it visible as U+FFFD instead. */

@@ -34,6 +34,7 @@ class MigrationsTest {
             "rejected_records",
             "network_staging",
             "network_staging_files",
+            "network_staging_rejects",
             "flyway_schema_history"));
   }
 

@@ -64,8 +64,13 @@ class RolePrivilegesTest {
             + " VALUES ('00000000-0000-0000-0000-000000000001', 'network.txt', 1, 100, '{101}')",
         "DELETE FROM fieldflow.network_edges WHERE node_id IN (100, 101)",
         "INSERT INTO fieldflow.network_edges VALUES (100, 101), (101, 100)",
+        "INSERT INTO fieldflow.network_staging_rejects (load_id, file, file_version, line_number,"
+            + " raw_text, original_length, reason_code, message)"
+            + " VALUES ('00000000-0000-0000-0000-000000000001', 'network.txt', 'etag-9', 2, 'x', 1,"
+            + " 'bad_node', 'not a node')",
         "DELETE FROM fieldflow.network_staging",
         "DELETE FROM fieldflow.network_staging_files",
+        "DELETE FROM fieldflow.network_staging_rejects",
         "INSERT INTO fieldflow.network_snapshots (snapshot_id, files, nodes, edges,"
             + " rejected_lines, dropped_self_loops, dropped_duplicates)"
             + " VALUES ('00000000-0000-0000-0000-000000000001', 1, 2, 1, 0, 0, 0)");
@@ -136,6 +141,7 @@ class RolePrivilegesTest {
         "rejected_records",
         "network_staging",
         "network_staging_files",
+        "network_staging_rejects",
         "flyway_schema_history"
       })
   void theAnalystCannotReadTheLedgerTheQuarantineOrStaging(String table) {

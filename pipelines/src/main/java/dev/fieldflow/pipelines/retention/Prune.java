@@ -26,7 +26,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
  *   <tr><th>table</th><th>rows deleted</th></tr>
  *   <tr><td>{@code rejected_records}</td><td>quarantined lines older than the horizon, except
  *       those of a file still being ingested (its ledger counts them at commit)</td></tr>
- *   <tr><td>{@code network_staging}, {@code network_staging_files}</td><td>rows of loads
+ *   <tr><td>{@code network_staging}, {@code network_staging_files}, {@code
+ *       network_staging_rejects}</td><td>rows of loads
  *       abandoned more than a day ago, and leftovers of loads that committed</td></tr>
  *   <tr><td>{@code ingest_files}</td><td>only with {@code --ledger}: done and failed files
  *       finished before the horizon. The ledger is the exactly-once memory: a pruned file that
@@ -123,6 +124,9 @@ public final class Prune {
         STAGING_DONE_WITH, false));
     rules.add(new Rule("network_staging_files",
         "files of network loads abandoned over a day ago or already committed",
+        STAGING_DONE_WITH, false));
+    rules.add(new Rule("network_staging_rejects",
+        "rejected lines of network loads abandoned over a day ago or already committed",
         STAGING_DONE_WITH, false));
     if (settings.ledger()) {
       rules.add(new Rule("ingest_files",

@@ -34,7 +34,7 @@ class PruneTest {
   void oldAndNewRowsInEveryTable() {
     db.execute("TRUNCATE fieldflow.ingest_files, fieldflow.rejected_records,"
         + " fieldflow.network_staging, fieldflow.network_staging_files,"
-        + " fieldflow.network_snapshots CASCADE");
+        + " fieldflow.network_staging_rejects, fieldflow.network_snapshots CASCADE");
     db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, error,"
         + " discovered_at, started_at, finished_at) VALUES"
         + " ('visit', 'old-done.jsonl', 'v', 'done', NULL, now() - interval '100 days',"
@@ -60,6 +60,10 @@ class PruneTest {
           + " VALUES ('" + load[0] + "', 'net.adjlist', 'v', now() - interval '" + load[1] + "')");
       db.execute("INSERT INTO fieldflow.network_staging (load_id, file, line_number, node_id,"
           + " neighbours, staged_at) VALUES ('" + load[0] + "', 'net.adjlist', 1, 1, '{2}',"
+          + " now() - interval '" + load[1] + "')");
+      db.execute("INSERT INTO fieldflow.network_staging_rejects (load_id, file, file_version,"
+          + " line_number, raw_text, original_length, reason_code, message, staged_at)"
+          + " VALUES ('" + load[0] + "', 'net.adjlist', 'v', 2, 'x', 1, 'bad_node', 'm',"
           + " now() - interval '" + load[1] + "')");
     }
   }
@@ -89,6 +93,8 @@ class PruneTest {
         equalTo(List.of(LOAD_NEW)));
     assertThat(column("SELECT DISTINCT load_id::text FROM fieldflow.network_staging_files"),
         equalTo(List.of(LOAD_NEW)));
+    assertThat(column("SELECT DISTINCT load_id::text FROM fieldflow.network_staging_rejects"),
+        equalTo(List.of(LOAD_NEW)));
   }
 
   @Test
@@ -107,7 +113,9 @@ class PruneTest {
             + "prune: fieldflow.network_staging: 2 row(s) deleted (lines of network loads"
             + " abandoned over a day ago or already committed)\n"
             + "prune: fieldflow.network_staging_files: 2 row(s) deleted (files of network loads"
-            + " abandoned over a day ago or already committed)\n"));
+            + " abandoned over a day ago or already committed)\n"
+            + "prune: fieldflow.network_staging_rejects: 2 row(s) deleted (rejected lines of"
+            + " network loads abandoned over a day ago or already committed)\n"));
   }
 
   @Test
