@@ -155,22 +155,22 @@ public final class NetworkPipeline {
   }
 
   /**
-   * Cleans up after a load that will not commit and records its failure in the ledger, both
-   * best effort: the failure itself may be the database's, and the exception that follows says
-   * what went wrong either way.
+   * Records a load that will not commit in the ledger, with the counts of what it staged, then
+   * removes its staging; both best effort: the failure itself may be the database's, and the
+   * exception that follows says what went wrong either way.
    */
   private static void failed(DatabaseConfig db, NetworkLoad load, String error) {
-    try {
-      NetworkSnapshots.discard(db.dataSource(), load.loadId());
-    } catch (SQLException e) {
-      LOG.warn("could not remove staging rows of failed load {} ({}); the next load removes them",
-          load.loadId(), e.getMessage());
-    }
     try {
       NetworkSnapshots.recordFailure(db.dataSource(), load, error);
     } catch (SQLException e) {
       LOG.warn("could not record failed network load {} in the ledger ({})", load.loadId(),
           e.getMessage());
+    }
+    try {
+      NetworkSnapshots.discard(db.dataSource(), load.loadId());
+    } catch (SQLException e) {
+      LOG.warn("could not remove staging rows of failed load {} ({}); the next load removes them",
+          load.loadId(), e.getMessage());
     }
   }
 }

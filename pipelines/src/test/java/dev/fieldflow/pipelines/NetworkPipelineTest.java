@@ -181,27 +181,45 @@ class NetworkPipelineTest {
     assertThat(count("SELECT count(*) FROM fieldflow.network_staging"), equalTo(0L));
   }
 
-  /** A refused or failed load would otherwise show nowhere but in the exit code of its run. */
+  /**
+   * A refused or failed load would otherwise show nowhere but in the exit code of its run; and a
+   * later snapshot must not mark it done (loaded), as it did before: it was never loaded.
+   */
   @Test
-  void aFailedLoadIsInTheLedgerUntilASnapshotCommits() throws Exception {
+  void aRefusedLoadStaysFailedWithWhatItReadAfterALaterSnapshotCommits() throws Exception {
     load(chain("full.adjlist", 10).toString());
     Path truncated = chain("truncated.adjlist", 4);
     assertThrows(Exception.class, () -> load(truncated.toString()));
     assertThrows(Exception.class, () -> load(truncated.toString()));
 
-    assertThat(rows("SELECT status, attempts, error LIKE 'network load % failed: network load"
-            + " refused: it would shrink the network from 10 to 4 nodes%' FROM fieldflow.ingest_files"
-            + " WHERE path LIKE '%truncated%'"),
-        equalTo(List.of("failed|2|t")));
-
     load(chain("other.adjlist", 9).toString());
 
-    assertThat(rows("SELECT status, error, warning LIKE 'never part of a snapshot: network load %"
-            + " failed: network load refused:%; snapshot % replaced the network since'"
-            + " FROM fieldflow.ingest_files WHERE path LIKE '%truncated%'"),
-        equalTo(List.of("done|null|t")));
-    assertThat(count("SELECT count(*) FROM fieldflow.ingest_files WHERE status = 'failed'"),
-        equalTo(0L));
+    assertThat(rows("SELECT status, attempts, lines_read, records_read, rows_loaded, duplicates,"
+            + " rejected, warning, error LIKE 'network load % of 1 file(s) failed: network load"
+            + " refused: it would shrink the network from 10 to 4 nodes (-60%) and from 9 to 3"
+            + " edges (-67%), more than --maxShrinkRatio=0.5 allows; the current snapshot is"
+            + " unchanged. If the smaller network is right, load it again with --force"
+            + " (./manage.sh network --force)' FROM fieldflow.ingest_files"
+            + " WHERE path LIKE '%truncated%'"),
+        equalTo(List.of("failed|2|3|3|0|0|0|null|t")));
+  }
+
+  /** The visit side fails such a file too (csv); a network load of it must say so for good. */
+  @Test
+  void aFileRefusedAsCsvIsFailedWithItsReasonAndStaysSo() throws Exception {
+    load(chain("full.adjlist", 10).toString());
+    Path csv = network("edges.csv", "source,target\n1,2\n2,3\n");
+
+    Exception e = assertThrows(Exception.class, () -> load(csv.toString()));
+    load(chain("full.adjlist", 10).toString());
+
+    assertThat(UserMessages.of(e), startsWith(csv + ": csv: its first line 'source,target'"
+        + " looks like CSV"));
+    assertThat(rows("SELECT status, lines_read, rows_loaded, rejected, error LIKE"
+            + " 'network load % of 1 file(s) failed: " + csv + ": csv: its first line"
+            + " ''source,target'' looks like CSV %; re-export % a network as an adjacency list"
+            + " (nodes separated by spaces)' FROM fieldflow.ingest_files WHERE path LIKE '%.csv'"),
+        equalTo(List.of("failed|0|0|0|t")));
   }
 
   /**
@@ -217,8 +235,8 @@ class NetworkPipelineTest {
     assertThrows(Exception.class, () -> load(truncated.toString()));
 
     assertThat(count("SELECT count(*) FROM fieldflow.rejected_records"), equalTo(0L));
-    assertThat(rows("SELECT status, rejected FROM fieldflow.ingest_files"
-        + " WHERE path LIKE '%truncated%'"), equalTo(List.of("failed|0")));
+    assertThat(rows("SELECT status, lines_read, rejected FROM fieldflow.ingest_files"
+        + " WHERE path LIKE '%truncated%'"), equalTo(List.of("failed|3|0")));
     assertThat(count("SELECT count(*) FROM fieldflow.network_staging_rejects"), equalTo(0L));
 
     NetworkPipelineOptions forced = options(truncated.toString(), POSTGRES.writer());

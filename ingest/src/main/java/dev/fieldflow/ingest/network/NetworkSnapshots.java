@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -76,37 +77,57 @@ public final class NetworkSnapshots {
   }
 
   /**
-   * Records in the ledger that load {@code load} failed: each of its files {@code failed} with
-   * {@code error}, so the console, {@code status} and the failed-files alert show it. A file
-   * version the current snapshot already holds stays {@code done} (the network has it). The
-   * next snapshot that commits settles these rows: its own files become {@code done}, the rest
-   * {@code done} with a warning that no snapshot holds them.
+   * Records in the ledger that load {@code load} did not commit: each of its files {@code failed}
+   * with {@code error}, as a visit file that is refused or fails is, so the console, {@code
+   * status} and the failed-files alert show it, and no later snapshot marks it otherwise. Its
+   * counts are what the load read of it: the lines staged or rejected ({@code lines_read}) and
+   * the neighbours written on them ({@code records_read}); nothing of a load that does not commit
+   * is loaded or quarantined, so the other counts are 0. Call it before {@link #discard}, whose
+   * staging rows it counts. A file version the ledger has {@code done} stays so: a snapshot
+   * committed it.
    */
   public static void recordFailure(DataSource dataSource, NetworkLoad load, String error)
       throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement("""
             INSERT INTO fieldflow.ingest_files AS f
-              (pipeline, path, version, size_bytes, last_modified, status, error, discovered_at,
-               started_at, finished_at)
-            VALUES ('network', ?, ?, ?, to_timestamp(? / 1000.0), 'failed', ?,
-                    to_timestamp(? / 1000.0), to_timestamp(? / 1000.0), now())
+              (pipeline, path, version, size_bytes, last_modified, status, error, lines_read,
+               records_read, discovered_at, started_at, finished_at)
+            SELECT 'network', u.path, u.version, u.size_bytes, to_timestamp(u.modified / 1000.0),
+                   'failed', ?, coalesce(st.lines, 0) + coalesce(rj.lines, 0),
+                   coalesce(st.neighbours, 0), to_timestamp(? / 1000.0),
+                   to_timestamp(? / 1000.0), now()
+            FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[])
+                   AS u(path, version, size_bytes, modified)
+            LEFT JOIN (SELECT file, count(*) AS lines, sum(cardinality(neighbours)) AS neighbours
+                       FROM fieldflow.network_staging WHERE load_id = ?::uuid GROUP BY file) st
+                   ON st.file = u.path
+            LEFT JOIN (SELECT file, count(*) AS lines FROM fieldflow.network_staging_rejects
+                       WHERE load_id = ?::uuid GROUP BY file) rj
+                   ON rj.file = u.path
             ON CONFLICT (pipeline, path, version) DO UPDATE SET
               status = 'failed', attempts = f.attempts + 1, error = EXCLUDED.error,
+              lines_read = EXCLUDED.lines_read, records_read = EXCLUDED.records_read,
+              rows_loaded = 0, updates = 0, duplicates = 0, rejected = 0, warning = NULL,
               started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at
             WHERE f.status <> 'done'
             """)) {
-      for (NetworkLoad.StagedFile f : load.files()) {
-        ps.setString(1, f.path());
-        ps.setString(2, f.version());
-        ps.setLong(3, f.sizeBytes());
-        ps.setLong(4, f.lastModifiedMillis());
-        ps.setString(5, "network load " + load.loadId() + " failed: " + error);
-        ps.setLong(6, load.startedAtMillis());
-        ps.setLong(7, load.startedAtMillis());
-        ps.addBatch();
-      }
-      ps.executeBatch();
+      List<NetworkLoad.StagedFile> files = load.files();
+      ps.setString(1, "network load " + load.loadId() + " of " + files.size() + " file(s) failed: "
+          + error);
+      ps.setLong(2, load.startedAtMillis());
+      ps.setLong(3, load.startedAtMillis());
+      ps.setArray(4, c.createArrayOf("text",
+          files.stream().map(NetworkLoad.StagedFile::path).toArray()));
+      ps.setArray(5, c.createArrayOf("text",
+          files.stream().map(NetworkLoad.StagedFile::version).toArray()));
+      ps.setArray(6, c.createArrayOf("bigint",
+          files.stream().map(NetworkLoad.StagedFile::sizeBytes).toArray()));
+      ps.setArray(7, c.createArrayOf("bigint",
+          files.stream().map(NetworkLoad.StagedFile::lastModifiedMillis).toArray()));
+      ps.setString(8, load.loadId());
+      ps.setString(9, load.loadId());
+      ps.executeUpdate();
     }
   }
 
@@ -208,15 +229,6 @@ public final class NetworkSnapshots {
           updates = 0, rejected = EXCLUDED.rejected,
           started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at
         """, loadId, loadId);
-    // Files of earlier failed loads that are no part of this snapshot: nothing is left to do
-    // with them, and their failure must not keep the failed-files alert on for good.
-    update(c, """
-        UPDATE fieldflow.ingest_files
-        SET status = 'done', finished_at = now(), error = NULL,
-            warning = 'never part of a snapshot: ' || error || '; snapshot ' || ? || ' replaced'
-              || ' the network since'
-        WHERE pipeline = 'network' AND status = 'failed'
-        """, loadId);
     update(c, """
         INSERT INTO fieldflow.network_snapshots
           (snapshot_id, committed_at, files, nodes, edges, rejected_lines, dropped_self_loops,
