@@ -528,4 +528,18 @@ class NetworkPipelineTest {
         equalTo(List.of("done|2|2|0|null|t")));
     assertThat(count("SELECT count(*) FROM fieldflow.rejected_records"), equalTo(0L));
   }
+
+  /** "82 lines: 163 loaded" read as lines loaded, more than were read; they were edges. */
+  @Test
+  void statusSaysWhatEachNetworkCountCounts() throws Exception {
+    load(network("net.adjlist", "NODE1 NODE2 NODE3\nNODE2 NODE3 NODE1\nNODE4 bogus\n").toString());
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+
+    dev.fieldflow.pipelines.status.Status.print(POSTGRES.writer(),
+        new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+
+    assertThat(printed.toString(StandardCharsets.UTF_8), containsString("network: 1 file(s) done,"
+        + " 0 failed, 0 running; 3 lines read, 1 of them rejected; 3 undirected edges loaded,"
+        + " 1 repeated edges or self-loops dropped\n"));
+  }
 }

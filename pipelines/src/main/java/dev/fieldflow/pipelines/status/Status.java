@@ -89,10 +89,11 @@ public final class Status {
       ps.setString(1, pipeline);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        out.printf(Locale.ROOT, "%s: %d file(s) done, %d failed, %d running; %d lines: %d loaded,"
-                + " %d updated, %d duplicates, %d rejected%n",
-            pipeline, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-            rs.getLong(8), rs.getLong(7), rs.getLong(6));
+        String counts = pipeline.equals("visit")
+            ? visitCounts(rs.getLong(4), rs.getLong(5), rs.getLong(8), rs.getLong(7), rs.getLong(6))
+            : networkCounts(rs.getLong(4), rs.getLong(5), rs.getLong(7), rs.getLong(6));
+        out.printf(Locale.ROOT, "%s: %d file(s) done, %d failed, %d running; %s%n",
+            pipeline, rs.getLong(1), rs.getLong(2), rs.getLong(3), counts);
       }
     }
     if (pipeline.equals("visit")) {
@@ -162,6 +163,24 @@ public final class Status {
         }
       }
     }
+  }
+
+  /** A visit line is one record: each is loaded, an update, a duplicate or rejected. */
+  private static String visitCounts(
+      long lines, long loaded, long updated, long duplicates, long rejected) {
+    return String.format(Locale.ROOT, "%d lines: %d loaded, %d updated, %d duplicates,"
+        + " %d rejected", lines, loaded, updated, duplicates, rejected);
+  }
+
+  /**
+   * A network line names a node and its neighbours, so its counts are not of one kind: lines
+   * read and rejected, then undirected edges loaded (each stored in both directions) and
+   * neighbours dropped as repeated edges or self-loops. "82 lines: 163 loaded" read as if lines
+   * were loaded, and more of them than were read.
+   */
+  private static String networkCounts(long lines, long edges, long dropped, long rejected) {
+    return String.format(Locale.ROOT, "%d lines read, %d of them rejected; %d undirected edges"
+        + " loaded, %d repeated edges or self-loops dropped", lines, rejected, edges, dropped);
   }
 
   /**
