@@ -359,13 +359,17 @@ public final class Console implements AutoCloseable {
           + target.getRawAuthority() + "'";
     }
     if (target.getPath() != null && target.getPath().startsWith("/api/")) {
-      String origin = exchange.getRequestHeaders().getFirst("Origin");
-      String site = exchange.getRequestHeaders().getFirst("Sec-Fetch-Site");
-      boolean ownOrigin = origin == null || origin.equalsIgnoreCase("http://" + host.strip());
-      boolean ownSite = site == null || site.equals("same-origin") || site.equals("none");
-      if (!ownOrigin || !ownSite) {
+      // Every one of them: a request that repeats a header must not pass on its first copy.
+      List<String> origins = exchange.getRequestHeaders().getOrDefault("Origin", List.of());
+      List<String> sites = exchange.getRequestHeaders().getOrDefault("Sec-Fetch-Site", List.of());
+      String foreign = origins.stream()
+          .filter(origin -> !origin.equalsIgnoreCase("http://" + host.strip()))
+          .findFirst().orElse(null);
+      boolean ownSite = sites.stream()
+          .allMatch(site -> site.equals("same-origin") || site.equals("none"));
+      if (foreign != null || !ownSite) {
         return "the console's API answers the console's own page, not a page of "
-            + (origin == null ? "another site" : "'" + origin + "'");
+            + (foreign == null ? "another site" : "'" + foreign + "'");
       }
     }
     return null;

@@ -634,6 +634,33 @@ class ConsoleHttpTest {
         is("the console's API answers the console's own page, not a page of another site"));
   }
 
+  /** Only the first Origin was compared: a second, foreign one passed. */
+  @Test
+  void theApiRefusesARequestNamingItsOwnOriginAndAnother() throws Exception {
+    String own = "http://127.0.0.1:" + console.url().getPort();
+    String response = raw("GET /api/questions HTTP/1.1\r\nHost: 127.0.0.1:" + console.url().getPort()
+        + "\r\nOrigin: " + own + "\r\nOrigin: http://evil.com\r\nConnection: close\r\n\r\n");
+    assertThat(response, startsWith("HTTP/1.1 403 "));
+    assertThat(response, containsString("{\"error\":\"the console's API answers the console's own"
+        + " page, not a page of 'http://evil.com'\"}"));
+  }
+
+  @Test
+  void theApiRefusesARequestOneOfWhoseFetchSitesIsCrossSite() throws Exception {
+    String response = raw("GET /api/questions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Sec-Fetch-Site: same-origin\r\nSec-Fetch-Site: cross-site\r\nConnection: close\r\n\r\n");
+    assertThat(response, startsWith("HTTP/1.1 403 "));
+    assertThat(response, containsString("not a page of another site\"}"));
+  }
+
+  @Test
+  void theApiAnswersARequestEveryOneOfWhoseOriginsIsItsOwn() throws Exception {
+    String own = "http://127.0.0.1:" + console.url().getPort();
+    String response = raw("GET /api/questions HTTP/1.1\r\nHost: 127.0.0.1:" + console.url().getPort()
+        + "\r\nOrigin: " + own + "\r\nOrigin: " + own + "\r\nConnection: close\r\n\r\n");
+    assertThat(response, startsWith("HTTP/1.1 200 "));
+  }
+
   @Test
   void theApiAnswersItsOwnPage() throws Exception {
     String origin = "http://127.0.0.1:" + console.url().getPort();
