@@ -644,6 +644,11 @@ public final class Console implements AutoCloseable {
     byte[] bytes;
     try (InputStream in = exchange.getRequestBody()) {
       bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+    } catch (IOException e) {
+      // A chunked body the JDK cannot read ("invalid chunk length"): the connection was closed
+      // with no answer at all. A client that went away does not read this one either.
+      throw new BadRequest("the request's body could not be read (" + e.getMessage() + "): send"
+          + " it whole, with a Content-Length or in valid chunks");
     }
     if (bytes.length > MAX_BODY_BYTES) {
       throw tooLarge("more than " + MAX_BODY_BYTES + " bytes");

@@ -388,6 +388,18 @@ class ConsoleHttpTest {
         + " 1048576 bytes (1 MiB), and this one has 60000000 bytes: a query is text, not data\"}"));
   }
 
+  /** The connection was closed with no answer at all. */
+  @Test
+  void aChunkedBodyThatIsNotValidChunksIsRefusedInWords() throws Exception {
+    String response = raw("POST /api/sql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n"
+        + "Connection: close\r\n\r\nZZ\r\nsql=SELECT+1\r\n0\r\n\r\n");
+    assertThat(response, startsWith("HTTP/1.1 400 "));
+    assertThat(response, containsString("Content-type: application/json; charset=utf-8\r\n"));
+    assertThat(response, containsString("{\"error\":\"the request's body could not be read"
+        + " (invalid chunk length): send it whole, with a Content-Length or in valid chunks\"}"));
+  }
+
   /** Parallel wide results could take the whole heap; the third waits its turn in words. */
   @Test
   void aSqlBoxQueryBeyondTheOnesRunningAtOnceIsAnsweredBusy() throws Exception {
