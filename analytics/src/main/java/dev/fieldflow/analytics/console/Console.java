@@ -100,13 +100,11 @@ public final class Console implements AutoCloseable {
    */
   static final int SQL_AT_ONCE = 2;
   /**
-   * Threads that read requests and answer them. The JDK's server reads a request's headers on
-   * these threads, so a client that sends half a request holds one until {@link
-   * #MAX_REQUEST_SECONDS}: four of them froze the console, /metrics included, and 40 clients
-   * that send half a request again as soon as the last is closed held 32. A thread that waits
-   * costs its stack (256 KiB here), not CPU.
+   * Connections the server keeps open at once ({@code jdk.httpserver.maxConnections}); one more
+   * is closed as soon as it is accepted. Each may hold a worker thread while its request is read,
+   * so there are as many workers (see {@link #workersFor}).
    */
-  static final int WORKERS = 128;
+  static final int MAX_CONNECTIONS = 512;
   /**
    * A client has this long from its request's first byte to its last (headers and body) before
    * the server closes the connection ({@code sun.net.httpserver.maxReqTime}).
@@ -159,16 +157,19 @@ public final class Console implements AutoCloseable {
                     .addSerializer(BigDecimal.class, new ExactNumberSerializer<>(BigDecimal.class)));
     this.chartJs =
         "/META-INF/resources/webjars/chart.js/" + property("chartjs.version") + "/dist/chart.umd.js";
-    limitRequestAndResponseTimes();
+    int connections = limitConnectionsAndTimes();
     try {
-      this.server =
-          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+      // As many may wait to be accepted: with the default 50, a burst of clients waited a second
+      // for their connection to be tried again (the JDK's server accepts one at a time).
+      this.server = HttpServer.create(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port), connections);
     } catch (BindException e) {
       throw new IllegalArgumentException("--port=" + port + ": 127.0.0.1:" + port
           + " is in use by another program (" + e.getMessage() + "); give another --port", e);
     }
-    // Threads start when needed and end when idle; beyond WORKERS, requests wait their turn.
-    this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS,
+    // Threads start when needed and end when idle; there is one for every connection the server
+    // keeps, so no request ever waits behind a client that sends its headers slowly.
+    this.workers = new ThreadPoolExecutor(connections, connections, 60, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
           Thread t = new Thread(null, r, "console-http", 256 * 1024);
           t.setDaemon(true);
@@ -260,17 +261,41 @@ public final class Console implements AutoCloseable {
    * Has the JDK's server close a connection whose request has not arrived whole within {@link
    * #MAX_REQUEST_SECONDS}, or whose answer has not gone within {@link #MAX_RESPONSE_SECONDS}
    * (JDK 17's {@code sun.net.httpserver.ServerImpl}: a request's time runs from its first byte
-   * until its body is read, an answer's from then until it is written). The JDK reads these
-   * properties once, when the JVM's first server is made, so they are set before it; a value
-   * given on the command line ({@code -Dsun.net.httpserver.maxReqTime=...}) is kept.
+   * until its body is read, an answer's from then until it is written), and keep at most {@link
+   * #MAX_CONNECTIONS} connections. The JDK reads these properties once, when the JVM's first
+   * server is made, so they are set before it; a value given on the command line ({@code
+   * -Dsun.net.httpserver.maxReqTime=...}) is kept.
+   *
+   * @return the connections the server keeps, which is how many workers it needs
    */
-  private static void limitRequestAndResponseTimes() {
+  private static int limitConnectionsAndTimes() {
     if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
       System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
     }
     if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
       System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(MAX_RESPONSE_SECONDS));
     }
+    if (System.getProperty("jdk.httpserver.maxConnections") == null) {
+      System.setProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+    }
+    return workersFor(System.getProperty("jdk.httpserver.maxConnections"));
+  }
+
+  /**
+   * The worker threads for a connection cap given as {@code jdk.httpserver.maxConnections}: one
+   * per connection, since the JDK's server reads a request's headers on a worker and a client
+   * may send them as slowly as {@link #MAX_REQUEST_SECONDS} allows. With fewer, that many
+   * half-sent requests held every worker and the rest waited in the queue until the server
+   * closed them: 129 of them froze the console for 10 s with 128 workers. No cap (0 or less, the
+   * JDK's default) would need unbounded threads, so it is refused.
+   */
+  static int workersFor(String maxConnections) {
+    Integer cap = maxConnections == null ? null : Parameter.asciiInteger(maxConnections.strip());
+    if (cap == null || cap < 1 || cap > 100_000) {
+      throw new IllegalArgumentException("-Djdk.httpserver.maxConnections must be 1..100000 for"
+          + " the console (a worker thread per connection), but was '" + maxConnections + "'");
+    }
+    return cap;
   }
 
   /** {@code http://127.0.0.1:PORT/}. */

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
@@ -16,6 +17,8 @@ import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import java.io.IOException;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -685,27 +688,73 @@ class ConsoleHttpTest {
     assertThat(response.body(), response.statusCode(), is(200));
   }
 
-  /** Four such requests froze every other request, /metrics included, while they were held. */
+  /**
+   * Four such requests froze every other request, /metrics included, while they were held; with
+   * 128 workers, 129 did. A whole request is answered while every half-sent one is still open:
+   * before, it was answered only once the server had closed enough of them.
+   */
   @Test
   void halfSentRequestsDoNotHoldUpOtherRequests() throws Exception {
     List<Socket> halfSent = new ArrayList<>();
     try {
-      for (int i = 0; i < 8; i++) {
-        Socket socket = new Socket("127.0.0.1", console.url().getPort());
-        socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            .getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-        halfSent.add(socket);
+      for (int i = 0; i < 300; i++) {
+        halfSent.add(halfSentRequest());
       }
-      HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(console.url().resolve("/metrics"))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      String response = raw("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
 
-      assertThat(metrics.statusCode(), is(200));
+      assertThat(response, startsWith("HTTP/1.1 200 "));
+      for (Socket socket : halfSent) {
+        assertThat("a half-sent request was closed before the whole one was answered",
+            isOpen(socket), is(true));
+      }
     } finally {
       for (Socket socket : halfSent) {
         socket.close();
       }
     }
+  }
+
+  /**
+   * Beyond its connections the console closes a new one at once, instead of queueing it behind
+   * half-sent requests until their deadline: a client learns it is refused, and the console's
+   * threads and file descriptors stay bounded.
+   */
+  @Test
+  void aConnectionBeyondTheLastTheConsoleKeepsIsClosedAtOnce() throws Exception {
+    List<Socket> halfSent = new ArrayList<>();
+    try {
+      for (int i = 0; i < Console.MAX_CONNECTIONS; i++) {
+        halfSent.add(halfSentRequest());
+      }
+      long started = System.nanoTime();
+      String response;
+      try (Socket socket = new Socket("127.0.0.1", console.url().getPort())) {
+        socket.setSoTimeout((Console.MAX_REQUEST_SECONDS + 5) * 1000);
+        socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII));
+        response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (SocketException reset) {
+        response = "";
+      }
+
+      assertThat(response, is(""));
+      assertThat(Duration.ofNanos(System.nanoTime() - started).toSeconds(),
+          lessThan((long) Console.MAX_REQUEST_SECONDS));
+    } finally {
+      for (Socket socket : halfSent) {
+        socket.close();
+      }
+    }
+    assertThat(get("/metrics").statusCode(), is(200));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "-1", "", "lots"})
+  void aConnectionCapThatIsNoNumberOrNoCapIsRefusedNamingIt(String cap) {
+    IllegalArgumentException refused =
+        assertThrows(IllegalArgumentException.class, () -> Console.workersFor(cap));
+    assertThat(refused.getMessage(), is("-Djdk.httpserver.maxConnections must be 1..100000 for"
+        + " the console (a worker thread per connection), but was '" + cap + "'"));
   }
 
   @Test
@@ -738,6 +787,32 @@ class ConsoleHttpTest {
     HttpResponse<String> response = get("/nowhere");
     assertThat(response.statusCode(), is(404));
     assertThat(response.body(), is("{\"error\":\"no page /nowhere; the console is at /\"}"));
+  }
+
+  /**
+   * A connection that has sent the start of a request's headers and waits. Not for /metrics:
+   * the JDK's server takes the end of the connection for the end of the headers, and hundreds of
+   * /metrics would then read the database at once.
+   */
+  private static Socket halfSentRequest() throws IOException {
+    Socket socket = new Socket("127.0.0.1", console.url().getPort());
+    socket.getOutputStream().write("GET /api/questions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        .getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
+  /** Whether the server has left this connection open and silent: no byte, and not its end. */
+  private static boolean isOpen(Socket socket) throws IOException {
+    socket.setSoTimeout(1);
+    try {
+      socket.getInputStream().read();
+      return false;
+    } catch (SocketTimeoutException stillOpen) {
+      return true;
+    } catch (SocketException closed) {
+      return false;
+    }
   }
 
   /** One request as written, on a socket of its own: Java's HTTP client will not send these. */
