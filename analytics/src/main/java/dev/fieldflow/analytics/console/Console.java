@@ -100,6 +100,18 @@ public final class Console implements AutoCloseable {
    */
   static final int SQL_AT_ONCE = 2;
   /**
+   * Database sessions the operator pages, {@code /metrics} and the five questions open at once
+   * (the SQL box has its own {@link #SQL_AT_ONCE}). Each request opens a session of its own, and
+   * the server runs a worker per connection ({@link #MAX_CONNECTIONS}): without this bound, a
+   * burst of requests (or clients that close half-sent ones, which the JDK then handles) opened
+   * as many sessions, past PostgreSQL's {@code max_connections} (100 by default), and the
+   * pipelines' own connections were refused. A request waits {@link #DATABASE_WAIT_SECONDS} for
+   * a session, then is answered 503.
+   */
+  static final int DATABASE_AT_ONCE = 8;
+  /** How long a request waits for one of the {@link #DATABASE_AT_ONCE} sessions. */
+  static final int DATABASE_WAIT_SECONDS = 5;
+  /**
    * Connections the server keeps open at once ({@code jdk.httpserver.maxConnections}); one more
    * is closed as soon as it is accepted. Each may hold a worker thread while its request is read,
    * so there are as many workers (see {@link #workersFor}).
@@ -128,6 +140,7 @@ public final class Console implements AutoCloseable {
   private final DatabaseConfig operator;
   private final SqlBox sqlBox;
   private final Semaphore sqlSlots = new Semaphore(SQL_AT_ONCE);
+  private final Semaphore databaseSlots = new Semaphore(DATABASE_AT_ONCE, true);
   private final Clock clock;
   private final HttpServer server;
   private final ThreadPoolExecutor workers;
@@ -459,6 +472,7 @@ public final class Console implements AutoCloseable {
 
   private void metrics(HttpExchange exchange) throws IOException {
     String text;
+    awaitDatabaseSlot("/metrics");
     try (Connection c = operator.dataSource().getConnection()) {
       c.setAutoCommit(false);
       c.setReadOnly(true);
@@ -468,15 +482,41 @@ public final class Console implements AutoCloseable {
     } catch (SQLException e) {
       LOG.warn("/metrics: cannot read the ledger: {}", e.getMessage());
       text = Metrics.databaseDown();
+    } finally {
+      databaseSlots.release();
     }
     send(exchange, 200, Metrics.CONTENT_TYPE, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Takes one of the {@link #DATABASE_AT_ONCE} sessions, waiting up to {@link
+   * #DATABASE_WAIT_SECONDS}; the caller releases it once its session is closed.
+   *
+   * @throws BadRequest 503 if none comes free in time
+   */
+  private void awaitDatabaseSlot(String what) {
+    boolean taken;
+    try {
+      taken = databaseSlots.tryAcquire(DATABASE_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      taken = false;
+    }
+    if (!taken) {
+      throw new BadRequest(503, what + ": the console is busy: it reads the database in "
+          + DATABASE_AT_ONCE + " sessions at a time, all taken for " + DATABASE_WAIT_SECONDS
+          + " s; try again in a moment");
+    }
   }
 
   private void ingestion(HttpExchange exchange) throws IOException, SQLException {
     Instant now = clock.instant();
     Ingestion.Report report;
+    awaitDatabaseSlot("the ingestion page");
     try (Connection c = operator.dataSource().getConnection()) {
       report = Ingestion.read(c, now);
+    } finally {
+      databaseSlots.release();
     }
     ObjectNode body = json.valueToTree(report);
     body.put("operator", operator.user());
@@ -528,6 +568,7 @@ public final class Console implements AutoCloseable {
     Map<Parameter, Object> arguments = question.arguments(given);
     Answer answer;
     String definition;
+    awaitDatabaseSlot(question.id());
     try (Connection c = analyst.dataSource().getConnection()) {
       c.setAutoCommit(false);
       c.setReadOnly(true);
@@ -537,6 +578,8 @@ public final class Console implements AutoCloseable {
       answer = question.ask(c, arguments);
       definition = csv ? null : definition(c, question);
       c.rollback();
+    } finally {
+      databaseSlots.release();
     }
     if (csv) {
       exchange.getResponseHeaders().set(

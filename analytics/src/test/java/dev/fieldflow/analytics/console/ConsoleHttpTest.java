@@ -824,6 +824,46 @@ class ConsoleHttpTest {
     }
   }
 
+  /**
+   * However many requests read the database at once, the console opens at most {@link
+   * Console#DATABASE_AT_ONCE} sessions; the rest wait, then are answered 503 in words, and the
+   * sessions' requests are answered once the database answers them. The ledger is locked here so
+   * that the first requests hold their sessions.
+   */
+  @Test
+  void theConsoleOpensABoundedNumberOfDatabaseSessionsAndAnswersTheRestBusy() throws Exception {
+    int requests = Console.DATABASE_AT_ONCE + 4;
+    List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    try (Connection locker = db.admin().dataSource().getConnection()) {
+      locker.setAutoCommit(false);
+      locker.createStatement().execute("LOCK TABLE fieldflow.ingest_files IN ACCESS EXCLUSIVE MODE");
+      for (int i = 0; i < requests; i++) {
+        answers.add(HTTP.sendAsync(HttpRequest.newBuilder(console.url().resolve("/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (answers.stream().filter(CompletableFuture::isDone).count() < requests - Console.DATABASE_AT_ONCE
+          && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+
+      assertThat(db.count("SELECT count(*) FROM pg_stat_activity WHERE usename = ?",
+          db.monitor().user()), is((long) Console.DATABASE_AT_ONCE));
+      locker.rollback();
+    }
+    List<HttpResponse<String>> answered = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<String>> answer : answers) {
+      answered.add(answer.get(60, java.util.concurrent.TimeUnit.SECONDS));
+    }
+    List<HttpResponse<String>> busy =
+        answered.stream().filter(response -> response.statusCode() == 503).toList();
+    assertThat(busy.size(), is(requests - Console.DATABASE_AT_ONCE));
+    assertThat(busy.get(0).body(), containsString("/metrics: the console is busy: it reads the"
+        + " database in " + Console.DATABASE_AT_ONCE + " sessions at a time"));
+    assertThat(answered.stream().filter(response -> response.statusCode() == 200).count(),
+        is((long) Console.DATABASE_AT_ONCE));
+  }
+
   private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(console.url().resolve(path)).build(),
         HttpResponse.BodyHandlers.ofString());
