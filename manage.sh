@@ -652,7 +652,10 @@ mode_visit() {
       --input=*)
         [[ -z $given ]] || die "visit: --input is given twice ('$given', '${1#--input=}'); give it once"
         given=${1#--input=} ;;
-      --notifications=*) notifications=${1#--notifications=} ;;
+      --notifications=*)
+        notifications=${1#--notifications=}
+        # An unset variable (--notifications=$QUEUE) must not start a polling pipeline unnoticed.
+        [[ -n ${notifications//[[:space:]]/} ]] || die "visit: --notifications is empty: give the SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE; ./manage.sh local-aws prints the local one), or leave the option out to poll the input" ;;
       --once) once=true ;;
       --runner=*) runner=${1#--runner=} ;;
       --help) beam_args+=(--help) ;;
@@ -688,11 +691,12 @@ mode_visit() {
   fi
   local pid job
   if pid=$(visit_pid); then
-    say "visit: already running (pid $pid); log $VISIT_LOG"
+    # Idempotent, as a service start is (exit 0): a second start finds the pipeline running.
+    say "visit: already running (pid $pid), with the options it was started with (this command's are not applied; ./manage.sh stop first to change them); log $VISIT_LOG"
     return
   fi
   if job=$(visit_job); then
-    say "visit: already running as Flink job $(cut -d' ' -f2 <<<"$job") on ${job%% *}"
+    say "visit: already running as Flink job $(cut -d' ' -f2 <<<"$job") on ${job%% *}, with the options it was started with (this command's are not applied; ./manage.sh stop first to change them)"
     return
   fi
   # On a cluster the job is submitted detached and its launcher ends once the job runs: a client

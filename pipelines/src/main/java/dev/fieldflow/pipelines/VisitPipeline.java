@@ -408,8 +408,13 @@ public final class VisitPipeline {
           + " but was " + options.getBackfillIntervalSeconds());
     }
     String queue = options.getNotifications();
-    if (queue == null || queue.isBlank()) {
+    if (queue == null) {
       return;
+    }
+    if (queue.isBlank()) {
+      throw new IllegalArgumentException("--notifications is empty: give the SQS queue URL"
+          + " (https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE), or leave the option out to poll"
+          + " the input");
     }
     if (options.getOnce()) {
       throw new IllegalArgumentException("--notifications is for the continuous mode; --once lists"

@@ -105,6 +105,7 @@ public final class BackfillVisitFiles extends PTransform<PBegin, PCollection<Vis
       }
       List<VisitLedger.Claim> toClaim = new ArrayList<>();
       String sighting = "backfill@" + startedAt.toEpochMilli();
+      int unaddressable = 0;
       for (MatchResult.Metadata m : files) {
         String path = m.resourceId().toString();
         if (m.resourceId().isDirectory() || !input.ingests(path)) {
@@ -113,14 +114,23 @@ public final class BackfillVisitFiles extends PTransform<PBegin, PCollection<Vis
         if (IngestibleFileNames.isAddressable(path)) {
           toClaim.add(claims.claim(sighting, LedgerClaims.listed(m)));
         } else {
+          unaddressable++;
           LOG.warn("backfill: {}", IngestibleFileNames.unaddressable(path));
         }
       }
       List<VisitFile> taken = claims.take(database, toClaim);
-      database.inTransaction("recording the listing of " + input.glob(), c -> {
-        InputListings.record(c, input.glob(), input.prefix(), startedAt, toClaim.size(), taken.size());
-        return null;
-      });
+      if (unaddressable == 0) {
+        database.inTransaction("recording the listing of " + input.glob(), c -> {
+          InputListings.record(c, input.glob(), input.prefix(), startedAt, toClaim.size(), taken.size());
+          return null;
+        });
+      } else {
+        // An object that can never be loaded nor quarantined is a gap: the listing is not
+        // complete, so completeness stays at the last listing without one (audit names it).
+        LOG.warn("backfill: the listing of {} is not recorded as complete: {} object(s) under it"
+            + " cannot be loaded (named above); complete_through stays where it was until they are"
+            + " copied to names without a line break and removed", input.glob(), unaddressable);
+      }
       listings.inc();
       listed.inc(toClaim.size());
       claimed.inc(taken.size());

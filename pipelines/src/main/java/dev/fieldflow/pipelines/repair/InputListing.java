@@ -1,5 +1,6 @@
 package dev.fieldflow.pipelines.repair;
 
+import dev.fieldflow.io.files.IngestibleFileNames;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.io.IOException;
 import java.nio.file.FileSystemLoopException;
@@ -19,6 +20,8 @@ import org.apache.beam.sdk.io.FileSystemUtils;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.aws2.options.S3ClientBuilderFactory;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResolveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -194,6 +197,20 @@ final class InputListing {
     }
   }
 
+  /**
+   * The object {@code key} of {@code bucket} as Beam names it. Beam reads a spec's scheme only up
+   * to a line break and takes {@code s3://b/a\nb} for a local path under the working directory,
+   * so such a key is resolved against its bucket instead.
+   */
+  private static ResourceId s3Object(String bucket, String key) {
+    String spec = "s3://" + bucket + "/" + key;
+    if (IngestibleFileNames.isAddressable(spec)) {
+      return FileSystems.matchNewResource(spec, false);
+    }
+    return FileSystems.matchNewResource("s3://" + bucket + "/", true)
+        .resolve(key, ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+  }
+
   private static void listS3(String pattern, VisitPipelineOptions options, int pageSize,
       PageReceiver receiver) throws Exception {
     String withoutScheme = pattern.substring("s3://".length());
@@ -225,7 +242,7 @@ final class InputListing {
             continue;
           }
           page.add(MatchResult.Metadata.builder()
-              .setResourceId(FileSystems.matchNewResource("s3://" + bucket + "/" + object.key(), false))
+              .setResourceId(s3Object(bucket, object.key()))
               .setSizeBytes(object.size())
               .setLastModifiedMillis(object.lastModified().toEpochMilli())
               .setIsReadSeekEfficient(true)

@@ -1,6 +1,7 @@
 package dev.fieldflow.pipelines.repair;
 
 import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.files.IngestibleFileNames;
 import dev.fieldflow.ingest.visits.LoadSettings;
 import dev.fieldflow.ingest.visits.RetryingDatabase;
 import dev.fieldflow.ingest.visits.VisitFile;
@@ -9,6 +10,7 @@ import dev.fieldflow.ingest.visits.VisitLedger;
 import dev.fieldflow.ingest.visits.VisitMerge;
 import dev.fieldflow.ingest.write.DatabaseErrors;
 import dev.fieldflow.pipelines.CommandLine;
+import dev.fieldflow.pipelines.InputFileOptions;
 import dev.fieldflow.pipelines.VisitPipeline;
 import dev.fieldflow.pipelines.VisitPipelineOptions;
 import java.io.PrintStream;
@@ -132,6 +134,13 @@ public final class Replay {
     }
     MatchResult.Metadata file = now.get();
     String filePath = CurrentFile.path(file);
+    IngestibleFileNames names = InputFileOptions.fileNames(options);
+    if (!names.isIngested(filePath)) {
+      throw new IllegalArgumentException(filePath + " has a name the pipelines do not ingest"
+          + " (--ignoreFileNames, '" + names.ignoredPattern() + "': hidden, temporary and marker"
+          + " files), so it is never loaded and audit counts it as ignored; to load it, copy it"
+          + " to a name that does not match");
+    }
     if (version != null && !version.isBlank() && !CurrentFile.isVersion(version.strip(), file)) {
       throw new IllegalStateException(filePath + " is now version "
           + CurrentFile.listedVersion(file) + ", not " + version.strip() + "; a replay reads the"

@@ -162,6 +162,20 @@ class ReplayTest {
         equalTo(List.of(List.of(1, 0, "done"))));
   }
 
+  /** The pipelines never claim such a name; a replay putting it in the ledger would count it done. */
+  @Test
+  void aFileWhoseNameThePipelinesIgnoreIsRefusedAndNotRecorded() throws Exception {
+    Path marker = fourLines("_SUCCESS");
+
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> replay(marker, null, null));
+
+    assertThat(refused.getMessage(), containsString(marker + " has a name the pipelines do not"
+        + " ingest (--ignoreFileNames"));
+    assertThat(refused.getMessage(), containsString("audit counts it as ignored"));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.ingest_files"), is(0L));
+  }
+
   @Test
   void anotherVersionThanTheOneThereNowIsRefused() throws Exception {
     Path file = fourLines("a.jsonl");

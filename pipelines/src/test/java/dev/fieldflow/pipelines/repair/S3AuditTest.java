@@ -82,6 +82,25 @@ class S3AuditTest {
         + " 1 not loaded yet, 0 failed, 0 loaded in another version, 0 loading now; 1 gap(s)"));
   }
 
+  /**
+   * Beam reads a spec's scheme only up to a line break, so s3://b/a\nb was listed as a local path
+   * under the working directory; audit must name the object as S3 has it.
+   */
+  @Test
+  void anObjectWhoseKeyHasALineBreakIsNamedAsItsS3Path() throws Exception {
+    s3.createBucket("breaks");
+    s3.put("breaks", "visits/line\nbreak.jsonl", utf8(visits(40, 2)));
+
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Audit.Result result = Audit.run(onS3("s3://breaks/visits/"), "s3://breaks/visits/*",
+        POSTGRES.writer(), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+    assertThat(result.notLoaded(), is(1L));
+    assertThat(bytes.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow(),
+        startsWith("not loaded: s3://breaks/visits/line\\u000abreak.jsonl (size:"
+            + utf8(visits(40, 2)).length + ",mtime:"));
+  }
+
   /** audit said only "The specified bucket does not exist (...)": not which listing, nor what to do. */
   @Test
   void aBucketThatDoesNotExistIsNamedWithWhatToCheck() {

@@ -189,6 +189,29 @@ class S3NotificationPipelineTest {
     assertThat(counter(result, n, ReadS3Notifications.Counters.DELETED), is(1L));
   }
 
+  /**
+   * An object that can be neither loaded nor quarantined (a line break in its key) is a gap: the
+   * listing that finds it is not recorded as complete, so completeness does not claim it.
+   */
+  @Test
+  void aListingWithAnObjectThatCannotBeLoadedIsNotComplete() throws Exception {
+    String bucket = "gaps";
+    s3.createBucket(bucket);
+    String queue = sqs.createQueue("gaps", 5, 3);
+    s3.put(bucket, "visits/ok.jsonl", utf8(visits(9500, 3)));
+    s3.put(bucket, "visits/line\nbreak.jsonl", utf8(visits(9600, 2)));
+    PipelineResult result = VisitPipeline.start(
+        notified("s3://" + bucket + "/visits/", queue, 3600), POSTGRES.writer(), UUID.randomUUID());
+    try {
+      // The listing's files are taken after it is recorded (or not): ok.jsonl done, it is over.
+      await("ok.jsonl backfilled", () -> done(bucket) == 1);
+    } finally {
+      result.cancel();
+    }
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.input_listings"
+        + " WHERE input = 's3://gaps/visits/*'"), is(0L));
+  }
+
   /** The ledger's files to retry can be local and in S3 at once; Beam matches one scheme a call. */
   @Test
   void filesLookedAtOneByOneMayMixLocalAndS3Paths(@TempDir Path dir) throws Exception {
@@ -325,6 +348,15 @@ class S3NotificationPipelineTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID()));
     assertThat(e.getMessage(), containsString("--notifications 'sqs-visits' is not an SQS queue URL"));
+  }
+
+  /** An unset variable ({@code --notifications=$QUEUE}) must not start a polling pipeline. */
+  @Test
+  void anEmptyQueueUrlIsRefusedAtStartInsteadOfPolling() {
+    VisitPipelineOptions options = notified("s3://shapes/visits/", " ", 0);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> VisitPipeline.start(options, POSTGRES.writer(), UUID.randomUUID()));
+    assertThat(e.getMessage(), containsString("--notifications is empty: give the SQS queue URL"));
   }
 
   @Test
