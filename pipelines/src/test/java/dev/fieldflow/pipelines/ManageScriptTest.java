@@ -296,6 +296,16 @@ class ManageScriptTest {
         equalTo("manage.sh: network: no input; give --input=PATTERN or set FIELDFLOW_NETWORK"));
   }
 
+  /** An unset variable ({@code --notifications=$QUEUE}) must not start a polling pipeline. */
+  @Test
+  void anEmptyNotificationsQueueIsRefusedBeforeAnythingStarts() throws Exception {
+    Outcome o = run("visit", "--input=s3://landing/visits/", "--notifications=");
+
+    assertThat(o.exit(), equalTo(1));
+    assertThat(o.stderr().strip(), startsWith("manage.sh: visit: --notifications is empty: give the"
+        + " SQS queue URL"));
+  }
+
   @Test
   void theRepairCommandsRefuseMissingOrUnknownOptionsBeforeBuildingAnything() throws Exception {
     Outcome replay = run("replay", "--why=x");
