@@ -523,7 +523,6 @@ public final class Console implements AutoCloseable {
     for (int i = 0; i < report.pipelines().size(); i++) {
       Ingestion.Pipeline p = report.pipelines().get(i);
       ObjectNode node = (ObjectNode) body.withArray("pipelines").get(i);
-      node.put("backlog", p.backlog());
       Double freshness = p.freshnessSeconds(now);
       if (freshness == null) {
         node.putNull("freshnessSeconds");

@@ -47,11 +47,12 @@ public final class Ingestion {
       long quarantined,
       Instant lastCommit,
       String lastFile,
-      Double lastFileLagSeconds) {
-    /** Files the ledger has seen and not finished: running or failed (and due for a retry). */
-    public long backlog() {
-      return filesFailed + filesRunning;
-    }
+      Double lastFileLagSeconds,
+      long backlog) {
+    // backlog: files a pipeline still has to finish by itself: running, or failed and tried
+    // again when their retry time comes. A visit file refused for good (retry_after infinity)
+    // and a failed network load (nothing retries it) wait for a person, not for the pipeline:
+    // they are counted failed, and the failed-files alert is theirs.
 
     /** Seconds from the last commit to {@code now}, or null before the first commit. */
     public Double freshnessSeconds(Instant now) {
@@ -134,7 +135,9 @@ public final class Ingestion {
                     + " coalesce(sum(f.rejected) FILTER (WHERE f.status = 'done'), 0),"
                     + " (SELECT count(*) FROM fieldflow.rejected_records r"
                     + "  WHERE r.pipeline = p.pipeline AND r.readmitted_at IS NULL),"
-                    + " last.finished_at, last.path, last.lag"
+                    + " last.finished_at, last.path, last.lag,"
+                    + " count(f.file_id) FILTER (WHERE f.status = 'running' OR (f.status = 'failed'"
+                    + "  AND f.pipeline = 'visit' AND f.retry_after IS DISTINCT FROM 'infinity'))"
                     + " FROM unnest(?::text[]) WITH ORDINALITY AS p (pipeline, position)"
                     + " LEFT JOIN fieldflow.ingest_files f ON f.pipeline = p.pipeline"
                     + " LEFT JOIN LATERAL ("
@@ -158,7 +161,8 @@ public final class Ingestion {
               new Pipeline(
                   rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
                   rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9),
-                  instant(rs.getTimestamp(10)), rs.getString(11), noLag ? null : lag));
+                  instant(rs.getTimestamp(10)), rs.getString(11), noLag ? null : lag,
+                  rs.getLong(13)));
         }
       }
     }

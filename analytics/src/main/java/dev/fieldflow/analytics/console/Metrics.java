@@ -114,7 +114,7 @@ final class Metrics {
       sample(out, "fieldflow_files", p.pipeline(), "status=\"running\"", p.filesRunning());
     }
     family(out, pipelines, "fieldflow_backlog_files", "gauge",
-        "Files the ledger has seen and not finished (running or failed).",
+        "Files a pipeline has still to finish: running, or failed and to be retried.",
         Ingestion.Pipeline::backlog);
     family(out, pipelines, "fieldflow_rows_loaded_total", "counter",
         "Rows inserted, over every read of the files (loads, replays, requeues).",

@@ -23,7 +23,7 @@ final class ConsoleFixture {
           + "fieldflow_files{pipeline=\"network\",status=\"done\"} 1\n"
           + "fieldflow_files{pipeline=\"network\",status=\"failed\"} 0\n"
           + "fieldflow_files{pipeline=\"network\",status=\"running\"} 0\n"
-          + "# HELP fieldflow_backlog_files Files the ledger has seen and not finished (running or failed).\n"
+          + "# HELP fieldflow_backlog_files Files a pipeline has still to finish: running, or failed and to be retried.\n"
           + "# TYPE fieldflow_backlog_files gauge\n"
           + "fieldflow_backlog_files{pipeline=\"visit\"} 2\n"
           + "fieldflow_backlog_files{pipeline=\"network\"} 0\n"

@@ -39,6 +39,30 @@ class IngestLagTest {
         + " FROM analytics.input_completeness"), is(List.of(List.of(12.0, 12.0))));
   }
 
+  /**
+   * The backlog is what the pipelines will still do by themselves: a file refused for good and a
+   * failed network load wait for a person, and counted, they kept the backlog alert on for good.
+   */
+  @Test
+  void theBacklogCountsFilesRunningOrToBeRetriedNotThoseRefusedForGood() throws Exception {
+    db.execute("DELETE FROM fieldflow.ingest_files");
+    db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, error,"
+        + " retry_after, discovered_at, started_at) VALUES"
+        + " ('visit', 'v/running.jsonl', 'v1', 'running', NULL, NULL, now(), now()),"
+        + " ('visit', 'v/retried.jsonl', 'v1', 'failed', 'reset', now() + interval '1 minute', now(), now()),"
+        + " ('visit', 'v/bomb.jsonl.gz', 'v1', 'failed', 'gzip bomb', 'infinity', now(), now()),"
+        + " ('network', 'n/edges.csv', 'v1', 'failed', 'csv', NULL, now(), now())");
+
+    try (Connection monitor = db.monitor().dataSource().getConnection()) {
+      List<Ingestion.Pipeline> pipelines = Ingestion.pipelines(monitor);
+      assertThat(pipelines.get(0).filesFailed(), is(2L));
+      assertThat(pipelines.get(0).backlog(), is(2L));
+      assertThat(pipelines.get(1).pipeline(), is("network"));
+      assertThat(pipelines.get(1).filesFailed(), is(1L));
+      assertThat(pipelines.get(1).backlog(), is(0L));
+    }
+  }
+
   @Test
   void aNumberJustAboveAWholeOneHasNoTrailingPoint() {
     assertThat(Metrics.format(2.0004), is("2"));
