@@ -29,6 +29,11 @@ class ProvenanceTest {
 
   @TempDir Path dir;
 
+  @org.junit.jupiter.api.BeforeEach
+  void emptyModel() {
+    RepairFixtures.emptyModel(POSTGRES);
+  }
+
   @Test
   void analystsSeeWhereAVisitCameFromAndWhatAFileContributed() throws Exception {
     Path a = VisitLines.write(dir.resolve("in/a.jsonl"),
@@ -57,6 +62,18 @@ class ProvenanceTest {
         List.of(a.toString(), "done", 3L, 0L, 0L, 3L, 0L, 1L, 1, 3L, 0L, true))));
     assertThat(POSTGRES.count("SELECT count(*) FROM analytics.file_provenance"
         + " WHERE first_loaded_at < last_loaded_at AND last_replayed_at = last_loaded_at"), is(1L));
+  }
+
+  /** A version no read committed was said to be loaded at the time it failed. */
+  @Test
+  void aFileThatFailedAndNeverLoadedHasNoLoadTime() throws Exception {
+    java.nio.file.Files.createDirectories(dir.resolve("in"));
+    java.nio.file.Files.write(dir.resolve("in/b.jsonl.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0});
+    load(POSTGRES, dir.resolve("in"), RequeueTest.NARROW);
+
+    assertThat(POSTGRES.rowsAs(POSTGRES.analyst(), "SELECT status, first_loaded_at IS NULL,"
+            + " last_loaded_at IS NULL FROM analytics.file_provenance"),
+        equalTo(List.of(List.of("failed", true, true))));
   }
 
   private List<List<Object>> fileProvenance() throws Exception {
