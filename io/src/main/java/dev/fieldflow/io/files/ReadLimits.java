@@ -33,6 +33,15 @@ public record ReadLimits(int maxLineBytes, long maxDecompressedBytes, int maxCom
    */
   public static final long RATIO_CHECKED_AFTER_BYTES = 8L * 1024 * 1024;
 
+  /**
+   * Heap bytes one line of a byte may take while it is read and loaded: its bytes, its text, the
+   * parser's copy of its longest value and the quarantine's, two loads at once, with room left.
+   * A line is read whole only up to the worker's heap over this ({@link #lineLimitInThisJvm}):
+   * 32 MiB at {@code -Xmx512m}. A 200 MB line under a 256 MiB {@code --maxLineBytes} stopped a
+   * {@code -Xmx512m} pipeline with OutOfMemoryError, which no input may do.
+   */
+  public static final int HEAP_BYTES_PER_LINE_BYTE = 16;
+
   public ReadLimits {
     checkArgument(maxLineBytes > 0 && maxLineBytes <= MAX_LINE_BYTES_ALLOWED,
         "--maxLineBytes must be in 1..%s, but was %s", MAX_LINE_BYTES_ALLOWED, maxLineBytes);
@@ -40,6 +49,20 @@ public record ReadLimits(int maxLineBytes, long maxDecompressedBytes, int maxCom
         "--maxDecompressedBytes must be > 0, but was %s", maxDecompressedBytes);
     checkArgument(maxCompressionRatio >= 1,
         "--maxCompressionRatio must be >= 1, but was %s", maxCompressionRatio);
+  }
+
+  /**
+   * The longest line this JVM reads whole: {@link #maxLineBytes}, or less when this JVM's heap
+   * cannot hold a line that long ({@link #HEAP_BYTES_PER_LINE_BYTE}). Worked out where the file
+   * is read (a worker's heap, not the launcher's).
+   */
+  public int lineLimitInThisJvm() {
+    return lineLimit(Runtime.getRuntime().maxMemory());
+  }
+
+  /** The longest line a heap of {@code maxHeapBytes} reads whole, at most {@link #maxLineBytes}. */
+  int lineLimit(long maxHeapBytes) {
+    return (int) Math.min(maxLineBytes, Math.max(1, maxHeapBytes / HEAP_BYTES_PER_LINE_BYTE));
   }
 
   /** 1 MiB lines, 4 GiB decompressed, 200:1. */

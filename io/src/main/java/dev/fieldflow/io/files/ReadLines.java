@@ -335,6 +335,12 @@ public final class ReadLines
    */
   public static void read(InputStream in, String path, LineReceiver receiver, ReadLimits limits)
       throws IOException {
+    read(in, path, receiver, limits, limits.lineLimitInThisJvm());
+  }
+
+  /** As {@link #read(InputStream, String, LineReceiver, ReadLimits)}, lines read whole up to {@code lineLimit}. */
+  static void read(InputStream in, String path, LineReceiver receiver, ReadLimits limits,
+      int lineLimit) throws IOException {
     BufferedInputStream bytes = new BufferedInputStream(in, FileShape.SNIFF_BYTES);
     BufferedInputStream text = asUtf8(path, bytes);
     boolean utf16 = text != bytes;
@@ -343,7 +349,7 @@ public final class ReadLines
     int headLength = text.readNBytes(head, 0, head.length);
     text.reset();
     FileShape.check(path, head, headLength);
-    splitLines(text, limits.maxLineBytes(), new LineSink() {
+    splitLines(text, lineLimit, new LineSink() {
       @Override
       public void accept(long lineNumber, byte[] bytes, int length) {
         decode(path, lineNumber, bytes, length, utf16, receiver);
@@ -351,7 +357,7 @@ public final class ReadLines
 
       @Override
       public void tooLong(long lineNumber, byte[] head, int headLength, long length) {
-        receiver.rejected(tooLongLine(path, lineNumber, head, headLength, length, limits));
+        receiver.rejected(tooLongLine(path, lineNumber, head, headLength, length, lineLimit, limits));
       }
     });
   }
@@ -396,7 +402,7 @@ public final class ReadLines
   }
 
   private static RejectedLine tooLongLine(String path, long lineNumber, byte[] head,
-      int headLength, long length, ReadLimits limits) {
+      int headLength, long length, int lineLimit, ReadLimits limits) {
     int start = (lineNumber == 1 && FileShape.startsWithUtf8Bom(head, headLength)) ? 3 : 0;
     int kept = Math.min(headLength, KEPT_BYTES_OF_LONG_LINE) - start;
     String raw = new String(head, start, Math.max(0, kept), StandardCharsets.UTF_8);
@@ -404,10 +410,17 @@ public final class ReadLines
       raw = raw.substring(0, RejectedLine.MAX_RAW_CHARS);
     }
     int originalLength = (int) Math.min(Integer.MAX_VALUE, Math.max(length, raw.length()));
-    return new RejectedLine(path, lineNumber, raw, originalLength, RejectReason.LINE_TOO_LONG,
-        "line is " + length + " bytes, more than the limit of " + limits.maxLineBytes()
+    String message = length > limits.maxLineBytes()
+        ? "line is " + length + " bytes, more than the limit of " + limits.maxLineBytes()
             + "; its first " + Math.max(0, kept) + " bytes are kept; split the record or raise"
-            + " --maxLineBytes");
+            + " --maxLineBytes"
+        : "line is " + length + " bytes, more than this worker's heap lets one line take ("
+            + lineLimit + " bytes, 1/" + ReadLimits.HEAP_BYTES_PER_LINE_BYTE + " of its -Xmx;"
+            + " --maxLineBytes is " + limits.maxLineBytes() + "); its first " + Math.max(0, kept)
+            + " bytes are kept; split the record or give the pipeline a larger heap"
+            + " (FIELDFLOW_JAVA_OPTS, or the TaskManagers')";
+    return new RejectedLine(path, lineNumber, raw, originalLength, RejectReason.LINE_TOO_LONG,
+        message);
   }
 
   /** {@code utf16}: the line was transcoded from UTF-16 ({@link Utf8Transcoding}). */
@@ -494,6 +507,9 @@ public final class ReadLines
     new LineSplitter(maxLineBytes, sink).split(in);
   }
 
+  /** A line buffer grown past this is let go after its line. */
+  private static final int RETAINED_LINE_BUFFER_BYTES = 1024 * 1024;
+
   /** The state of {@link #splitLines}: the current line's bytes, up to the limit. */
   private static final class LineSplitter {
     private final int maxLineBytes;
@@ -564,6 +580,9 @@ public final class ReadLines
         line = new byte[256];
       } else {
         sink.accept(lineNumber, line, size);
+        if (line.length > RETAINED_LINE_BUFFER_BYTES) {
+          line = new byte[256]; // one long line does not keep its buffer for the rest of the file
+        }
       }
       size = 0;
       length = 0;

@@ -29,26 +29,37 @@ class HugeLineInSmallHeapTest {
 
   @BeforeAll
   static void writeTheFile() throws IOException {
-    file = dir.resolve("one-huge-line.jsonl.gz");
-    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file), 1 << 16) {
+    file = writeOneLineOf(LINE_BYTES, "one-huge-line.jsonl.gz");
+  }
+
+  /** A .gz of one line of {@code lineBytes} x's, then a short line. */
+  private static Path writeOneLineOf(int lineBytes, String name) throws IOException {
+    Path written = dir.resolve(name);
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(written), 1 << 16) {
       {
         def.setLevel(Deflater.BEST_SPEED);
       }
     }) {
       byte[] block = new byte[1 << 20];
       Arrays.fill(block, (byte) 'x');
-      for (int written = 0; written < LINE_BYTES; written += block.length) {
-        out.write(block, 0, Math.min(block.length, LINE_BYTES - written));
+      for (int done = 0; done < lineBytes; done += block.length) {
+        out.write(block, 0, Math.min(block.length, lineBytes - done));
       }
       out.write("\n{\"after\": true}\n".getBytes(StandardCharsets.UTF_8));
     }
+    return written;
   }
 
   private static List<String> readInSmallHeap(String ratio) throws Exception {
+    return readInSmallHeap(file, ReadLimits.DEFAULT_MAX_LINE_BYTES, ratio);
+  }
+
+  private static List<String> readInSmallHeap(Path file, int maxLineBytes, String ratio)
+      throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process process = new ProcessBuilder(java.toString(), "-Xmx64m", "-cp",
         System.getProperty("java.class.path"), ReadOneFile.class.getName(), file.toString(),
-        String.valueOf(ReadLimits.DEFAULT_MAX_LINE_BYTES),
+        String.valueOf(maxLineBytes),
         String.valueOf(ReadLimits.DEFAULT_MAX_DECOMPRESSED_BYTES), ratio)
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
@@ -63,6 +74,20 @@ class HugeLineInSmallHeapTest {
       throws Exception {
     assertThat(readInSmallHeap("2000"),
         is(List.of("reject 1 line_too_long " + LINE_BYTES, "line 2 15")));
+  }
+
+  /**
+   * A line within the largest --maxLineBytes (256 MiB) that the heap cannot hold: a 100 MB line
+   * killed a 512 MB pipeline with OutOfMemoryError; here in 64 MB, whose lines are read whole up
+   * to 4 MiB (1/16 of the heap), it is quarantined and the next line read.
+   */
+  @Test
+  void aLineWithinMaxLineBytesButPastWhatTheHeapHoldsIsLineTooLong() throws Exception {
+    int lineBytes = 100 * 1000 * 1000;
+    Path hundred = writeOneLineOf(lineBytes, "one-100mb-line.jsonl.gz");
+
+    assertThat(readInSmallHeap(hundred, ReadLimits.MAX_LINE_BYTES_ALLOWED, "5000"),
+        is(List.of("reject 1 line_too_long " + lineBytes, "line 2 15")));
   }
 
   @Test
