@@ -69,7 +69,8 @@ public final class Ingestion {
   /**
    * A file whose last attempt failed, and when the next poll may try it again: {@code
    * retryAfter} null means the next poll, unless {@code neverRetried} (the ledger's {@code
-   * retry_after = 'infinity'}: only a new version of the file is read).
+   * retry_after = 'infinity'}: only a new version of the file is read; and every failed network
+   * file: nothing retries a network load by itself).
    */
   public record FailedFile(
       String pipeline, String path, int attempts, String error, Instant lastTried,
@@ -239,10 +240,11 @@ public final class Ingestion {
     try (PreparedStatement ps =
             c.prepareStatement(
                 // 'infinity' is no time to show (it read as the year 292278994); -infinity is
-                // due now, as NULL is.
+                // due now, as NULL is. Nothing retries a network load: its failed files wait for
+                // the next network load someone runs, whatever retry_after says.
                 "SELECT pipeline, path, attempts, error, coalesce(finished_at, started_at),"
-                    + " CASE WHEN isfinite(retry_after) THEN retry_after END,"
-                    + " coalesce(retry_after = 'infinity', false)"
+                    + " CASE WHEN isfinite(retry_after) AND pipeline = 'visit' THEN retry_after END,"
+                    + " coalesce(retry_after = 'infinity', false) OR pipeline = 'network'"
                     + " FROM fieldflow.ingest_files WHERE status = 'failed'"
                     + " ORDER BY array_position(?::text[], pipeline), retry_after NULLS FIRST,"
                     + " path LIMIT ?")) {

@@ -44,7 +44,7 @@ class IngestLagTest {
    * failed network load wait for a person, and counted, they kept the backlog alert on for good.
    */
   @Test
-  void theBacklogCountsFilesRunningOrToBeRetriedNotThoseRefusedForGood() throws Exception {
+  void theBacklogCountsFilesRunningOrToBeRetriedAndThoseRefusedForGoodAreNeverRetried() throws Exception {
     db.execute("DELETE FROM fieldflow.ingest_files");
     db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, error,"
         + " retry_after, discovered_at, started_at) VALUES"
@@ -60,6 +60,10 @@ class IngestLagTest {
       assertThat(pipelines.get(1).pipeline(), is("network"));
       assertThat(pipelines.get(1).filesFailed(), is(1L));
       assertThat(pipelines.get(1).backlog(), is(0L));
+      // The page says "not retried" for these, not "next poll".
+      List<Ingestion.FailedFile> failed = Ingestion.read(monitor, java.time.Instant.now()).failedFiles();
+      assertThat(failed.stream().map(f -> f.path() + " " + f.neverRetried()).toList(),
+          is(List.of("v/retried.jsonl false", "v/bomb.jsonl.gz true", "n/edges.csv true")));
     }
   }
 
