@@ -80,9 +80,23 @@ public final class VisitPipeline {
     } else {
       // Held until the JVM ends: a second continuous pipeline on this input is refused.
       @SuppressWarnings({"resource", "unused"})
-      ContinuousInputLock lock = ContinuousInputLock.take(db, partitions(options).describe());
+      ContinuousInputLock lock = ContinuousInputLock.take(db, continuousInput(options));
       runs.run(runId -> start(options, db, runId));
     }
+  }
+
+  /**
+   * The input a continuous pipeline locks: every file its pattern or template can name, in one
+   * spelling ({@link LocalPatterns#canonical}), so that {@code /data/./visits/} is refused beside
+   * {@code /data/visits}.
+   */
+  static String continuousInput(VisitPipelineOptions options) {
+    return LocalPatterns.canonical(partitions(options).everything());
+  }
+
+  /** {@link #continuousInput} of a {@code --visitsInput} (no partition template). */
+  public static String continuousInputOf(String input) {
+    return LocalPatterns.canonical(pattern(input));
   }
 
   /** {@code visit-stopped --run=ID}: which run's job is being stopped on purpose. */

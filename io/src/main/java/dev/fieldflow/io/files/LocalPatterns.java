@@ -137,9 +137,18 @@ public final class LocalPatterns {
    * matches it. No listing: a filter of paths already known.
    */
   public static Predicate<String> matcher(String pattern) {
-    String glob = localPath(pattern).map(p -> Path.of(p).toAbsolutePath().toString()).orElse(pattern.strip());
-    Pattern regex = Pattern.compile(FileSystemUtils.wildcardToRegexp(glob));
+    Pattern regex = Pattern.compile(FileSystemUtils.wildcardToRegexp(canonical(pattern)));
     return path -> regex.matcher(path).matches();
+  }
+
+  /**
+   * One spelling of {@code pattern}: a local one absolute and without {@code .} or {@code ..}
+   * parts ({@code /data/./visits/*}, {@code visits/*} from /data and {@code /data/visits/*} are
+   * one input); another scheme's as it is.
+   */
+  public static String canonical(String pattern) {
+    return localPath(pattern).map(p -> Path.of(p).toAbsolutePath().normalize().toString())
+        .orElse(pattern.strip());
   }
 
   /** The path of a local pattern ({@code file:} scheme or none), or empty for another scheme. */

@@ -232,6 +232,25 @@ class ConcurrentRunsTest {
     }
   }
 
+  /** "the same input" whatever its spelling: /x/./in/ passed beside /x/in. */
+  @Test
+  void aContinuousInputSpelledAnotherWayIsTheSameInputAndRefused() throws Exception {
+    java.nio.file.Files.createDirectories(dir.resolve("in"));
+    String plain = VisitPipeline.continuousInputOf(dir.resolve("in").toString());
+    String dotted = VisitPipeline.continuousInputOf(dir + "/./in/");
+    String climbed = VisitPipeline.continuousInputOf(dir + "/in/../in");
+
+    assertThat(dotted, equalTo(plain));
+    assertThat(climbed, equalTo(plain));
+    try (dev.fieldflow.ingest.visits.ContinuousInputLock first =
+        dev.fieldflow.ingest.visits.ContinuousInputLock.take(POSTGRES.writer(), plain)) {
+      IllegalStateException refused = assertThrows(IllegalStateException.class,
+          () -> dev.fieldflow.ingest.visits.ContinuousInputLock.take(POSTGRES.writer(), dotted));
+      assertThat(refused.getMessage(),
+          containsString("another continuous visit pipeline is already ingesting"));
+    }
+  }
+
   @Test
   void theAnalystCannotTakeAnAdvisoryLock() throws Exception {
     try (Connection c = POSTGRES.analyst().dataSource().getConnection()) {
