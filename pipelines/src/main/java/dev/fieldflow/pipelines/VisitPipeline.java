@@ -90,13 +90,8 @@ public final class VisitPipeline {
    * spelling ({@link LocalPatterns#canonical}), so that {@code /data/./visits/} is refused beside
    * {@code /data/visits}.
    */
-  static String continuousInput(VisitPipelineOptions options) {
+  public static String continuousInput(VisitPipelineOptions options) {
     return LocalPatterns.canonical(partitions(options).everything());
-  }
-
-  /** {@link #continuousInput} of a {@code --visitsInput} (no partition template). */
-  public static String continuousInputOf(String input) {
-    return LocalPatterns.canonical(pattern(input));
   }
 
   /** {@code visit-stopped --run=ID}: which run's job is being stopped on purpose. */

@@ -138,7 +138,7 @@ public final class Ingestion {
                     + "  WHERE r.pipeline = p.pipeline AND r.readmitted_at IS NULL),"
                     + " last.finished_at, last.path, last.lag,"
                     + " count(f.file_id) FILTER (WHERE f.status = 'running' OR (f.status = 'failed'"
-                    + "  AND f.pipeline = 'visit' AND f.retry_after IS DISTINCT FROM 'infinity'))"
+                    + "  AND " + retriedByItsPipeline("f") + "))"
                     + " FROM unnest(?::text[]) WITH ORDINALITY AS p (pipeline, position)"
                     + " LEFT JOIN fieldflow.ingest_files f ON f.pipeline = p.pipeline"
                     + " LEFT JOIN LATERAL ("
@@ -235,17 +235,27 @@ public final class Ingestion {
         .toList();
   }
 
+  /**
+   * Whether a failed ledger row of {@code table} is tried again by its pipeline when its retry
+   * time comes: a visit file not refused for good ({@code retry_after = 'infinity'}). Nothing
+   * retries a network load; its failed files wait for the next load someone runs.
+   */
+  private static String retriedByItsPipeline(String table) {
+    return "(" + table + ".pipeline = 'visit' AND " + table + ".retry_after IS DISTINCT FROM"
+        + " 'infinity')";
+  }
+
   private static List<FailedFile> failedFiles(Connection c) throws SQLException {
     List<FailedFile> out = new ArrayList<>();
     try (PreparedStatement ps =
             c.prepareStatement(
                 // 'infinity' is no time to show (it read as the year 292278994); -infinity is
-                // due now, as NULL is. Nothing retries a network load: its failed files wait for
-                // the next network load someone runs, whatever retry_after says.
+                // due now, as NULL is.
                 "SELECT pipeline, path, attempts, error, coalesce(finished_at, started_at),"
-                    + " CASE WHEN isfinite(retry_after) AND pipeline = 'visit' THEN retry_after END,"
-                    + " coalesce(retry_after = 'infinity', false) OR pipeline = 'network'"
-                    + " FROM fieldflow.ingest_files WHERE status = 'failed'"
+                    + " CASE WHEN isfinite(retry_after) AND " + retriedByItsPipeline("f")
+                    + "  THEN retry_after END,"
+                    + " NOT " + retriedByItsPipeline("f")
+                    + " FROM fieldflow.ingest_files f WHERE status = 'failed'"
                     + " ORDER BY array_position(?::text[], pipeline), retry_after NULLS FIRST,"
                     + " path LIMIT ?")) {
       ps.setArray(1, c.createArrayOf("text", PIPELINES.toArray()));

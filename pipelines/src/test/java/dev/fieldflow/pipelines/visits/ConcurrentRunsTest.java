@@ -236,9 +236,9 @@ class ConcurrentRunsTest {
   @Test
   void aContinuousInputSpelledAnotherWayIsTheSameInputAndRefused() throws Exception {
     java.nio.file.Files.createDirectories(dir.resolve("in"));
-    String plain = VisitPipeline.continuousInputOf(dir.resolve("in").toString());
-    String dotted = VisitPipeline.continuousInputOf(dir + "/./in/");
-    String climbed = VisitPipeline.continuousInputOf(dir + "/in/../in");
+    String plain = VisitPipeline.continuousInput(VisitPipelineTest.options(dir.resolve("in").toString()));
+    String dotted = VisitPipeline.continuousInput(VisitPipelineTest.options(dir + "/./in/"));
+    String climbed = VisitPipeline.continuousInput(VisitPipelineTest.options(dir + "/in/../in"));
 
     assertThat(dotted, equalTo(plain));
     assertThat(climbed, equalTo(plain));
