@@ -742,6 +742,11 @@ mode_visit() {
     return
   fi
   say "visit: running in the background (pid $pid); log $VISIT_LOG; ./manage.sh status shows progress, ./manage.sh stop ends it"
+  if [[ $runner == direct ]]; then
+    # Beam's DirectRunner reschedules its monitor with no back-off when there is nothing to do
+    # (apache/beam#18070): idle, it keeps about one core busy. docs/INGESTING-VISITS.md.
+    say "visit: note: the DirectRunner keeps about one core busy while it waits for files (Beam issue #18070); for a long-running ingestion use --runner=flink-local or a Flink cluster (a few % of a core while idle)"
+  fi
 }
 
 # Waits until the detached job named $3, submitted by launcher $1 to master $2, runs; records it
