@@ -19,6 +19,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * time, to its rows committed); then the failed files with their reasons.
  */
 public final class Status {
+  /** Failed files printed per pipeline, in path order; the rest are counted. */
+  static final int FAILED_SHOWN = 20;
+
   private Status() {}
 
   /** Where PostgreSQL is: the same options and environment as the pipelines. */
@@ -137,11 +140,14 @@ public final class Status {
       }
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT path, attempts, error, retry_after, retry_after = 'infinity' FROM fieldflow.ingest_files"
-            + " WHERE pipeline = ? AND status = 'failed' ORDER BY path LIMIT 20")) {
+        "SELECT path, attempts, error, retry_after, retry_after = 'infinity',"
+            + " count(*) OVER () FROM fieldflow.ingest_files"
+            + " WHERE pipeline = ? AND status = 'failed' ORDER BY path LIMIT " + FAILED_SHOWN)) {
       ps.setString(1, pipeline);
       try (ResultSet rs = ps.executeQuery()) {
+        long failed = 0;
         while (rs.next()) {
+          failed = rs.getLong(6);
           String retry = rs.getTimestamp(4) == null ? ""
               : rs.getBoolean(5)
                   ? "; not retried by time (a new version of the file is read; a --once run tries"
@@ -149,6 +155,13 @@ public final class Status {
               : "; retried after " + rs.getTimestamp(4).toInstant();
           out.printf(Locale.ROOT, "  failed: %s (attempt %d): %s%s%n", rs.getString(1), rs.getInt(2),
               rs.getString(3), retry);
+        }
+        if (failed > FAILED_SHOWN) {
+          out.printf(Locale.ROOT, "  ... and %d more failed file(s), not shown; %s%n",
+              failed - FAILED_SHOWN, pipeline.equals("visit")
+                  ? "./manage.sh audit prints each with its error"
+                  : "SELECT path, error FROM fieldflow.ingest_files WHERE status = 'failed'"
+                      + " (./manage.sh db psql) lists them all");
         }
       }
     }

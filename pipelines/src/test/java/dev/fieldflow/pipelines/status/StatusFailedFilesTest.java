@@ -1,0 +1,64 @@
+package dev.fieldflow.pipelines.status;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import dev.fieldflow.io.db.EmbeddedPostgresExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code manage.sh status} prints at most {@link Status#FAILED_SHOWN} failed files per pipeline
+ * and says how many more there are, and where to see them: a list cut at 20 with nothing after
+ * it read as if those were all.
+ */
+class StatusFailedFilesTest {
+  @RegisterExtension static final EmbeddedPostgresExtension db = new EmbeddedPostgresExtension();
+
+  @BeforeEach
+  void emptyLedger() throws Exception {
+    db.execute("TRUNCATE fieldflow.ingest_files CASCADE");
+  }
+
+  @Test
+  void failedFilesPastTheShownOnesAreCountedWithWhereToSeeThem() throws Exception {
+    int failed = Status.FAILED_SHOWN + 7;
+    db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, attempts,"
+        + " error, started_at, finished_at)"
+        + " SELECT 'visit', format('/in/f%s.jsonl', lpad(i::text, 3, '0')), 'v1', 'failed', 1,"
+        + " 'gzip: not a gzip stream', now(), now() FROM generate_series(1, " + failed + ") i");
+
+    String status = status();
+
+    assertThat(status, containsString("visit: 0 file(s) done, " + failed + " failed"));
+    assertThat(status.split("\n  failed: ", -1).length - 1, is(Status.FAILED_SHOWN));
+    assertThat(status, containsString("failed: /in/f020.jsonl (attempt 1)"));
+    assertThat(status, not(containsString("failed: /in/f021.jsonl")));
+    assertThat(status, containsString("... and 7 more failed file(s), not shown;"
+        + " ./manage.sh audit prints each with its error"));
+  }
+
+  @Test
+  void noCountIsPrintedWhenEveryFailedFileIsShown() throws Exception {
+    db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, attempts,"
+        + " error, started_at, finished_at) VALUES ('visit', '/in/one.jsonl', 'v1', 'failed', 2,"
+        + " 'gzip: not a gzip stream', now(), now())");
+
+    String status = status();
+
+    assertThat(status, containsString("failed: /in/one.jsonl (attempt 2): gzip: not a gzip stream"));
+    assertThat(status, not(containsString("more failed file(s)")));
+  }
+
+  private static String status() throws Exception {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    Status.print(db.writer(), new PrintStream(printed, true, StandardCharsets.UTF_8));
+    return printed.toString(StandardCharsets.UTF_8);
+  }
+}
