@@ -121,7 +121,11 @@ class AnalystRoleTest {
             + " ('visit', 'visits/b.jsonl', 'e1', 'done', 5, 5, 5, 0, NULL,"
             + "  TIMESTAMPTZ '2020-01-01 11:00Z', TIMESTAMPTZ '2020-01-01 11:01Z'),"
             + " ('visit', 'visits/c.jsonl', 'e1', 'failed', 0, 0, 0, 0, 'gone', NULL, NULL),"
-            + " ('visit', 'visits/d.jsonl', 'e1', 'running', 0, 0, 0, 0, NULL, NULL, NULL)");
+            + " ('visit', 'visits/d.jsonl', 'e1', 'running', 0, 0, 0, 0, NULL, NULL, NULL),"
+            // a failed version, then its later version loaded: superseded, not failed (V37)
+            + " ('network', 'network/n.txt', 'e1', 'failed', 0, 0, 0, 0, 'csv', NULL, NULL),"
+            + " ('network', 'network/n.txt', 'e2', 'done', 0, 0, 0, 0, NULL,"
+            + "  TIMESTAMPTZ '2020-01-01 09:00Z', TIMESTAMPTZ '2020-01-01 09:01Z')");
     db.execute(
         "INSERT INTO fieldflow.rejected_records (pipeline, file, file_version, line_number,"
             + " raw_text, original_length, reason_code, message) VALUES"
@@ -131,13 +135,14 @@ class AnalystRoleTest {
     List<List<Object>> status =
         rowsAsAnalyst(
             "SELECT pipeline, files_done, files_failed, files_running, rows_loaded,"
-                + " rejected_lines, quarantined_records, last_file FROM analytics.status");
+                + " rejected_lines, quarantined_records, last_file, files_superseded"
+                + " FROM analytics.status");
 
     assertThat(
         status,
         contains(
-            List.of("network", 0L, 0L, 0L, 0L, 0L, 0L, "-"),
-            List.of("visit", 2L, 1L, 1L, 13L, 2L, 2L, "visits/b.jsonl")));
+            List.of("network", 1L, 0L, 0L, 0L, 0L, 0L, "network/n.txt", 1L),
+            List.of("visit", 2L, 1L, 1L, 13L, 2L, 2L, "visits/b.jsonl", 0L)));
   }
 
   @Test
@@ -153,7 +158,7 @@ class AnalystRoleTest {
             List.of("pipeline"), List.of("files_done"), List.of("files_failed"),
             List.of("files_running"), List.of("rows_loaded"), List.of("rejected_lines"),
             List.of("quarantined_records"), List.of("last_file"),
-            List.of("last_file_finished_at")));
+            List.of("last_file_finished_at"), List.of("files_superseded")));
   }
 
   private static void assertDenied(String statement) {

@@ -40,6 +40,7 @@ public final class Ingestion {
       long filesDone,
       long filesFailed,
       long filesRunning,
+      long filesSuperseded,
       long rowsLoaded,
       long rowsUpdated,
       long duplicates,
@@ -53,6 +54,8 @@ public final class Ingestion {
     // again when their retry time comes. A visit file refused for good (retry_after infinity)
     // and a failed network load (nothing retries it) wait for a person, not for the pipeline:
     // they are counted failed, and the failed-files alert is theirs.
+    // filesSuperseded: failed versions of a path whose later version is done ({@link
+    // #superseded}); not counted failed, nor in the backlog.
 
     /** Seconds from the last commit to {@code now}, or null before the first commit. */
     public Double freshnessSeconds(Instant now) {
@@ -128,8 +131,9 @@ public final class Ingestion {
             c.prepareStatement(
                 "SELECT p.pipeline,"
                     + " count(f.file_id) FILTER (WHERE f.status = 'done'),"
-                    + " count(f.file_id) FILTER (WHERE f.status = 'failed'),"
+                    + " count(f.file_id) FILTER (WHERE f.status = 'failed' AND NOT f.superseded),"
                     + " count(f.file_id) FILTER (WHERE f.status = 'running'),"
+                    + " count(f.file_id) FILTER (WHERE f.superseded),"
                     + " coalesce(sum(f.rows_loaded) FILTER (WHERE f.status = 'done'), 0),"
                     + " coalesce(sum(f.updates) FILTER (WHERE f.status = 'done'), 0),"
                     + " coalesce(sum(f.duplicates) FILTER (WHERE f.status = 'done'), 0),"
@@ -138,9 +142,10 @@ public final class Ingestion {
                     + "  WHERE r.pipeline = p.pipeline AND r.readmitted_at IS NULL),"
                     + " last.finished_at, last.path, last.lag,"
                     + " count(f.file_id) FILTER (WHERE f.status = 'running' OR (f.status = 'failed'"
-                    + "  AND " + retriedByItsPipeline("f") + "))"
+                    + "  AND NOT f.superseded AND " + retriedByItsPipeline("f") + "))"
                     + " FROM unnest(?::text[]) WITH ORDINALITY AS p (pipeline, position)"
-                    + " LEFT JOIN fieldflow.ingest_files f ON f.pipeline = p.pipeline"
+                    + " LEFT JOIN (SELECT f.*, " + superseded("f") + " AS superseded"
+                    + "  FROM fieldflow.ingest_files f) f ON f.pipeline = p.pipeline"
                     + " LEFT JOIN LATERAL ("
                     // The lag of a file: from its arrival (last-modified time, or when the
                     // ledger first saw it if earlier: a clock ahead gives no negative lag) to
@@ -156,14 +161,14 @@ public final class Ingestion {
       ps.setArray(1, c.createArrayOf("text", PIPELINES.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          double lag = rs.getDouble(12);
+          double lag = rs.getDouble(13);
           boolean noLag = rs.wasNull();
           out.add(
               new Pipeline(
                   rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                  rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9),
-                  instant(rs.getTimestamp(10)), rs.getString(11), noLag ? null : lag,
-                  rs.getLong(13)));
+                  rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10),
+                  instant(rs.getTimestamp(11)), rs.getString(12), noLag ? null : lag,
+                  rs.getLong(14)));
         }
       }
     }
@@ -236,6 +241,23 @@ public final class Ingestion {
   }
 
   /**
+   * Whether ledger row {@code table} is a failed version that a later version of the same file
+   * has made moot: the ledger has a later row (a greater {@code file_id}: discovered later) of
+   * the same pipeline and path that is {@code done}. A truncated gzip read while its writer was
+   * still writing it, a version replaced between listing and read, a refused file re-sent fixed:
+   * the file's rows now come from its later version, and nothing waits for a person. Such a row
+   * stays in the ledger (what was read, and why it failed), but counts neither as failed nor in
+   * the backlog, so the failed-files alert clears once the file loads. A failed version whose
+   * later versions all failed, or with no later version (a deleted file), still counts. {@code
+   * manage.sh status} and {@code analytics.status} (V37) apply the same rule.
+   */
+  public static String superseded(String table) {
+    return "(" + table + ".status = 'failed' AND EXISTS (SELECT 1 FROM fieldflow.ingest_files"
+        + " later WHERE later.pipeline = " + table + ".pipeline AND later.path = " + table
+        + ".path AND later.file_id > " + table + ".file_id AND later.status = 'done'))";
+  }
+
+  /**
    * Whether a failed ledger row of {@code table} is tried again by its pipeline when its retry
    * time comes: a visit file not refused for good ({@code retry_after = 'infinity'}). Nothing
    * retries a network load; its failed files wait for the next load someone runs.
@@ -256,6 +278,7 @@ public final class Ingestion {
                     + "  THEN retry_after END,"
                     + " NOT " + retriedByItsPipeline("f")
                     + " FROM fieldflow.ingest_files f WHERE status = 'failed'"
+                    + " AND NOT " + superseded("f")
                     + " ORDER BY array_position(?::text[], pipeline), retry_after NULLS FIRST,"
                     + " path LIMIT ?")) {
       ps.setArray(1, c.createArrayOf("text", PIPELINES.toArray()));

@@ -106,12 +106,14 @@ final class Metrics {
     Function<Ingestion.Pipeline, Counted> of = p -> counted.getOrDefault(p.pipeline(), Counted.NONE);
     StringBuilder out = new StringBuilder();
     up(out, true);
-    out.append("# HELP fieldflow_files Files of the ingestion ledger by status.\n")
+    out.append("# HELP fieldflow_files Files of the ingestion ledger by status (superseded: failed"
+            + " versions of a file whose later version is done, not counted as failed).\n")
         .append("# TYPE fieldflow_files gauge\n");
     for (Ingestion.Pipeline p : pipelines) {
       sample(out, "fieldflow_files", p.pipeline(), "status=\"done\"", p.filesDone());
       sample(out, "fieldflow_files", p.pipeline(), "status=\"failed\"", p.filesFailed());
       sample(out, "fieldflow_files", p.pipeline(), "status=\"running\"", p.filesRunning());
+      sample(out, "fieldflow_files", p.pipeline(), "status=\"superseded\"", p.filesSuperseded());
     }
     family(out, pipelines, "fieldflow_backlog_files", "gauge",
         "Files a pipeline has still to finish: running, or failed and to be retried.",

@@ -82,6 +82,7 @@ async function loadIngestion() {
     const fields = [
       ['files done', number(p.filesDone)], ['files failed', number(p.filesFailed)],
       ['files running', number(p.filesRunning)], ['backlog', number(p.backlog)],
+      ['failed, superseded', number(p.filesSuperseded)],
       ['rows loaded', number(p.rowsLoaded)], ['rows updated', number(p.rowsUpdated)],
       ['duplicates', number(p.duplicates)], ['lines rejected', number(p.rejected)],
       ['in quarantine', number(p.quarantined)],

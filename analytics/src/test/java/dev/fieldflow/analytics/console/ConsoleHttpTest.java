@@ -126,11 +126,13 @@ class ConsoleHttpTest {
     assertThat(report.get("operator").asText(), is("fieldflow_monitor"));
     assertThat(report.get("pipelines").toString(), is(
         "[{\"pipeline\":\"visit\",\"filesDone\":2,\"filesFailed\":1,\"filesRunning\":1,"
+            + "\"filesSuperseded\":0,"
             + "\"rowsLoaded\":11,\"rowsUpdated\":1,\"duplicates\":1,\"rejected\":2,"
             + "\"quarantined\":2,\"lastCommit\":\"2026-01-01T11:10:02.500Z\","
             + "\"lastFile\":\"visits/b.jsonl\",\"lastFileLagSeconds\":2.5,\"backlog\":2,"
             + "\"freshnessSeconds\":2997.5},"
             + "{\"pipeline\":\"network\",\"filesDone\":1,\"filesFailed\":0,\"filesRunning\":0,"
+            + "\"filesSuperseded\":0,"
             + "\"rowsLoaded\":3,\"rowsUpdated\":0,\"duplicates\":0,\"rejected\":0,"
             + "\"quarantined\":0,\"lastCommit\":\"2026-01-01T09:00:00Z\","
             + "\"lastFile\":\"network/edges.txt\",\"lastFileLagSeconds\":60.0,\"backlog\":0,"

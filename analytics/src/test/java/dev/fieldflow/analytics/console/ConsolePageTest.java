@@ -65,6 +65,7 @@ class ConsolePageTest {
     assertThat(visit, containsString("<dd data-field=\"files done\">2</dd>"));
     assertThat(visit, containsString("<dd data-field=\"files failed\">1</dd>"));
     assertThat(visit, containsString("<dd data-field=\"backlog\">2</dd>"));
+    assertThat(visit, containsString("<dd data-field=\"failed, superseded\">0</dd>"));
     assertThat(visit, containsString("<dd data-field=\"rows loaded\">11</dd>"));
     assertThat(visit, containsString("<dd data-field=\"ingest lag\">2.5 s</dd>"));
     assertThat(visit, containsString("<dd data-field=\"freshness\">50.0 min</dd>"));

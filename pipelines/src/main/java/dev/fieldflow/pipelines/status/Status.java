@@ -1,5 +1,6 @@
 package dev.fieldflow.pipelines.status;
 
+import dev.fieldflow.analytics.console.Ingestion;
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.pipelines.CommandLine;
 import java.io.PrintStream;
@@ -21,6 +22,12 @@ import org.apache.beam.sdk.options.PipelineOptions;
 public final class Status {
   /** Failed files printed per pipeline, in path order; the rest are counted. */
   static final int FAILED_SHOWN = 20;
+
+  /**
+   * A failed version of a file whose later version is done: not counted or listed as failed,
+   * the console's rule ({@link Ingestion#superseded}).
+   */
+  private static final String SUPERSEDED = Ingestion.superseded("f");
 
   private Status() {}
 
@@ -81,14 +88,16 @@ public final class Status {
 
   private static void printPipeline(Connection c, String pipeline, PrintStream out) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed'),"
+        "SELECT count(*) FILTER (WHERE status = 'done'),"
+            + " count(*) FILTER (WHERE status = 'failed' AND NOT " + SUPERSEDED + "),"
             + " count(*) FILTER (WHERE status = 'running'),"
             + " coalesce(sum(lines_read) FILTER (WHERE status = 'done'), 0),"
             + " coalesce(sum(rows_loaded) FILTER (WHERE status = 'done'), 0),"
             + " coalesce(sum(rejected) FILTER (WHERE status = 'done'), 0),"
             + " coalesce(sum(duplicates) FILTER (WHERE status = 'done'), 0),"
-            + " coalesce(sum(updates) FILTER (WHERE status = 'done'), 0)"
-            + " FROM fieldflow.ingest_files WHERE pipeline = ?")) {
+            + " coalesce(sum(updates) FILTER (WHERE status = 'done'), 0),"
+            + " count(*) FILTER (WHERE " + SUPERSEDED + ")"
+            + " FROM fieldflow.ingest_files f WHERE pipeline = ?")) {
       ps.setString(1, pipeline);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -97,6 +106,11 @@ public final class Status {
             : networkCounts(rs.getLong(4), rs.getLong(5), rs.getLong(7), rs.getLong(6));
         out.printf(Locale.ROOT, "%s: %d file(s) done, %d failed, %d running; %s%n",
             pipeline, rs.getLong(1), rs.getLong(2), rs.getLong(3), counts);
+        if (rs.getLong(9) > 0) {
+          out.printf(Locale.ROOT, "  %d failed version(s) superseded: a later version of the"
+              + " same file is loaded (not counted as failed; the ledger keeps them)%n",
+              rs.getLong(9));
+        }
       }
     }
     if (pipeline.equals("visit")) {
@@ -141,8 +155,9 @@ public final class Status {
     }
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT path, attempts, error, retry_after, retry_after = 'infinity',"
-            + " count(*) OVER () FROM fieldflow.ingest_files"
-            + " WHERE pipeline = ? AND status = 'failed' ORDER BY path LIMIT " + FAILED_SHOWN)) {
+            + " count(*) OVER () FROM fieldflow.ingest_files f"
+            + " WHERE pipeline = ? AND status = 'failed' AND NOT " + SUPERSEDED
+            + " ORDER BY path LIMIT " + FAILED_SHOWN)) {
       ps.setString(1, pipeline);
       try (ResultSet rs = ps.executeQuery()) {
         long failed = 0;

@@ -56,6 +56,26 @@ class StatusFailedFilesTest {
     assertThat(status, not(containsString("more failed file(s)")));
   }
 
+  /** A failed version whose later version loaded is not a failure left to look at. */
+  @Test
+  void aFailedVersionWhoseLaterVersionIsDoneIsCountedApartAndNotListed() throws Exception {
+    db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, attempts,"
+        + " error, retry_after, lines_read, records_read, rows_loaded, started_at, finished_at)"
+        + " VALUES ('visit', '/in/late.jsonl.gz', 'v1', 'failed', 1, 'corrupt_gzip: truncated',"
+        + " 'infinity', 0, 0, 0, now(), now()),"
+        + " ('visit', '/in/late.jsonl.gz', 'v2', 'done', 1, NULL, NULL, 2, 2, 2, now(), now()),"
+        + " ('visit', '/in/gone.jsonl', 'v1', 'failed', 1, 'is gone', now() + interval '1 day',"
+        + " 0, 0, 0, now(), now())");
+
+    String status = status();
+
+    assertThat(status, containsString("visit: 1 file(s) done, 1 failed, 0 running;"));
+    assertThat(status, containsString("  1 failed version(s) superseded: a later version of the"
+        + " same file is loaded (not counted as failed; the ledger keeps them)"));
+    assertThat(status, containsString("failed: /in/gone.jsonl (attempt 1): is gone"));
+    assertThat(status, not(containsString("failed: /in/late.jsonl.gz")));
+  }
+
   private static String status() throws Exception {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     Status.print(db.writer(), new PrintStream(printed, true, StandardCharsets.UTF_8));
