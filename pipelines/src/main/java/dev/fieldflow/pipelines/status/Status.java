@@ -155,7 +155,7 @@ public final class Status {
     }
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT path, attempts, error, retry_after, retry_after = 'infinity',"
-            + " count(*) OVER () FROM fieldflow.ingest_files f"
+            + " count(*) OVER (), lines_read FROM fieldflow.ingest_files f"
             + " WHERE pipeline = ? AND status = 'failed' AND NOT " + SUPERSEDED
             + " ORDER BY path LIMIT " + FAILED_SHOWN)) {
       ps.setString(1, pipeline);
@@ -168,8 +168,11 @@ public final class Status {
                   ? "; not retried by time (a new version of the file is read; a --once run tries"
                       + " it again)"
               : "; retried after " + rs.getTimestamp(4).toInstant();
-          out.printf(Locale.ROOT, "  failed: %s (attempt %d): %s%s%n", rs.getString(1), rs.getInt(2),
-              rs.getString(3), retry);
+          // What the failed read got through (a refused network load reads its files whole).
+          String read = rs.getLong(7) > 0
+              ? String.format(Locale.ROOT, ", %d lines read", rs.getLong(7)) : "";
+          out.printf(Locale.ROOT, "  failed: %s (attempt %d%s): %s%s%n", rs.getString(1),
+              rs.getInt(2), read, rs.getString(3), retry);
         }
         if (failed > FAILED_SHOWN) {
           out.printf(Locale.ROOT, "  ... and %d more failed file(s), not shown; %s%n",

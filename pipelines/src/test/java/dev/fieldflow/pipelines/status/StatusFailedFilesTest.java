@@ -56,6 +56,18 @@ class StatusFailedFilesTest {
     assertThat(status, not(containsString("more failed file(s)")));
   }
 
+  /** A failed load that read lines says how many: a refused network snapshot reads them all. */
+  @Test
+  void aFailedFileThatReadLinesSaysHowMany() throws Exception {
+    db.execute("INSERT INTO fieldflow.ingest_files (pipeline, path, version, status, attempts,"
+        + " error, lines_read, records_read, started_at, finished_at) VALUES ('network',"
+        + " '/net/edges.txt', 'v1', 'failed', 1, 'network load x of 1 file(s) failed: shrinks',"
+        + " 82, 163, now(), now())");
+
+    assertThat(status(), containsString("failed: /net/edges.txt (attempt 1, 82 lines read):"
+        + " network load x of 1 file(s) failed: shrinks"));
+  }
+
   /** A failed version whose later version loaded is not a failure left to look at. */
   @Test
   void aFailedVersionWhoseLaterVersionIsDoneIsCountedApartAndNotListed() throws Exception {
