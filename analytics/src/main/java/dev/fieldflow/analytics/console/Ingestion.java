@@ -1,5 +1,6 @@
 package dev.fieldflow.analytics.console;
 
+import dev.fieldflow.io.db.LedgerRows;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -54,8 +55,8 @@ public final class Ingestion {
     // again when their retry time comes. A visit file refused for good (retry_after infinity)
     // and a failed network load (nothing retries it) wait for a person, not for the pipeline:
     // they are counted failed, and the failed-files alert is theirs.
-    // filesSuperseded: failed versions of a path whose later version is done ({@link
-    // #superseded}); not counted failed, nor in the backlog.
+    // filesSuperseded: failed versions of a path whose later version is done
+    // (LedgerRows.superseded); not counted failed, nor in the backlog.
 
     /** Seconds from the last commit to {@code now}, or null before the first commit. */
     public Double freshnessSeconds(Instant now) {
@@ -144,7 +145,7 @@ public final class Ingestion {
                     + " count(f.file_id) FILTER (WHERE f.status = 'running' OR (f.status = 'failed'"
                     + "  AND NOT f.superseded AND " + retriedByItsPipeline("f") + "))"
                     + " FROM unnest(?::text[]) WITH ORDINALITY AS p (pipeline, position)"
-                    + " LEFT JOIN (SELECT f.*, " + superseded("f") + " AS superseded"
+                    + " LEFT JOIN (SELECT f.*, " + LedgerRows.superseded("f") + " AS superseded"
                     + "  FROM fieldflow.ingest_files f) f ON f.pipeline = p.pipeline"
                     + " LEFT JOIN LATERAL ("
                     // The lag of a file: from its arrival (last-modified time, or when the
@@ -241,23 +242,6 @@ public final class Ingestion {
   }
 
   /**
-   * Whether ledger row {@code table} is a failed version that a later version of the same file
-   * has made moot: the ledger has a later row (a greater {@code file_id}: discovered later) of
-   * the same pipeline and path that is {@code done}. A truncated gzip read while its writer was
-   * still writing it, a version replaced between listing and read, a refused file re-sent fixed:
-   * the file's rows now come from its later version, and nothing waits for a person. Such a row
-   * stays in the ledger (what was read, and why it failed), but counts neither as failed nor in
-   * the backlog, so the failed-files alert clears once the file loads. A failed version whose
-   * later versions all failed, or with no later version (a deleted file), still counts. {@code
-   * manage.sh status} and {@code analytics.status} (V37) apply the same rule.
-   */
-  public static String superseded(String table) {
-    return "(" + table + ".status = 'failed' AND EXISTS (SELECT 1 FROM fieldflow.ingest_files"
-        + " later WHERE later.pipeline = " + table + ".pipeline AND later.path = " + table
-        + ".path AND later.file_id > " + table + ".file_id AND later.status = 'done'))";
-  }
-
-  /**
    * Whether a failed ledger row of {@code table} is tried again by its pipeline when its retry
    * time comes: a visit file not refused for good ({@code retry_after = 'infinity'}). Nothing
    * retries a network load; its failed files wait for the next load someone runs.
@@ -278,7 +262,7 @@ public final class Ingestion {
                     + "  THEN retry_after END,"
                     + " NOT " + retriedByItsPipeline("f")
                     + " FROM fieldflow.ingest_files f WHERE status = 'failed'"
-                    + " AND NOT " + superseded("f")
+                    + " AND NOT " + LedgerRows.superseded("f")
                     + " ORDER BY array_position(?::text[], pipeline), retry_after NULLS FIRST,"
                     + " path LIMIT ?")) {
       ps.setArray(1, c.createArrayOf("text", PIPELINES.toArray()));

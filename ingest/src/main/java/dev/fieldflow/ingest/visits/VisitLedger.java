@@ -1,5 +1,6 @@
 package dev.fieldflow.ingest.visits;
 
+import dev.fieldflow.io.db.LedgerRows;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -221,8 +222,9 @@ public final class VisitLedger {
 
   /**
    * Up to {@code limit} file versions that need work for run {@code runId} whatever a listing
-   * says: failed ones whose retry time has come, running ones of another (dead) run, and running
-   * ones of this run whose lease has expired. Served by the partial index of unfinished files, so it costs
+   * says: failed ones whose retry time has come (unless a later version of the file is done:
+   * {@link LedgerRows#superseded}), running ones of another (dead) run, and running ones of this
+   * run whose lease has expired. Served by the partial index of unfinished files, so it costs
    * little when there are none.
    */
   public static List<Unfinished> unfinished(Connection c, UUID runId, int limit) throws SQLException {
@@ -237,7 +239,8 @@ public final class VisitLedger {
         c.prepareStatement(
             "SELECT file_id, path, version FROM fieldflow.ingest_files"
                 + " WHERE pipeline = '" + PIPELINE + "' AND status <> 'done'"
-                + " AND ((status = 'failed' AND (retry_after IS NULL OR retry_after <= now()))"
+                + " AND ((status = 'failed' AND (retry_after IS NULL OR retry_after <= now())"
+                + "     AND NOT " + LedgerRows.superseded("ingest_files") + ")"
                 + "   OR (status = 'running' AND run_id IS DISTINCT FROM ?::uuid"
                 + "       AND NOT fieldflow.run_is_alive(run_id))"
                 + "   OR " + leaseExpired("ingest_files", "?::uuid") + ")"

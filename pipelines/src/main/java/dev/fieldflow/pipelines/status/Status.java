@@ -1,7 +1,7 @@
 package dev.fieldflow.pipelines.status;
 
-import dev.fieldflow.analytics.console.Ingestion;
 import dev.fieldflow.io.db.DatabaseConfig;
+import dev.fieldflow.io.db.LedgerRows;
 import dev.fieldflow.pipelines.CommandLine;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -25,9 +25,9 @@ public final class Status {
 
   /**
    * A failed version of a file whose later version is done: not counted or listed as failed,
-   * the console's rule ({@link Ingestion#superseded}).
+   * the console's rule ({@link LedgerRows#superseded}).
    */
-  private static final String SUPERSEDED = Ingestion.superseded("f");
+  private static final String SUPERSEDED = LedgerRows.superseded("f");
 
   private Status() {}
 
