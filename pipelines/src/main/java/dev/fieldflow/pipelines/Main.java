@@ -172,7 +172,7 @@ public final class Main {
   }
 
   /** The value of {@code --name=value} in {@code args}, or null. */
-  private static String option(String[] args, String name) {
+  static String option(String[] args, String name) {
     String prefix = "--" + name + "=";
     String value = null;
     for (String arg : args) {

@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.Compression;
@@ -64,7 +65,8 @@ public final class NetworkPipeline {
   public static void main(String[] args) throws Exception {
     NetworkPipelineOptions options =
         CommandLine.parse(args, NetworkPipelineOptions.class);
-    NetworkSnapshotSummary summary = run(options);
+    NetworkSnapshotSummary summary = run(options, Databases.writer(options),
+        ClusterJobWatch.of(args, options.getJobName()));
     System.out.println("network " + options.getNetworkInput() + ": " + summary.describe());
   }
 
@@ -77,6 +79,11 @@ public final class NetworkPipeline {
   /** Runs one load into {@code db}, which the caller has resolved (tests, embedding). */
   public static NetworkSnapshotSummary run(NetworkPipelineOptions options, DatabaseConfig db)
       throws IOException, SQLException {
+    return run(options, db, Optional.empty());
+  }
+
+  private static NetworkSnapshotSummary run(NetworkPipelineOptions options, DatabaseConfig db,
+      Optional<ClusterJobWatch> watch) throws IOException, SQLException {
     ShrinkLimit shrinkLimit = shrinkLimit(options);
     ReadLimits limits = InputFileOptions.readLimits(options);
     IngestibleFileNames names = InputFileOptions.fileNames(options);
@@ -93,7 +100,7 @@ public final class NetworkPipeline {
         shrinkLimit);
     PipelineResult.State state;
     try {
-      state = pipeline.run().waitUntilFinish();
+      state = ClusterJobWatch.start(watch, pipeline::run).waitUntilFinish();
     } catch (RuntimeException e) {
       failed(db, load, UserMessages.of(e));
       throw e;

@@ -28,6 +28,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -71,7 +72,8 @@ public final class VisitPipeline {
     RestartOnDatabaseFailure runs = restarts(options, db);
     stopOnShutdown(runs);
     if (options.getOnce()) {
-      VisitLedger.RunSummary summary = runOnce(options, db, runs);
+      VisitLedger.RunSummary summary =
+          runOnce(options, db, runs, ClusterJobWatch.of(args, options.getJobName()));
       System.out.println("visits " + options.getVisitsInput() + ": " + summary.describe());
       if (summary.filesNotIngested() > 0) {
         throw new IllegalStateException(summary.filesNotIngested() + " file(s) not ingested, first "
@@ -163,11 +165,12 @@ public final class VisitPipeline {
    */
   public static VisitLedger.RunSummary runOnce(VisitPipelineOptions options, DatabaseConfig db)
       throws IOException, SQLException, InterruptedException {
-    return runOnce(options, db, restarts(options, db));
+    return runOnce(options, db, restarts(options, db), Optional.empty());
   }
 
   private static VisitLedger.RunSummary runOnce(VisitPipelineOptions options, DatabaseConfig db,
-      RestartOnDatabaseFailure restarts) throws IOException, SQLException, InterruptedException {
+      RestartOnDatabaseFailure restarts, Optional<ClusterJobWatch> watch)
+      throws IOException, SQLException, InterruptedException {
     if (!options.getOnce()) {
       throw new IllegalArgumentException("runOnce ingests the files present now: set --once");
     }
@@ -181,7 +184,8 @@ public final class VisitPipeline {
         LOG.info("wave {} of {}: {} file(s)", i + 1, waves.size(), waves.get(i).size());
       }
       List<MatchResult.Metadata> wave = waves.get(i);
-      runIds.addAll(restarts.run(runId -> start(options, db, runId, wave)));
+      runIds.addAll(restarts.run(
+          runId -> ClusterJobWatch.start(watch, () -> start(options, db, runId, wave))));
     }
     try (Connection c = db.dataSource().getConnection()) {
       return VisitLedger.summarizeRuns(c, runIds, LocalPatterns.matcher(partitions(options).everything()));

@@ -5,12 +5,15 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.hamcrest.Matchers.not;
 
 import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.db.EmbeddedPostgresExtension;
 import dev.fieldflow.ingest.network.NetworkSnapshotSummary;
 import dev.fieldflow.ingest.visits.VisitLedger;
+import dev.fieldflow.pipelines.ClusterJobWatch;
 import dev.fieldflow.pipelines.NetworkPipeline;
 import dev.fieldflow.pipelines.NetworkPipelineOptions;
 import dev.fieldflow.pipelines.VisitPipeline;
@@ -30,8 +33,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -85,6 +96,11 @@ class FlinkClusterIT {
 
   /** Options that send the job to the test's cluster with the Flink job jar. */
   static <T extends PipelineOptions> T onCluster(Class<T> type, String... more) {
+    return PipelineOptionsFactory.fromArgs(clusterArgs(more)).as(type);
+  }
+
+  /** The command-line arguments of {@link #onCluster}. */
+  static String[] clusterArgs(String... more) {
     String[] args = {
       "--runner=FlinkRunner",
       "--flinkMaster=" + cluster.master(),
@@ -96,7 +112,7 @@ class FlinkClusterIT {
     };
     String[] all = Arrays.copyOf(args, args.length + more.length);
     System.arraycopy(more, 0, all, args.length, more.length);
-    return PipelineOptionsFactory.fromArgs(all).as(type);
+    return all;
   }
 
   @Test
@@ -238,6 +254,66 @@ class FlinkClusterIT {
       if (jobId != null) {
         cluster.cancel(jobId);
       }
+    }
+  }
+
+  /**
+   * The launch holds back the result that Flink's own client returned (its poll may be up to 2 s
+   * late); the watch returns as soon as the JobManager lists the job FINISHED, while the launch is
+   * still held.
+   */
+  @Test
+  @Order(5)
+  void aWatchedLaunchEndsOnceTheJobManagerListsTheJobFinished() throws Exception {
+    String[] args = clusterArgs();
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(args).as(VisitPipelineOptions.class);
+    Pipeline pipeline = Pipeline.create(options);
+    pipeline.apply("Three", Create.of(1, 2, 3)).apply("Count", Count.globally());
+    ClusterJobWatch watch = ClusterJobWatch.of(args, options.getJobName()).orElseThrow();
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean launchReturned = new AtomicBoolean();
+    try {
+      PipelineResult result = watch.start(() -> {
+        PipelineResult flinks = pipeline.run();
+        awaitQuietly(release);
+        launchReturned.set(true);
+        return flinks;
+      });
+
+      assertThat(result.getState(), is(PipelineResult.State.DONE));
+      assertThat("the launch is still held", launchReturned.get(), is(false));
+      assertThat(cluster.rest("/jobs/overview"), matchesPattern(
+          "(?s).*\\{[^}]*\"name\":\"" + options.getJobName() + "\"[^}]*\"state\":\"FINISHED\".*"));
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /** A job that fails is not finished: the launch's own error (the FlinkRunner's) is thrown. */
+  @Test
+  @Order(6)
+  void aWatchedLaunchOfAFailingJobThrowsTheRunnersError() throws Exception {
+    String[] args = clusterArgs();
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(args).as(VisitPipelineOptions.class);
+    Pipeline pipeline = Pipeline.create(options);
+    pipeline.apply("ReadNothing", TextIO.read().from(dir.resolve("no-such-file-*.txt").toString())
+        .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW));
+    ClusterJobWatch watch = ClusterJobWatch.of(args, options.getJobName()).orElseThrow();
+
+    RuntimeException failed = assertThrows(RuntimeException.class, () -> watch.start(pipeline::run));
+
+    StringBuilder causes = new StringBuilder();
+    for (Throwable t = failed; t != null; t = t.getCause()) {
+      causes.append(t).append('\n');
+    }
+    assertThat(causes.toString(), containsString("no-such-file-"));
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
