@@ -265,11 +265,10 @@ class FlinkClusterIT {
   @Test
   @Order(5)
   void aWatchedLaunchEndsOnceTheJobManagerListsTheJobFinished() throws Exception {
-    String[] args = clusterArgs();
-    PipelineOptions options = PipelineOptionsFactory.fromArgs(args).as(VisitPipelineOptions.class);
-    Pipeline pipeline = Pipeline.create(options);
+    Watched job = Watched.onCluster();
+    Pipeline pipeline = job.pipeline();
     pipeline.apply("Three", Create.of(1, 2, 3)).apply("Count", Count.globally());
-    ClusterJobWatch watch = ClusterJobWatch.of(args, options.getJobName()).orElseThrow();
+    ClusterJobWatch watch = job.watch();
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean launchReturned = new AtomicBoolean();
     try {
@@ -283,7 +282,7 @@ class FlinkClusterIT {
       assertThat(result.getState(), is(PipelineResult.State.DONE));
       assertThat("the launch is still held", launchReturned.get(), is(false));
       assertThat(cluster.rest("/jobs/overview"), matchesPattern(
-          "(?s).*\\{[^}]*\"name\":\"" + options.getJobName() + "\"[^}]*\"state\":\"FINISHED\".*"));
+          "(?s).*\\{[^}]*\"name\":\"" + job.name() + "\"[^}]*\"state\":\"FINISHED\".*"));
     } finally {
       release.countDown();
     }
@@ -293,12 +292,11 @@ class FlinkClusterIT {
   @Test
   @Order(6)
   void aWatchedLaunchOfAFailingJobThrowsTheRunnersError() throws Exception {
-    String[] args = clusterArgs();
-    PipelineOptions options = PipelineOptionsFactory.fromArgs(args).as(VisitPipelineOptions.class);
-    Pipeline pipeline = Pipeline.create(options);
+    Watched job = Watched.onCluster();
+    Pipeline pipeline = job.pipeline();
     pipeline.apply("ReadNothing", TextIO.read().from(dir.resolve("no-such-file-*.txt").toString())
         .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW));
-    ClusterJobWatch watch = ClusterJobWatch.of(args, options.getJobName()).orElseThrow();
+    ClusterJobWatch watch = job.watch();
 
     RuntimeException failed = assertThrows(RuntimeException.class, () -> watch.start(pipeline::run));
 
@@ -307,6 +305,16 @@ class FlinkClusterIT {
       causes.append(t).append('\n');
     }
     assertThat(causes.toString(), containsString("no-such-file-"));
+  }
+
+  /** A pipeline for the test's cluster, its job name, and the watch its launcher would use. */
+  private record Watched(Pipeline pipeline, String name, ClusterJobWatch watch) {
+    static Watched onCluster() {
+      String[] args = clusterArgs();
+      PipelineOptions options = PipelineOptionsFactory.fromArgs(args).as(VisitPipelineOptions.class);
+      return new Watched(Pipeline.create(options), options.getJobName(),
+          ClusterJobWatch.of(args, options.getJobName()).orElseThrow());
+    }
   }
 
   private static void awaitQuietly(CountDownLatch latch) {
