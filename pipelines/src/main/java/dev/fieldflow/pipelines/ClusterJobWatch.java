@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterJobWatch {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterJobWatch.class);
-  static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -68,10 +67,9 @@ public final class ClusterJobWatch {
    * {@code --attachedMode=false}); empty otherwise.
    */
   public static Optional<ClusterJobWatch> of(String[] args, String jobName) {
-    String runner = Main.option(args, "runner");
     String master = Main.option(args, "flinkMaster");
     String attached = Main.option(args, "attachedMode");
-    if (runner == null || !runner.toLowerCase(Locale.ROOT).contains("flink") || master == null
+    if (!Main.onFlink(args) || master == null
         || master.isBlank() || master.startsWith("[")
         || (attached != null && attached.strip().equalsIgnoreCase("false"))) {
       return Optional.empty();

@@ -142,12 +142,10 @@ public final class Main {
    */
   static String[] withEmbeddedFlinkClasspath(String[] args, ClassLoader loader)
       throws IOException {
-    String runner = option(args, "runner");
     String master = option(args, "flinkMaster");
     CodeSource code = Main.class.getProtectionDomain().getCodeSource();
     if (loader == ClassLoader.getSystemClassLoader()
-        || runner == null
-        || !runner.toLowerCase(Locale.ROOT).contains("flink")
+        || !onFlink(args)
         || (master != null && !master.equals("[local]") && !master.equals("[auto]"))
         || option(args, "flinkConfDir") != null
         || System.getenv("FLINK_CONF_DIR") != null
@@ -169,6 +167,12 @@ public final class Main {
     String[] withConf = Arrays.copyOf(args, args.length + 1);
     withConf[args.length] = "--flinkConfDir=" + confDir;
     return withConf;
+  }
+
+  /** Whether {@code args} name a Flink runner ({@code --runner=FlinkRunner} or any spelling of it). */
+  static boolean onFlink(String[] args) {
+    String runner = option(args, "runner");
+    return runner != null && runner.toLowerCase(Locale.ROOT).contains("flink");
   }
 
   /** The value of {@code --name=value} in {@code args}, or null. */
