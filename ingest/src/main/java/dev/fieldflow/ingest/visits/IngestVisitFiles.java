@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -123,6 +124,13 @@ public final class IngestVisitFiles
     @ProcessElement
     public void process(@Element VisitFile file, OutputReceiver<VisitMerge.Summary> out)
         throws SQLException {
+      if (Thread.currentThread().isInterrupted()) {
+        // The runner is cancelling this worker (a stop, a Flink failover), which may still be
+        // handed the next file: started now, it would load for a job that is going away. Left
+        // claimed, it is taken again by the next run, as after a kill.
+        throw new CancellationException("the worker is being cancelled: " + file.describe()
+            + " is not started; it stays claimed and the next run reads it");
+      }
       VisitMerge.Summary summary;
       LoadProfile profile = new LoadProfile();
       try {
