@@ -35,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * TLS or a proxy, two new jobs of the same name), leaves the outcome to the FlinkRunner, as
  * before, with its error.
  *
+ * <p>The watch also stops what it watches: {@link #cancel} (the launcher's shutdown hook, on
+ * Ctrl-C or SIGTERM) cancels the launched job on the JobManager ({@code PATCH /jobs/ID?mode=cancel})
+ * and waits for it to end, as a stop cancels an embedded run: an attached job does not go on
+ * loading on the cluster once its launcher has ended.
+ *
  * <p>Only for attached bounded runs on a cluster ({@code --flinkMaster=HOST:PORT}): {@code visit
  * --once} and the network pipeline. An embedded Flink completes its result without polling; a
  * detached job returns at once.
@@ -43,6 +48,9 @@ public final class ClusterJobWatch {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterJobWatch.class);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+  /** How long {@link #cancel} waits for the cancelled job to end, within a shutdown hook. */
+  private static final Duration CANCEL_WAIT = Duration.ofSeconds(20);
+  private static final Set<String> ENDED = Set.of("FINISHED", "FAILED", "CANCELED");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Starts a pipeline run; for an attached Flink job, returns once the job has ended. */
@@ -54,6 +62,10 @@ public final class ClusterJobWatch {
   private final URI jobsOverview;
   private final String jobName;
   private final HttpClient http;
+  /** The jobs of {@link #jobName} before the launch in progress; null when none is in progress. */
+  private volatile Set<String> launchedAfter;
+  /** The id of the launch's job once the JobManager has listed it. */
+  private volatile String jobId;
 
   private ClusterJobWatch(URI restAddress, String jobName) {
     this.jobsOverview = restAddress.resolve("/jobs/overview");
@@ -110,6 +122,16 @@ public final class ClusterJobWatch {
    */
   public PipelineResult start(Launch launch) throws IOException {
     Optional<Set<String>> before = jobIds();
+    jobId = null;
+    launchedAfter = before.orElse(null);
+    try {
+      return await(launch, before);
+    } finally {
+      launchedAfter = null;
+    }
+  }
+
+  private PipelineResult await(Launch launch, Optional<Set<String>> before) throws IOException {
     CompletableFuture<PipelineResult> launched = new CompletableFuture<>();
     Thread launcher = new Thread(() -> {
       try {
@@ -143,6 +165,76 @@ public final class ClusterJobWatch {
     }
   }
 
+  /**
+   * Cancels the job of the launch in progress on the JobManager and waits up to {@link
+   * #CANCEL_WAIT} for it to end; does nothing when no launch is in progress or its job has ended.
+   * For the launcher's shutdown hook: a failure is logged with what to do, never thrown.
+   *
+   * @return whether a job was asked to cancel
+   */
+  public boolean cancel() {
+    Set<String> before = launchedAfter;
+    if (before == null) {
+      return false;
+    }
+    String id = jobId;
+    if (id == null) {
+      newJobState(before);
+      id = jobId;
+    }
+    if (id == null) {
+      LOG.warn("stopping: the JobManager at {} lists no job {} of this launch yet; if it starts,"
+          + " cancel it in the Flink web UI or with PATCH /jobs/ID?mode=cancel", jobsOverview.resolve("/"),
+          jobName);
+      return false;
+    }
+    URI job = jobsOverview.resolve("/jobs/" + id);
+    try {
+      Optional<String> state = jobState(job);
+      if (state.isPresent() && ENDED.contains(state.get())) {
+        return false;
+      }
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(job + "?mode=cancel"))
+              .timeout(REQUEST_TIMEOUT).method("PATCH", HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() / 100 != 2) {
+        LOG.warn("stopping: the JobManager refused to cancel Flink job {} ({}): HTTP {}; cancel it"
+            + " in the Flink web UI", id, jobName, response.statusCode());
+        return false;
+      }
+      long deadline = System.nanoTime() + CANCEL_WAIT.toNanos();
+      while (System.nanoTime() < deadline) {
+        state = jobState(job);
+        if (state.isPresent() && ENDED.contains(state.get())) {
+          LOG.info("stopping: Flink job {} ({}) {} on the JobManager", id, jobName, state.get());
+          return true;
+        }
+        Thread.sleep(POLL.toMillis());
+      }
+      LOG.warn("stopping: Flink job {} ({}) is cancelling but has not ended after {} s; the"
+          + " JobManager ends it", id, jobName, CANCEL_WAIT.toSeconds());
+      return true;
+    } catch (IOException e) {
+      LOG.warn("stopping: cannot cancel Flink job {} ({}) on the JobManager at {} ({}); cancel it in"
+          + " the Flink web UI", id, jobName, jobsOverview.resolve("/"), e.toString());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** The state of the job at {@code job} ({@code GET /jobs/ID}); empty when it cannot be read. */
+  private Optional<String> jobState(URI job) throws IOException, InterruptedException {
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(job).timeout(REQUEST_TIMEOUT).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(JSON.readTree(response.body()).path("state").asText(null));
+  }
+
   /** The cause of a failed launch, thrown as what it was. */
   private static IOException rethrown(Throwable cause) {
     if (cause instanceof IOException io) {
@@ -167,14 +259,19 @@ public final class ClusterJobWatch {
       return Optional.empty();
     }
     String state = "NONE";
+    String id = null;
     for (JsonNode job : jobs.get()) {
       if (jobName.equals(job.path("name").asText(null)) && !before.contains(job.path("jid").asText())) {
-        if (!state.equals("NONE")) {
+        if (id != null) {
           LOG.info("two new Flink jobs named {}: leaving the outcome to the FlinkRunner", jobName);
           return Optional.empty();
         }
         state = job.path("state").asText("UNKNOWN");
+        id = job.path("jid").asText(null);
       }
+    }
+    if (id != null) {
+      jobId = id;
     }
     return Optional.of(state);
   }

@@ -65,8 +65,10 @@ public final class NetworkPipeline {
   public static void main(String[] args) throws Exception {
     NetworkPipelineOptions options =
         CommandLine.parse(args, NetworkPipelineOptions.class);
-    NetworkSnapshotSummary summary = run(options, Databases.writer(options),
-        ClusterJobWatch.of(args, options.getJobName()));
+    Optional<ClusterJobWatch> watch = ClusterJobWatch.of(args, options.getJobName());
+    // Ctrl-C or SIGTERM cancels a load on a cluster, as it ends an embedded one with the JVM.
+    watch.ifPresent(w -> Runtime.getRuntime().addShutdownHook(new Thread(w::cancel, "network-pipeline-stop")));
+    NetworkSnapshotSummary summary = run(options, Databases.writer(options), watch);
     System.out.println("network " + options.getNetworkInput() + ": " + summary.describe());
   }
 

@@ -70,10 +70,11 @@ public final class VisitPipeline {
     validate(options);
     DatabaseConfig db = Databases.writer(options);
     RestartOnDatabaseFailure runs = restarts(options, db);
-    stopOnShutdown(runs);
+    Optional<ClusterJobWatch> watch = options.getOnce()
+        ? ClusterJobWatch.of(args, options.getJobName()) : Optional.empty();
+    stopOnShutdown(runs, watch);
     if (options.getOnce()) {
-      VisitLedger.RunSummary summary =
-          runOnce(options, db, runs, ClusterJobWatch.of(args, options.getJobName()));
+      VisitLedger.RunSummary summary = runOnce(options, db, runs, watch);
       System.out.println("visits " + options.getVisitsInput() + ": " + summary.describe());
       if (summary.filesNotIngested() > 0) {
         throw new IllegalStateException(summary.filesNotIngested() + " file(s) not ingested, first "
@@ -144,16 +145,18 @@ public final class VisitPipeline {
   }
 
   /**
-   * On a signal (./manage.sh stop, Ctrl-C), records the stop and cancels the run in progress;
-   * files in flight are read again by the next run and not counted as reader deaths.
+   * On a signal (./manage.sh stop, Ctrl-C), records the stop and cancels the run in progress,
+   * on a cluster through {@code watch}; files in flight are read again by the next run and not
+   * counted as reader deaths.
    */
-  private static void stopOnShutdown(RestartOnDatabaseFailure runs) {
+  private static void stopOnShutdown(RestartOnDatabaseFailure runs, Optional<ClusterJobWatch> watch) {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         runs.cancel();
       } catch (IOException | RuntimeException e) {
         LOG.debug("cancel on shutdown: {}", e.getMessage());
       }
+      watch.ifPresent(ClusterJobWatch::cancel);
     }, "visit-pipeline-stop"));
   }
 

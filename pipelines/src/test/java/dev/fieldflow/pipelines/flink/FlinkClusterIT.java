@@ -43,6 +43,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -305,6 +307,122 @@ class FlinkClusterIT {
       causes.append(t).append('\n');
     }
     assertThat(causes.toString(), containsString("no-such-file-"));
+  }
+
+  /**
+   * What a launcher's shutdown hook does on Ctrl-C: the watch cancels the job of the launch in
+   * progress on the JobManager, and the launch ends, instead of the job going on without it.
+   */
+  @Test
+  @Order(7)
+  void aWatchCancelsTheJobOfItsLaunchInProgress() throws Exception {
+    Watched job = Watched.onCluster();
+    Pipeline pipeline = job.pipeline();
+    pipeline.apply("One", Create.of(1)).apply("WaitForCancel", ParDo.of(new SleepForever()));
+    ClusterJobWatch watch = job.watch();
+    assertThat("no launch in progress yet", watch.cancel(), is(false));
+    java.util.concurrent.CompletableFuture<Object> launch = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> {
+          try {
+            return watch.start(pipeline::run).getState();
+          } catch (Exception e) {
+            return e;
+          }
+        });
+    String running = "(?s).*\\{[^}]*\"name\":\"" + job.name() + "\"[^}]*\"state\":\"RUNNING\".*";
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!cluster.rest("/jobs/overview").matches(running)) {
+      assertThat("job " + job.name() + " RUNNING within 60 s; launch: " + launch,
+          System.currentTimeMillis() < deadline, is(true));
+      Thread.sleep(100);
+    }
+
+    assertThat(watch.cancel(), is(true));
+
+    assertThat(cluster.rest("/jobs/overview"), matchesPattern(
+        "(?s).*\\{[^}]*\"name\":\"" + job.name() + "\"[^}]*\"state\":\"CANCELED\".*"));
+    Object ended = launch.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat("the launch ended with the job: " + ended, ended,
+        not(equalTo(PipelineResult.State.DONE)));
+    assertThat("once the launch has ended there is nothing to cancel", watch.cancel(), is(false));
+  }
+
+  /**
+   * Ctrl-C or SIGTERM to {@code visit --once} on a cluster cancels the job, as it ends an embedded
+   * run: the stop is recorded first (the files in flight count no reader death), the job ends
+   * CANCELED, and the files it had not loaded stay for the next run, not loaded by a job that goes
+   * on without its launcher.
+   */
+  @Test
+  @Order(8)
+  void aSignalledOnceLauncherCancelsItsJobOnTheCluster() throws Exception {
+    Path input = dir.resolve("stopped");
+    Files.createDirectories(input);
+    Files.write(input.resolve("a.jsonl"), utf8(VisitLines.visits(8_000, 40)));
+    Files.write(input.resolve("b.jsonl"), utf8(VisitLines.visits(8_100, 40)));
+    String jobName = "fieldflow-stop-test-" + System.nanoTime();
+    DatabaseConfig db = POSTGRES.writer();
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+        "-cp", System.getProperty("java.class.path"),
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-Dorg.slf4j.simpleLogger.log.dev.fieldflow=info",
+        "dev.fieldflow.pipelines.Main", "visit", "--once", "--visitsInput=" + input,
+        "--jdbcUrl=" + db.jdbcUrl(), "--dbUser=" + db.user(), "--jobName=" + jobName));
+    command.addAll(List.of(clusterArgs()));
+    Path log = Path.of("target", "flink-once-stopped.log");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().put("FIELDFLOW_DB_PASSWORD", db.password());
+    builder.environment().put("FIELDFLOW_HOME", dir.resolve("home").toString());
+    String files = "SELECT count(*) FROM fieldflow.ingest_files WHERE path LIKE '%/stopped/%'";
+    Process launcher;
+    String held;
+    // The job's first load waits for this lock mid-file, so the job is still running when stopped.
+    try (java.sql.Connection hold = POSTGRES.admin().dataSource().getConnection()) {
+      hold.setAutoCommit(false);
+      hold.createStatement().execute("LOCK TABLE fieldflow.visits IN SHARE MODE");
+      launcher = builder.start();
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (POSTGRES.count(files + " AND status = 'running' AND load_started_attempt = attempts") < 1) {
+        assertThat("launcher alive; log " + log, launcher.isAlive(), is(true));
+        assertThat("a load begins within 120 s; log " + log, System.currentTimeMillis() < deadline, is(true));
+        Thread.sleep(100);
+      }
+      // Files load in no set order: the one that began is held, the other waits its turn.
+      held = (String) POSTGRES.rows("SELECT path FROM fieldflow.ingest_files WHERE path LIKE"
+          + " '%/stopped/%' AND load_started_attempt = attempts").get(0).get(0);
+      launcher.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the same shutdown hook
+      String cancelling = "(?s).*\\{[^}]*\"name\":\"" + jobName + "\"[^}]*\"state\":\"(CANCELLING|CANCELED)\".*";
+      while (!cluster.rest("/jobs/overview").matches(cancelling)) {
+        assertThat("the job is cancelled within 60 s of the signal; log " + log,
+            System.currentTimeMillis() < deadline + 60_000, is(true));
+        Thread.sleep(100);
+      }
+      hold.rollback();
+    }
+    assertThat("the launcher ends; log " + log, launcher.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), is(true));
+
+    assertThat(cluster.rest("/jobs/overview"), matchesPattern(
+        "(?s).*\\{[^}]*\"name\":\"" + jobName + "\"[^}]*\"state\":\"CANCELED\".*"));
+    assertThat("the stop is recorded for the run", POSTGRES.count("SELECT count(*) FROM"
+        + " fieldflow.stopped_runs s JOIN fieldflow.ingest_files f USING (run_id)"
+        + " WHERE f.path = ?", held), is(1L));
+    assertThat("no reader death counted", POSTGRES.count(files + " AND reader_deaths > 0"), is(0L));
+    // The held file's statement was in PostgreSQL when the lock went: it may commit. The other
+    // file would load right after it in a job that went on without its launcher.
+    assertThat("the file after the held one is not loaded by the cancelled job; ledger "
+            + POSTGRES.rows("SELECT path, status FROM fieldflow.ingest_files WHERE path LIKE '%/stopped/%'"),
+        POSTGRES.count(files + " AND path <> ? AND status = 'done'", held), is(0L));
+  }
+
+  /** Holds its bundle until its task is cancelled (Flink interrupts the task's thread). */
+  private static final class SleepForever extends DoFn<Integer, Integer> {
+    @ProcessElement
+    public void process(@Element Integer n, OutputReceiver<Integer> out) throws InterruptedException {
+      Thread.sleep(Long.MAX_VALUE);
+      out.output(n);
+    }
   }
 
   /** A pipeline for the test's cluster, its job name, and the watch its launcher would use. */
