@@ -40,9 +40,11 @@ import org.slf4j.LoggerFactory;
  * and waits for it to end, as a stop cancels an embedded run: an attached job does not go on
  * loading on the cluster once its launcher has ended.
  *
- * <p>Only for attached bounded runs on a cluster ({@code --flinkMaster=HOST:PORT}): {@code visit
- * --once} and the network pipeline. An embedded Flink completes its result without polling; a
- * detached job returns at once.
+ * <p>Only for attached runs on a cluster ({@code --flinkMaster=HOST:PORT}): {@code visit --once}
+ * and the network pipeline, and a continuous visit pipeline submitted with {@code
+ * --attachedMode=true} (which never finishes, so only the cancel applies). An embedded Flink
+ * completes its result without polling; a detached job returns at once, and {@code ./manage.sh
+ * stop} cancels it.
  */
 public final class ClusterJobWatch {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterJobWatch.class);
@@ -62,7 +64,9 @@ public final class ClusterJobWatch {
   private final URI jobsOverview;
   private final String jobName;
   private final HttpClient http;
-  /** The jobs of {@link #jobName} before the launch in progress; null when none is in progress. */
+  /** Whether a launch is in progress. */
+  private volatile boolean launching;
+  /** The jobs of {@link #jobName} before the launch in progress; null if they could not be read. */
   private volatile Set<String> launchedAfter;
   /** The id of the launch's job once the JobManager has listed it. */
   private volatile String jobId;
@@ -124,10 +128,11 @@ public final class ClusterJobWatch {
     Optional<Set<String>> before = jobIds();
     jobId = null;
     launchedAfter = before.orElse(null);
+    launching = true;
     try {
       return await(launch, before);
     } finally {
-      launchedAfter = null;
+      launching = false;
     }
   }
 
@@ -173,13 +178,12 @@ public final class ClusterJobWatch {
    * @return whether a job was asked to cancel
    */
   public boolean cancel() {
-    Set<String> before = launchedAfter;
-    if (before == null) {
+    if (!launching) {
       return false;
     }
     String id = jobId;
-    if (id == null) {
-      newJobState(before);
+    if (id == null && launchedAfter != null) {
+      newJobState(launchedAfter);
       id = jobId;
     }
     if (id == null) {

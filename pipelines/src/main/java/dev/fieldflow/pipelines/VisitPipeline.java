@@ -70,8 +70,7 @@ public final class VisitPipeline {
     validate(options);
     DatabaseConfig db = Databases.writer(options);
     RestartOnDatabaseFailure runs = restarts(options, db);
-    Optional<ClusterJobWatch> watch = options.getOnce()
-        ? ClusterJobWatch.of(args, options.getJobName()) : Optional.empty();
+    Optional<ClusterJobWatch> watch = ClusterJobWatch.of(args, options.getJobName());
     stopOnShutdown(runs, watch);
     if (options.getOnce()) {
       VisitLedger.RunSummary summary = runOnce(options, db, runs, watch);
@@ -84,7 +83,7 @@ public final class VisitPipeline {
       // Held until the JVM ends: a second continuous pipeline on this input is refused.
       @SuppressWarnings({"resource", "unused"})
       ContinuousInputLock lock = ContinuousInputLock.take(db, continuousInput(options));
-      runs.run(runId -> start(options, db, runId));
+      runs.run(runId -> ClusterJobWatch.start(watch, () -> start(options, db, runId)));
     }
   }
 
