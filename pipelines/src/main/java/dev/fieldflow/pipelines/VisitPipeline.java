@@ -6,6 +6,7 @@ import dev.fieldflow.io.files.InputFiles;
 import dev.fieldflow.io.files.LocalPatterns;
 import dev.fieldflow.io.files.PathStyleS3ClientBuilderFactory;
 import dev.fieldflow.ingest.visits.ClaimVisitFiles;
+import dev.fieldflow.ingest.visits.LedgerClaims;
 import dev.fieldflow.ingest.visits.ContinuousInputLock;
 import dev.fieldflow.ingest.visits.IngestVisitFiles;
 import dev.fieldflow.ingest.visits.LoadSettings;
@@ -16,7 +17,6 @@ import dev.fieldflow.ingest.visits.VisitPartitions;
 import dev.fieldflow.ingest.visits.WatchVisitFiles;
 import dev.fieldflow.ingest.notifications.BackfillVisitFiles;
 import dev.fieldflow.ingest.notifications.InputPattern;
-import dev.fieldflow.ingest.notifications.LedgerClaims;
 import dev.fieldflow.ingest.notifications.NotificationQueue;
 import dev.fieldflow.ingest.notifications.ReadS3Notifications;
 import java.io.IOException;
@@ -336,8 +336,9 @@ public final class VisitPipeline {
   static void build(
       Pipeline pipeline, VisitPipelineOptions options, DatabaseConfig db, UUID runId,
       List<MatchResult.Metadata> wave) {
-    Duration outageTolerance = Duration.ofSeconds(options.getDbOutageToleranceSeconds());
-    Duration lease = Duration.ofSeconds(options.getClaimLeaseSeconds());
+    LedgerClaims claims = new LedgerClaims(runId, db,
+        Duration.ofSeconds(options.getDbOutageToleranceSeconds()),
+        Duration.ofSeconds(options.getClaimLeaseSeconds()));
     VisitPartitions partitions = partitions(options);
     IngestibleFileNames names = InputFileOptions.fileNames(options);
     PCollection<VisitFile> claimed;
@@ -351,22 +352,20 @@ public final class VisitPipeline {
                   .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
           : pipeline.apply("ListedWave", Create.of(wave).withCoder(MetadataCoderV2.of()));
       claimed = matched
-          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, true, lease)
-              .withFileNames(names));
+          .apply("ClaimFiles", ClaimVisitFiles.forRun(claims).retryingFailedNow().withFileNames(names));
     } else if (notified(options)) {
-      claimed = notifiedFiles(pipeline, options, db, runId, partitions, names, outageTolerance, lease);
+      claimed = notifiedFiles(pipeline, options, claims, partitions, names);
     } else {
       Duration poll = Duration.ofSeconds(options.getPollIntervalSeconds());
       PCollection<VisitFile> seen = pipeline
           .apply("DiscoverFiles", new WatchVisitFiles(partitions, poll,
               Duration.ofMinutes(options.getWatchGenerationMinutes()),
               Duration.ofMinutes(options.getWatchIdleMinutes())))
-          .apply("ClaimFiles", new ClaimVisitFiles(runId, db, outageTolerance, false, lease)
-              .withFileNames(names));
+          .apply("ClaimFiles", ClaimVisitFiles.forRun(claims).withFileNames(names));
       PCollection<VisitFile> retried = pipeline
           .apply("CheckLedger", PeriodicImpulse.create().withInterval(
               org.joda.time.Duration.millis(poll.toMillis())))
-          .apply("ReclaimFiles", new ReclaimVisitFiles(runId, db, outageTolerance, lease));
+          .apply("ReclaimFiles", ReclaimVisitFiles.forRun(claims));
       claimed = PCollectionList.of(seen).and(retried).apply("AllClaimedFiles", Flatten.pCollections());
     }
     claimed.apply("IngestVisitFiles", new IngestVisitFiles(db, runId, loadSettings(options)));
@@ -398,9 +397,7 @@ public final class VisitPipeline {
    * ledger's own failed and orphaned files, as in the polling mode.
    */
   private static PCollection<VisitFile> notifiedFiles(Pipeline pipeline, VisitPipelineOptions options,
-      DatabaseConfig db, UUID runId, VisitPartitions partitions, IngestibleFileNames names,
-      Duration outageTolerance, Duration lease) {
-    LedgerClaims claims = new LedgerClaims(runId, db, outageTolerance, lease);
+      LedgerClaims claims, VisitPartitions partitions, IngestibleFileNames names) {
     InputPattern input = new InputPattern(partitions.everything(), names);
     PCollectionList<VisitFile> sources = PCollectionList.of(pipeline.apply("ReadNotifications",
         ReadS3Notifications.from(options.getNotifications().strip(), input, claims)));
@@ -412,7 +409,7 @@ public final class VisitPipeline {
     sources = sources.and(pipeline
         .apply("CheckLedger", PeriodicImpulse.create().withInterval(
             org.joda.time.Duration.millis(poll.toMillis())))
-        .apply("ReclaimFiles", new ReclaimVisitFiles(runId, db, outageTolerance, lease)));
+        .apply("ReclaimFiles", ReclaimVisitFiles.forRun(claims)));
     return sources.apply("AllClaimedFiles", Flatten.pCollections());
   }
 

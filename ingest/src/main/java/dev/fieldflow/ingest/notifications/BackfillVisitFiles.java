@@ -1,5 +1,6 @@
 package dev.fieldflow.ingest.notifications;
 
+import dev.fieldflow.ingest.visits.LedgerClaims;
 import dev.fieldflow.ingest.visits.RetryingDatabase;
 import dev.fieldflow.ingest.visits.VisitFile;
 import dev.fieldflow.ingest.visits.VisitLedger;
@@ -112,7 +113,7 @@ public final class BackfillVisitFiles extends PTransform<PBegin, PCollection<Vis
           continue;
         }
         if (IngestibleFileNames.isAddressable(path)) {
-          toClaim.add(claims.claim(sighting, LedgerClaims.listed(m)));
+          toClaim.add(claims.claim(sighting, LedgerClaims.listedBySizeAndTime(m)));
         } else {
           unaddressable++;
           LOG.warn("backfill: {}", IngestibleFileNames.unaddressable(path));

@@ -1,5 +1,6 @@
 package dev.fieldflow.ingest.notifications;
 
+import dev.fieldflow.ingest.visits.LedgerClaims;
 import dev.fieldflow.ingest.visits.RetryingDatabase;
 import dev.fieldflow.ingest.visits.VisitFile;
 import dev.fieldflow.ingest.visits.VisitLedger;
@@ -276,7 +277,7 @@ public final class ReadS3Notifications extends PTransform<PBegin, PCollection<Vi
             }
           }
           if (found != null) {
-            toClaim.add(claims.claim(sightingByPath.get(path), LedgerClaims.listed(found)));
+            toClaim.add(claims.claim(sightingByPath.get(path), LedgerClaims.listedBySizeAndTime(found)));
           } else if (r.status() == MatchResult.Status.OK || r.status() == MatchResult.Status.NOT_FOUND) {
             count(gone, Counters.GONE, 1);
             LOG.info("{} was announced but is gone; nothing to ingest", path);

@@ -1,14 +1,11 @@
 package dev.fieldflow.ingest.visits;
 
-import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.files.IngestibleFileNames;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -42,47 +39,37 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClaimVisitFiles
     extends PTransform<PCollection<MatchResult.Metadata>, PCollection<VisitFile>> {
-  private final UUID runId;
-  private final DatabaseConfig db;
-  private final Duration outageTolerance;
+  private final LedgerClaims claims;
   private final boolean retryFailedNow;
-  private final Duration lease;
-  private IngestibleFileNames fileNames = IngestibleFileNames.defaults();
+  private final IngestibleFileNames fileNames;
 
-  /**
-   * @param runId this run of the pipeline: its files in the ledger are its own, a running file
-   *     of any other run is an orphan to take over
-   * @param retryFailedNow take failed files without waiting for their retry time ({@code --once})
-   */
-  public ClaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow) {
-    this(runId, db, outageTolerance, retryFailedNow, VisitLedger.DEFAULT_LEASE);
+  private ClaimVisitFiles(LedgerClaims claims, boolean retryFailedNow, IngestibleFileNames fileNames) {
+    this.claims = claims;
+    this.retryFailedNow = retryFailedNow;
+    this.fileNames = fileNames;
   }
 
   /**
-   * @param lease how long a claim holds a file without a commit: a file {@code running} for
-   *     longer is taken over by the next sighting, whichever run holds it ({@code
-   *     --claimLeaseSeconds})
+   * Claims for the run of {@code claims}: its files in the ledger are its own, a running file of
+   * a dead run is an orphan to take over, and a failed file waits for its retry time.
    */
-  public ClaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance,
-      boolean retryFailedNow, Duration lease) {
-    this.runId = runId;
-    this.db = db;
-    this.outageTolerance = outageTolerance;
-    this.retryFailedNow = retryFailedNow;
-    this.lease = lease;
+  public static ClaimVisitFiles forRun(LedgerClaims claims) {
+    return new ClaimVisitFiles(claims, false, IngestibleFileNames.defaults());
+  }
+
+  /** The same claims, taking failed files without waiting for their retry time ({@code --once}). */
+  public ClaimVisitFiles retryingFailedNow() {
+    return new ClaimVisitFiles(claims, true, fileNames);
   }
 
   /** The same claims, of the files whose names {@code names} ingests only. */
   public ClaimVisitFiles withFileNames(IngestibleFileNames names) {
-    ClaimVisitFiles copy = new ClaimVisitFiles(runId, db, outageTolerance, retryFailedNow, lease);
-    copy.fileNames = names;
-    return copy;
+    return new ClaimVisitFiles(claims, retryFailedNow, names);
   }
 
   @Override
   public PCollection<VisitFile> expand(PCollection<MatchResult.Metadata> matched) {
-    return matched.apply("ClaimInLedger",
-        ParDo.of(new ClaimFn(runId, db, outageTolerance, retryFailedNow, lease, fileNames)));
+    return matched.apply("ClaimInLedger", ParDo.of(new ClaimFn(claims, retryFailedNow, fileNames)));
   }
 
   /** What the ledger records of a matched file. */
@@ -97,11 +84,8 @@ public final class ClaimVisitFiles
     /** A matched file waiting for the end of its bundle, with where its claims go. */
     private record Sighting(VisitLedger.Claim claim, Instant timestamp, BoundedWindow window) {}
 
-    private final UUID runId;
-    private final DatabaseConfig db;
-    private final Duration outageTolerance;
+    private final LedgerClaims claims;
     private final boolean retryFailedNow;
-    private final Duration lease;
     private final IngestibleFileNames fileNames;
     private final Counter filesIgnored = Metrics.counter(IngestVisitFiles.class, "files_ignored");
     private final Counter filesUnaddressable =
@@ -111,19 +95,15 @@ public final class ClaimVisitFiles
     private transient RetryingDatabase database;
     private transient List<Sighting> pending;
 
-    ClaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance, boolean retryFailedNow,
-        Duration lease, IngestibleFileNames fileNames) {
-      this.runId = runId;
-      this.db = db;
-      this.outageTolerance = outageTolerance;
+    ClaimFn(LedgerClaims claims, boolean retryFailedNow, IngestibleFileNames fileNames) {
+      this.claims = claims;
       this.retryFailedNow = retryFailedNow;
-      this.lease = lease;
       this.fileNames = fileNames;
     }
 
     @Setup
     public void setup() {
-      database = RetryingDatabase.forRun(db, outageTolerance, runId);
+      database = claims.open();
     }
 
     @StartBundle
@@ -150,18 +130,18 @@ public final class ClaimVisitFiles
       filesMatched.inc();
       VisitLedger.Listed listed = listed(file);
       // The poll's time names the sighting: a retried bundle repeats it, another poll does not.
-      pending.add(new Sighting(VisitLedger.Claim.bySighting(runId,
-          Long.toString(timestamp.getMillis()), listed), timestamp, window));
+      pending.add(new Sighting(claims.claim(Long.toString(timestamp.getMillis()), listed),
+          timestamp, window));
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) throws Exception {
-      List<VisitLedger.Claim> claims = new ArrayList<>(pending.size());
-      pending.forEach(s -> claims.add(s.claim()));
-      List<VisitFile> claimed =
-          VisitLedger.claimAll(database, runId, claims, retryFailedNow, lease, "matched");
+      List<VisitLedger.Claim> toClaim = new ArrayList<>(pending.size());
+      pending.forEach(s -> toClaim.add(s.claim()));
+      List<VisitFile> claimed = VisitLedger.claimAll(
+          database, claims.runId(), toClaim, retryFailedNow, claims.lease(), "matched");
       if (!claimed.isEmpty()) {
-        LOG.info("{} new or unfinished file(s) of {} matched to ingest", claimed.size(), claims.size());
+        LOG.info("{} new or unfinished file(s) of {} matched to ingest", claimed.size(), toClaim.size());
       }
       filesClaimed.inc(claimed.size());
       // Each file goes out where its sighting was: same timestamp, same window.

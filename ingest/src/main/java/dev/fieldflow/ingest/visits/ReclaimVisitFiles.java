@@ -1,6 +1,5 @@
 package dev.fieldflow.ingest.visits;
 
-import dev.fieldflow.io.db.DatabaseConfig;
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.files.LocalPatterns;
 import java.nio.charset.StandardCharsets;
@@ -37,49 +36,41 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
   /** Candidates per check; more wait for the next one. */
   static final int MAX_PER_CHECK = 500;
 
-  private final UUID runId;
-  private final DatabaseConfig db;
-  private final Duration outageTolerance;
-  private final Duration lease;
+  private final LedgerClaims claims;
 
-  public ReclaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance) {
-    this(runId, db, outageTolerance, VisitLedger.DEFAULT_LEASE);
+  private ReclaimVisitFiles(LedgerClaims claims) {
+    this.claims = claims;
   }
 
-  /** @param lease a file {@code running} for longer than this without a commit is taken over */
-  public ReclaimVisitFiles(UUID runId, DatabaseConfig db, Duration outageTolerance, Duration lease) {
-    this.runId = runId;
-    this.db = db;
-    this.outageTolerance = outageTolerance;
-    this.lease = lease;
+  /** Takes again the files that need work for the run of {@code claims}, under its lease. */
+  public static ReclaimVisitFiles forRun(LedgerClaims claims) {
+    return new ReclaimVisitFiles(claims);
   }
 
   @Override
   public PCollection<VisitFile> expand(PCollection<Instant> ticks) {
-    return ticks.apply("ReclaimFromLedger", ParDo.of(new ReclaimFn(runId, db, outageTolerance, lease)));
+    return ticks.apply("ReclaimFromLedger", ParDo.of(new ReclaimFn(claims)));
   }
 
   private static final class ReclaimFn extends DoFn<Instant, VisitFile> {
     private static final Logger LOG = LoggerFactory.getLogger(ReclaimVisitFiles.class);
 
+    private final LedgerClaims claims;
     private final UUID runId;
-    private final DatabaseConfig db;
-    private final Duration outageTolerance;
     private final Duration lease;
     private final Counter filesReclaimed = Metrics.counter(IngestVisitFiles.class, "files_reclaimed");
     private final Counter filesGone = Metrics.counter(IngestVisitFiles.class, "files_gone");
     private transient RetryingDatabase database;
 
-    ReclaimFn(UUID runId, DatabaseConfig db, Duration outageTolerance, Duration lease) {
-      this.runId = runId;
-      this.db = db;
-      this.outageTolerance = outageTolerance;
-      this.lease = lease;
+    ReclaimFn(LedgerClaims claims) {
+      this.claims = claims;
+      this.runId = claims.runId();
+      this.lease = claims.lease();
     }
 
     @Setup
     public void setup() {
-      database = RetryingDatabase.forRun(db, outageTolerance, runId);
+      database = claims.open();
     }
 
     @ProcessElement
@@ -99,7 +90,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
             paths.size(), e.getMessage());
         return;
       }
-      List<VisitLedger.Claim> claims = new ArrayList<>();
+      List<VisitLedger.Claim> toClaim = new ArrayList<>();
       List<Long> gone = new ArrayList<>();
       String firstGone = null;
       for (int i = 0; i < candidates.size(); i++) {
@@ -112,7 +103,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
                 new VisitLedger.Listed(u.path(), u.version(), m.sizeBytes(), m.lastModifiedMillis());
             UUID claimId = UUID.nameUUIDFromBytes((runId + "/reclaim/" + tick.getMillis() + "/"
                 + u.path() + "/" + u.version()).getBytes(StandardCharsets.UTF_8));
-            claims.add(new VisitLedger.Claim(listed, claimId));
+            toClaim.add(new VisitLedger.Claim(listed, claimId));
           } else {
             gone.add(u.fileId());
             firstGone = firstGone != null ? firstGone
@@ -132,8 +123,8 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
         LOG.warn("{} unfinished file(s) in the ledger are gone or replaced ({}); marked failed",
             marked, firstGone);
       }
-      List<VisitFile> claimed = database.inTransaction("retrying " + claims.size() + " file(s)",
-          c -> VisitLedger.claim(c, runId, claims, false, lease));
+      List<VisitFile> claimed = database.inTransaction("retrying " + toClaim.size() + " file(s)",
+          c -> VisitLedger.claim(c, runId, toClaim, false, lease));
       if (!claimed.isEmpty()) {
         LOG.info("{} failed, orphaned or lease-expired file(s) taken again from the ledger", claimed.size());
       }

@@ -75,7 +75,8 @@ class ClaimVisitFilesNamesTest {
   @Test
   void hiddenAndTemporaryFilesAreNeitherClaimedNorEnteredInTheLedgerButCounted(TestPipeline p) {
     ClaimVisitFiles claim =
-        new ClaimVisitFiles(UUID.randomUUID(), db.writer(), Duration.ofSeconds(30), true);
+        ClaimVisitFiles.forRun(LedgerClaims.forRun(UUID.randomUUID(), db.writer(), Duration.ofSeconds(30)))
+            .retryingFailedNow();
 
     PAssert.that(claimedNames(p, claim))
         .containsInAnyOrder("visits-01.jsonl", "visits-02.jsonl.gz");
@@ -89,7 +90,8 @@ class ClaimVisitFilesNamesTest {
   @Test
   void anOverridingPatternDecidesWhichNamesAreClaimed(TestPipeline p) {
     ClaimVisitFiles claim =
-        new ClaimVisitFiles(UUID.randomUUID(), db.writer(), Duration.ofSeconds(30), true)
+        ClaimVisitFiles.forRun(LedgerClaims.forRun(UUID.randomUUID(), db.writer(), Duration.ofSeconds(30)))
+            .retryingFailedNow()
             .withFileNames(IngestibleFileNames.ignoring(".*\\.tmp"));
 
     PAssert.that(claimedNames(p, claim)).containsInAnyOrder("visits-01.jsonl",

@@ -78,7 +78,8 @@ class ReclaimVisitFilesTest {
     Files.writeString(replaced, "{}\n{}\n");
 
     PCollection<String> taken = p.apply(Create.of(Instant.now()))
-        .apply(new ReclaimVisitFiles(UUID.randomUUID(), POSTGRES.writer(), Duration.ofSeconds(30)))
+        .apply(ReclaimVisitFiles.forRun(
+            LedgerClaims.forRun(UUID.randomUUID(), POSTGRES.writer(), Duration.ofSeconds(30))))
         .apply(MapElements.into(TypeDescriptors.strings()).via(VisitFile::path));
     PAssert.that(taken).containsInAnyOrder(kept.toString());
     PipelineResult result = p.run();
