@@ -16,7 +16,6 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import org.apache.beam.sdk.io.FileSystems;
@@ -42,7 +41,7 @@ class CancelledWorkerTest {
   @Test
   void anInterruptedWorkerLeavesTheFileClaimedAndALiveOneLoadsIt() throws Exception {
     Path path = dir.resolve("claimed.jsonl");
-    Files.writeString(path, fiveVisits(), StandardCharsets.UTF_8);
+    Files.writeString(path, VisitLedgerLeaseTest.tenVisits(), StandardCharsets.UTF_8);
     UUID run = UUID.randomUUID();
     VisitFile file;
     try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
@@ -74,7 +73,7 @@ class CancelledWorkerTest {
 
       assertThat(out, hasSize(1));
       assertThat(POSTGRES.rows("SELECT status, rows_loaded FROM fieldflow.ingest_files WHERE path = ?",
-          path.toString()), equalTo(List.of(List.of("done", 5L))));
+          path.toString()), equalTo(List.of(List.of("done", 10L))));
     } finally {
       fn.teardown();
     }
@@ -88,17 +87,5 @@ class CancelledWorkerTest {
         .setWindow(GlobalWindow.INSTANCE)
         .setPaneInfo(PaneInfo.NO_FIRING)
         .setReceiver(windowed -> out.add(windowed.getValue()));
-  }
-
-  private static String fiveVisits() {
-    StringBuilder s = new StringBuilder();
-    for (int task = 1; task <= 5; task++) {
-      s.append(String.format(Locale.ROOT, "{\"task_id\": \"TASK%d\", \"node_id\": \"NODE%d\","
-          + " \"visit_id\": 1, \"visit_date:\": \"2020-01-02\", \"original_reported_date\":"
-          + " \"2019-12-30\", \"node_age\": 3, \"node_type\": \"TYPE2\", \"task_type\": \"TASK6\","
-          + " \"engineer_skill_level\": \"LEVEL4\", \"engineer_note\": \"1 2 3\", \"outcome\": \"FAIL\"}%n",
-          90_000 + task, task));
-    }
-    return s.toString();
   }
 }

@@ -37,7 +37,8 @@ class VisitLedgerLeaseTest {
         Duration.ofSeconds(60), 0.5, false);
   }
 
-  private static String tenVisits() {
+  /** Ten valid visit lines, tasks 1-10 on nodes 0-6; shared with CancelledWorkerTest. */
+  static String tenVisits() {
     StringBuilder s = new StringBuilder();
     for (int task = 1; task <= 10; task++) {
       s.append(String.format(Locale.ROOT, "{\"task_id\": \"TASK%d\", \"node_id\": \"NODE%d\","
