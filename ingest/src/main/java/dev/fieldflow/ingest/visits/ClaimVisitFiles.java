@@ -138,8 +138,7 @@ public final class ClaimVisitFiles
     public void finishBundle(FinishBundleContext context) throws Exception {
       List<VisitLedger.Claim> toClaim = new ArrayList<>(pending.size());
       pending.forEach(s -> toClaim.add(s.claim()));
-      List<VisitFile> claimed = VisitLedger.claimAll(
-          database, claims.runId(), toClaim, retryFailedNow, claims.lease(), "matched");
+      List<VisitFile> claimed = claims.take(database, toClaim, retryFailedNow, "matched");
       if (!claimed.isEmpty()) {
         LOG.info("{} new or unfinished file(s) of {} matched to ingest", claimed.size(), toClaim.size());
       }

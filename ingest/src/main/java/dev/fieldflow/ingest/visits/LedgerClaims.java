@@ -52,7 +52,13 @@ public record LedgerClaims(UUID runId, DatabaseConfig db, Duration outageToleran
    */
   public List<VisitFile> take(RetryingDatabase database, List<VisitLedger.Claim> claims)
       throws SQLException {
-    return VisitLedger.claimAll(database, runId, claims, false, lease, "notified or listed");
+    return take(database, claims, false, "notified or listed");
+  }
+
+  /** As {@link #take}, failed files taken whatever their retry time if {@code retryFailedNow}. */
+  List<VisitFile> take(RetryingDatabase database, List<VisitLedger.Claim> claims,
+      boolean retryFailedNow, String what) throws SQLException {
+    return VisitLedger.claimAll(database, runId, claims, retryFailedNow, lease, what);
   }
 
   /** A session of this run on {@code db}, retrying through outages of {@code outageTolerance}. */

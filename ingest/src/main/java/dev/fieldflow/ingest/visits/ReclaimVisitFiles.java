@@ -3,7 +3,6 @@ package dev.fieldflow.ingest.visits;
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.files.LocalPatterns;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -56,16 +55,12 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
     private static final Logger LOG = LoggerFactory.getLogger(ReclaimVisitFiles.class);
 
     private final LedgerClaims claims;
-    private final UUID runId;
-    private final Duration lease;
     private final Counter filesReclaimed = Metrics.counter(IngestVisitFiles.class, "files_reclaimed");
     private final Counter filesGone = Metrics.counter(IngestVisitFiles.class, "files_gone");
     private transient RetryingDatabase database;
 
     ReclaimFn(LedgerClaims claims) {
       this.claims = claims;
-      this.runId = claims.runId();
-      this.lease = claims.lease();
     }
 
     @Setup
@@ -76,7 +71,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
     @ProcessElement
     public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
       List<VisitLedger.Unfinished> candidates = database.inTransaction("looking for files to retry",
-          c -> VisitLedger.unfinished(c, runId, MAX_PER_CHECK, lease));
+          c -> VisitLedger.unfinished(c, claims.runId(), MAX_PER_CHECK, claims.lease()));
       if (candidates.isEmpty()) {
         return;
       }
@@ -101,7 +96,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
           if (FileVersion.matches(u.version(), m)) {
             VisitLedger.Listed listed =
                 new VisitLedger.Listed(u.path(), u.version(), m.sizeBytes(), m.lastModifiedMillis());
-            UUID claimId = UUID.nameUUIDFromBytes((runId + "/reclaim/" + tick.getMillis() + "/"
+            UUID claimId = UUID.nameUUIDFromBytes((claims.runId() + "/reclaim/" + tick.getMillis() + "/"
                 + u.path() + "/" + u.version()).getBytes(StandardCharsets.UTF_8));
             toClaim.add(new VisitLedger.Claim(listed, claimId));
           } else {
@@ -117,14 +112,14 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
       }
       if (!gone.isEmpty()) {
         int marked = database.inTransaction("marking " + gone.size() + " vanished file(s)",
-            c -> VisitLedger.markGone(c, runId, gone,
-                "the file is gone or holds another version now; this version cannot be read", lease));
+            c -> VisitLedger.markGone(c, claims.runId(), gone, "the file is gone or holds another"
+                + " version now; this version cannot be read", claims.lease()));
         filesGone.inc(marked);
         LOG.warn("{} unfinished file(s) in the ledger are gone or replaced ({}); marked failed",
             marked, firstGone);
       }
       List<VisitFile> claimed = database.inTransaction("retrying " + toClaim.size() + " file(s)",
-          c -> VisitLedger.claim(c, runId, toClaim, false, lease));
+          c -> VisitLedger.claim(c, claims.runId(), toClaim, false, claims.lease()));
       if (!claimed.isEmpty()) {
         LOG.info("{} failed, orphaned or lease-expired file(s) taken again from the ledger", claimed.size());
       }
