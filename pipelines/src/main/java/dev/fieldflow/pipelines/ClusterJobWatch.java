@@ -125,18 +125,32 @@ public final class ClusterJobWatch {
    * launch} is thrown as it was.
    */
   public PipelineResult start(Launch launch) throws IOException {
+    return launch(launch, true);
+  }
+
+  /**
+   * Runs {@code launch}, a job that never finishes (the continuous visit pipeline submitted
+   * attached), on a thread of its own and returns its result when it ends. The JobManager is
+   * asked only until it lists the job, for {@link #cancel}; there is no end to see sooner.
+   */
+  public PipelineResult startUnbounded(Launch launch) throws IOException {
+    return launch(launch, false);
+  }
+
+  private PipelineResult launch(Launch launch, boolean untilFinished) throws IOException {
     Optional<Set<String>> before = jobIds();
     jobId = null;
     launchedAfter = before.orElse(null);
     launching = true;
     try {
-      return await(launch, before);
+      return await(launch, before, untilFinished);
     } finally {
       launching = false;
     }
   }
 
-  private PipelineResult await(Launch launch, Optional<Set<String>> before) throws IOException {
+  private PipelineResult await(Launch launch, Optional<Set<String>> before, boolean untilFinished)
+      throws IOException {
     CompletableFuture<PipelineResult> launched = new CompletableFuture<>();
     Thread launcher = new Thread(() -> {
       try {
@@ -154,7 +168,7 @@ public final class ClusterJobWatch {
         return watching ? launched.get(POLL.toMillis(), TimeUnit.MILLISECONDS) : launched.get();
       } catch (TimeoutException e) {
         Optional<String> state = newJobState(before.orElseThrow());
-        if (state.isEmpty()) {
+        if (state.isEmpty() || (!untilFinished && jobId != null)) {
           watching = false;
         } else if (state.get().equals("FINISHED")) {
           LOG.info("Flink job {} FINISHED (seen on the JobManager at {}); not waiting for the"

@@ -83,7 +83,8 @@ public final class VisitPipeline {
       // Held until the JVM ends: a second continuous pipeline on this input is refused.
       @SuppressWarnings({"resource", "unused"})
       ContinuousInputLock lock = ContinuousInputLock.take(db, continuousInput(options));
-      runs.run(runId -> ClusterJobWatch.start(watch, () -> start(options, db, runId)));
+      runs.run(runId -> watch.isPresent()
+          ? watch.get().startUnbounded(() -> start(options, db, runId)) : start(options, db, runId));
     }
   }
 

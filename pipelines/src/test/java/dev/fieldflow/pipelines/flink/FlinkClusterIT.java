@@ -311,7 +311,9 @@ class FlinkClusterIT {
 
   /**
    * What a launcher's shutdown hook does on Ctrl-C: the watch cancels the job of the launch in
-   * progress on the JobManager, and the launch ends, instead of the job going on without it.
+   * progress on the JobManager, and the launch ends, instead of the job going on without it. A
+   * job that never finishes is launched as the continuous pipeline launches it ({@code
+   * startUnbounded}); a bounded launch's cancel is order 8's.
    */
   @Test
   @Order(7)
@@ -324,7 +326,7 @@ class FlinkClusterIT {
     java.util.concurrent.CompletableFuture<Object> launch = java.util.concurrent.CompletableFuture
         .supplyAsync(() -> {
           try {
-            return watch.start(pipeline::run).getState();
+            return watch.startUnbounded(pipeline::run).getState();
           } catch (Exception e) {
             return e;
           }
