@@ -339,7 +339,8 @@ public final class VisitPipeline {
       List<MatchResult.Metadata> wave) {
     LedgerClaims claims = new LedgerClaims(runId, db,
         Duration.ofSeconds(options.getDbOutageToleranceSeconds()),
-        Duration.ofSeconds(options.getClaimLeaseSeconds()));
+        Duration.ofSeconds(options.getClaimLeaseSeconds()),
+        Duration.ofSeconds(options.getAbandonedLoadSeconds()));
     VisitPartitions partitions = partitions(options);
     IngestibleFileNames names = InputFileOptions.fileNames(options);
     PCollection<VisitFile> claimed;
@@ -379,6 +380,7 @@ public final class VisitPipeline {
   static void validate(VisitPipelineOptions options) {
     CommandLine.atLeast("pollIntervalSeconds", options.getPollIntervalSeconds(), 1);
     CommandLine.atLeast("claimLeaseSeconds", options.getClaimLeaseSeconds(), 1);
+    CommandLine.atLeast("abandonedLoadSeconds", options.getAbandonedLoadSeconds(), 1);
     CommandLine.atLeast("watchGenerationMinutes", options.getWatchGenerationMinutes(), 1);
     CommandLine.atLeast("watchIdleMinutes", options.getWatchIdleMinutes(), 1);
     CommandLine.atLeast("onceWaveFiles", options.getOnceWaveFiles(), 0);

@@ -109,11 +109,22 @@ public interface VisitPipelineOptions extends FieldflowOptions, InputFileOptions
       + " it was claimed, with no commit, is taken over (read again as a new attempt) by the next"
       + " sighting or ledger check, whichever run holds it. Must be well above the time one file"
       + " takes to ingest; after a Flink restore, a file claimed after the restored checkpoint"
-      + " waits this long before it is read again.")
+      + " and not started yet waits this long before it is read again (one whose load had"
+      + " started: --abandonedLoadSeconds).")
   @Default.Integer(600)
   int getClaimLeaseSeconds();
 
   void setClaimLeaseSeconds(int value);
+
+  @Description("Seconds a load of this run may be held by no database session before the ledger"
+      + " check takes it over (read again as a new attempt, counted as a reader death): a load"
+      + " cut off by a lost Flink TaskManager or undone by a crash of PostgreSQL is read again"
+      + " after this, not after --claimLeaseSeconds. A live load holds its ledger row from start"
+      + " to commit, and a retry marks its start again within seconds; keep this well above that.")
+  @Default.Integer(30)
+  int getAbandonedLoadSeconds();
+
+  void setAbandonedLoadSeconds(int value);
 
   @Description("Seconds every database step keeps retrying while PostgreSQL is unreachable before"
       + " the pipeline gives up and fails.")

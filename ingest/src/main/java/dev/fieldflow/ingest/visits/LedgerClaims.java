@@ -14,22 +14,34 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  * {@link ClaimVisitFiles}, the ledger's {@link ReclaimVisitFiles}, the notification and backfill
  * sources): run {@code runId} on {@code db}, retrying through outages of up to {@code
  * outageTolerance}, a claim holding a file for {@code lease} without a commit before the next
- * sighting takes it over ({@code --claimLeaseSeconds}).
+ * sighting takes it over ({@code --claimLeaseSeconds}), and a load of the run that nobody has
+ * held for {@code abandonedAfter} taken over by the ledger's check ({@code
+ * --abandonedLoadSeconds}, {@link AbandonedLoads}).
  */
-public record LedgerClaims(UUID runId, DatabaseConfig db, Duration outageTolerance, Duration lease)
-    implements Serializable {
+public record LedgerClaims(UUID runId, DatabaseConfig db, Duration outageTolerance, Duration lease,
+    Duration abandonedAfter) implements Serializable {
+  /** How long a load of a live run may go unheld before it is taken over, when none is given. */
+  public static final Duration DEFAULT_ABANDONED_AFTER = Duration.ofSeconds(30);
+
   public LedgerClaims {
     if (lease.isNegative() || lease.isZero()) {
       throw new IllegalArgumentException("a claim lease must be > 0, but was " + lease);
+    }
+    if (abandonedAfter.isNegative() || abandonedAfter.isZero()) {
+      throw new IllegalArgumentException("an unheld load's grace must be > 0, but was " + abandonedAfter);
     }
     if (outageTolerance.isNegative()) {
       throw new IllegalArgumentException("an outage tolerance must be >= 0, but was " + outageTolerance);
     }
   }
 
-  /** Claims of run {@code runId} with the default lease ({@link VisitLedger#DEFAULT_LEASE}). */
+  /**
+   * Claims of run {@code runId} with the default lease ({@link VisitLedger#DEFAULT_LEASE}) and
+   * grace of an unheld load ({@link #DEFAULT_ABANDONED_AFTER}).
+   */
   public static LedgerClaims forRun(UUID runId, DatabaseConfig db, Duration outageTolerance) {
-    return new LedgerClaims(runId, db, outageTolerance, VisitLedger.DEFAULT_LEASE);
+    return new LedgerClaims(runId, db, outageTolerance, VisitLedger.DEFAULT_LEASE,
+        DEFAULT_ABANDONED_AFTER);
   }
 
   /**

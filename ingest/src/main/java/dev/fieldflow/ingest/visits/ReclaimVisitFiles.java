@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * Takes again, straight from the ledger, the files that need work although no watch reports
  * them: failed files whose retry time has come, files left {@code running} by a run that
  * died (their partition may no longer be watched), and files {@code running} past the claim
- * lease (an attempt lost inside this run, e.g. claimed after the checkpoint Flink restored). In: one tick per check; out: the files
- * taken, as {@link ClaimVisitFiles} gives them.
+ * lease (an attempt lost inside this run, e.g. claimed after the checkpoint Flink restored), and,
+ * sooner, loads of this run that nobody has held for the claims' {@code abandonedAfter} (a load
+ * cut off by a lost TaskManager or undone by a crash of PostgreSQL: {@link AbandonedLoads}). In:
+ * one tick per check; out: the files taken, as {@link ClaimVisitFiles} gives them.
  *
  * <p>No listing: the ledger's partial index of unfinished files answers, so a check costs one
  * small query when there is nothing to do. Each candidate is looked at (one metadata request
@@ -58,6 +60,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
     private final Counter filesReclaimed = Metrics.counter(IngestVisitFiles.class, "files_reclaimed");
     private final Counter filesGone = Metrics.counter(IngestVisitFiles.class, "files_gone");
     private transient RetryingDatabase database;
+    private transient AbandonedLoads abandonedLoads;
 
     ReclaimFn(LedgerClaims claims) {
       this.claims = claims;
@@ -66,10 +69,12 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
     @Setup
     public void setup() {
       database = claims.open();
+      abandonedLoads = new AbandonedLoads(claims.abandonedAfter());
     }
 
     @ProcessElement
     public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
+      takeOverAbandonedLoads(out);
       List<VisitLedger.Unfinished> candidates = database.inTransaction("looking for files to retry",
           c -> VisitLedger.unfinished(c, claims.runId(), MAX_PER_CHECK, claims.lease()));
       if (candidates.isEmpty()) {
@@ -125,6 +130,30 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
       }
       filesReclaimed.inc(claimed.size());
       claimed.forEach(out::output);
+    }
+
+    /**
+     * Takes over the loads of this run abandoned by a worker that is gone; no metadata request:
+     * a file gone meanwhile fails its load with the reason, as any file that vanished does.
+     */
+    private void takeOverAbandonedLoads(OutputReceiver<VisitFile> out) throws Exception {
+      List<VisitLedger.UnheldLoad> unheld = database.inTransaction("looking for abandoned loads",
+          c -> VisitLedger.unheldLoads(c, claims.runId(), MAX_PER_CHECK));
+      List<VisitLedger.UnheldLoad> abandoned = abandonedLoads.look(unheld, System.nanoTime());
+      if (abandoned.isEmpty()) {
+        return;
+      }
+      List<VisitFile> taken = database.inTransaction("taking over " + abandoned.size()
+          + " abandoned load(s)", c -> VisitLedger.takeOver(c, claims.runId(), abandoned));
+      abandonedLoads.forget(abandoned);
+      if (!taken.isEmpty()) {
+        LOG.warn("{} load(s) of this run were held by no session for {} s (their worker is gone:"
+            + " a lost TaskManager, a crash of PostgreSQL); taken over: {}", taken.size(),
+            claims.abandonedAfter().toSeconds(),
+            taken.stream().map(VisitFile::describe).limit(5).toList());
+      }
+      filesReclaimed.inc(taken.size());
+      taken.forEach(out::output);
     }
 
     @Teardown

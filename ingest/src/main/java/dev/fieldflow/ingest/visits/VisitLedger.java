@@ -259,6 +259,86 @@ public final class VisitLedger {
   }
 
   /**
+   * A load of this run's that nobody holds now: its file is {@code running} at {@code attempt},
+   * the load of that attempt began at {@code startedAt} ({@link #markLoadStarted}), and no
+   * transaction holds its ledger row, which a load does from its start to its commit.
+   */
+  public record UnheldLoad(long fileId, int attempt, java.time.Instant startedAt) {}
+
+  /**
+   * Up to {@code limit} loads of run {@code runId} that nobody holds at this moment ({@link
+   * UnheldLoad}): either between two transactions of a live load (a retry after a lost
+   * connection, the careful load after the fast one; each begins by marking the load started
+   * again) or abandoned by a worker that is gone (a Flink TaskManager lost, a load undone by a
+   * crash of PostgreSQL). One look cannot tell them apart; {@link AbandonedLoads} looks twice.
+   * A file claimed but not started yet (queued behind other files) is not one.
+   */
+  public static List<UnheldLoad> unheldLoads(Connection c, UUID runId, int limit) throws SQLException {
+    List<UnheldLoad> found = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT file_id, attempts, started_at FROM fieldflow.ingest_files"
+                + " WHERE pipeline = '" + PIPELINE + "' AND status = 'running' AND run_id = ?::uuid"
+                + " AND load_started_attempt = attempts"
+                + " ORDER BY file_id LIMIT ? FOR UPDATE SKIP LOCKED")) {
+      ps.setString(1, runId.toString());
+      ps.setInt(2, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(unheldLoad(rs));
+        }
+      }
+    }
+    return found;
+  }
+
+  /** The load of the current row, whose first columns are file_id, attempts, started_at. */
+  private static UnheldLoad unheldLoad(ResultSet rs) throws SQLException {
+    return new UnheldLoad(rs.getLong(1), rs.getInt(2),
+        rs.getObject(3, java.time.OffsetDateTime.class).toInstant());
+  }
+
+  /**
+   * Takes over, for run {@code runId}, those of {@code abandoned} that are still as they were
+   * seen (running at the same attempt, started at the same time) and that no transaction holds:
+   * attempt + 1, as a claim after the lease would, and counted as a reader death (a loader that
+   * died of its file twice stops it, as {@link #claim} says). Returns the files taken.
+   */
+  public static List<VisitFile> takeOver(Connection c, UUID runId, List<UnheldLoad> abandoned)
+      throws SQLException {
+    if (abandoned.isEmpty()) {
+      return List.of();
+    }
+    Map<Long, UnheldLoad> seen = new LinkedHashMap<>();
+    abandoned.forEach(a -> seen.put(a.fileId(), a));
+    List<Claim> claims = new ArrayList<>();
+    // Locked until this transaction ends: a load of the same attempt cannot start meanwhile.
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT file_id, attempts, started_at, path, version, size_bytes,"
+                + " coalesce((extract(epoch FROM last_modified) * 1000)::bigint, 0)"
+                + " FROM fieldflow.ingest_files WHERE file_id = ANY (?) AND status = 'running'"
+                + " AND run_id = ?::uuid AND load_started_attempt = attempts"
+                + " ORDER BY file_id FOR UPDATE SKIP LOCKED")) {
+      ps.setArray(1, c.createArrayOf("bigint", seen.keySet().toArray(new Long[0])));
+      ps.setString(2, runId.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          UnheldLoad before = seen.get(rs.getLong(1));
+          UnheldLoad now = unheldLoad(rs);
+          if (now.equals(before)) {
+            Listed listed = new Listed(rs.getString(4), rs.getString(5), rs.getLong(6), rs.getLong(7));
+            claims.add(new Claim(listed, UUID.nameUUIDFromBytes((runId + "/abandoned/" + now.fileId()
+                + "/" + now.attempt()).getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+          }
+        }
+      }
+    }
+    // Checked above, under the row locks: a lease of a millisecond takes exactly those rows.
+    return claim(c, runId, claims, false, java.time.Duration.ofMillis(1));
+  }
+
+  /**
    * Records that unfinished file versions can no longer be read as the version the ledger has
    * (deleted, or replaced by a new version, which is a file of its own): failed with {@code
    * error}, not tried again for a day. Rows another claim has taken meanwhile are left alone.

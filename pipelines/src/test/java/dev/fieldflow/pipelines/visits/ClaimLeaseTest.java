@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The claim lease: a file left {@code running} by an attempt that was lost inside a run that goes
  * on (on Flink: claimed after the checkpoint the job was restored from, then re-sighted with a
  * new claim id under the same run id) is taken over once the lease has expired, and ingested
- * exactly once. The lease rule on its own (a fresh claim kept, a superseded attempt that can
+ * exactly once; sooner, a load whose reader is gone (started, and held by no session: a lost
+ * TaskManager, a crash of PostgreSQL) is taken over after {@code --abandonedLoadSeconds}, while a
+ * file claimed and not started keeps its lease. The lease rule on its own (a fresh claim kept, a superseded attempt that can
  * neither load nor fail the file) is VisitLedgerLeaseTest's, in ingest, beside the ledger.
  */
 class ClaimLeaseTest {
@@ -85,5 +87,39 @@ class ClaimLeaseTest {
             + " FROM fieldflow.ingest_files ORDER BY path"),
         equalTo(List.of(List.of(30L, 30L, 0L, 0L, 1, "done"), List.of(50L, 50L, 0L, 0L, 2, "done"))));
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(80L));
+  }
+
+  @Test
+  void aStartedLoadNoSessionHoldsIsTakenOverAfterItsGraceWhileAQueuedClaimKeepsItsLease()
+      throws Exception {
+    POSTGRES.execute("DELETE FROM fieldflow.ingest_files");
+    POSTGRES.execute("TRUNCATE fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
+    Path abandoned = dir.resolve("in").resolve("abandoned.jsonl");
+    Path queued = dir.resolve("in").resolve("queued.jsonl");
+    write(abandoned, visits(1, 40));
+    write(queued, visits(500, 20));
+    UUID run = UUID.randomUUID();
+    Duration lease = Duration.ofMinutes(10);
+    // As after a Flink restore: this run claimed both files; the load of one had begun in a
+    // worker that is gone (its session with it), the other waited in a queue that is gone.
+    VisitFile started = claim(run, listed(abandoned), UUID.randomUUID(), lease).get(0);
+    assertThat(claim(run, listed(queued), UUID.randomUUID(), lease), hasSize(1));
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      VisitLedger.markLoadStarted(c, started);
+    }
+
+    VisitPipelineOptions options = continuous(dir.resolve("in").toString());
+    options.setAbandonedLoadSeconds(2);
+    PipelineResult result = VisitPipeline.start(options, POSTGRES.writer(), run);
+    try {
+      awaitDone(POSTGRES, 1, 60_000);
+      Thread.sleep(3_000); // more ledger checks: the queued claim is not a load, and keeps its lease
+    } finally {
+      result.cancel();
+    }
+    assertThat(POSTGRES.rows("SELECT status, attempts, reader_deaths, rows_loaded"
+            + " FROM fieldflow.ingest_files ORDER BY path"),
+        equalTo(List.of(List.of("done", 2, 1, 40L), List.of("running", 1, 0, 0L))));
+    assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(40L));
   }
 }
