@@ -19,6 +19,7 @@ class VisitPipelineOptionsTest {
   @CsvSource({
       "--pollIntervalSeconds=0, '--pollIntervalSeconds must be >= 1, but was 0'",
       "--claimLeaseSeconds=-5, '--claimLeaseSeconds must be >= 1, but was -5'",
+      "--abandonedLoadSeconds=0, '--abandonedLoadSeconds must be >= 1, but was 0'",
       "--watchGenerationMinutes=0, '--watchGenerationMinutes must be >= 1, but was 0'",
       "--watchIdleMinutes=0, '--watchIdleMinutes must be >= 1, but was 0'",
       "--onceWaveFiles=-1, '--onceWaveFiles must be >= 0, but was -1'",
@@ -59,7 +60,8 @@ class VisitPipelineOptionsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"--pollIntervalSeconds=1", "--claimLeaseSeconds=1", "--onceWaveFiles=0"})
+  @CsvSource({"--pollIntervalSeconds=1", "--claimLeaseSeconds=1", "--abandonedLoadSeconds=1",
+      "--onceWaveFiles=0"})
   void theSmallestGoodValueIsTaken(String option) {
     VisitPipelineOptions options = PipelineOptionsFactory.fromArgs("--visitsInput=/nowhere", option)
         .as(VisitPipelineOptions.class);
