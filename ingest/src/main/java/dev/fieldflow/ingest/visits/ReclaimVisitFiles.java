@@ -59,6 +59,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
     private final LedgerClaims claims;
     private final Counter filesReclaimed = Metrics.counter(IngestVisitFiles.class, "files_reclaimed");
     private final Counter filesGone = Metrics.counter(IngestVisitFiles.class, "files_gone");
+    private final Counter loadsAbandoned = Metrics.counter(IngestVisitFiles.class, "loads_abandoned");
     private transient RetryingDatabase database;
     private transient AbandonedLoads abandonedLoads;
 
@@ -153,6 +154,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
             taken.stream().map(VisitFile::describe).limit(5).toList());
       }
       filesReclaimed.inc(taken.size());
+      loadsAbandoned.inc(taken.size());
       taken.forEach(out::output);
     }
 

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -168,8 +169,10 @@ class AbandonedLoadsTest {
             LEASE, Duration.ofSeconds(1))))
         .apply(MapElements.into(TypeDescriptors.strings()).via(f -> f.path() + " #" + f.attempt()));
     PAssert.that(taken).containsInAnyOrder(dead.path() + " #2");
-    p.run().waitUntilFinish();
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
 
+    assertThat(ReclaimVisitFilesTest.counter(result, "loads_abandoned"), is(1L));
     assertThat(POSTGRES.rows("SELECT path, attempts, reader_deaths FROM fieldflow.ingest_files ORDER BY file_id"),
         equalTo(List.of(List.of(dead.path(), 2, 1), List.of(dir.resolve("queued.jsonl").toString(), 1, 0))));
   }

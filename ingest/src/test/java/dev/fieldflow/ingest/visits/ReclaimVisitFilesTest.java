@@ -58,7 +58,8 @@ class ReclaimVisitFilesTest {
     }
   }
 
-  private static long counter(PipelineResult result, String name) {
+  /** The committed value of counter {@code name} of the visit pipeline's namespace. */
+  static long counter(PipelineResult result, String name) {
     long total = 0;
     for (MetricResult<Long> counter : result.metrics().queryMetrics(MetricsFilter.builder()
         .addNameFilter(MetricNameFilter.named(IngestVisitFiles.class, name)).build()).getCounters()) {
