@@ -160,10 +160,12 @@ class AbandonedLoadsTest {
     VisitFile dead = claim(run, "dead.jsonl");
     claim(run, "queued.jsonl");
     startThenDie(dead);
+    // Ticks every 250 ms for 8 s: a runner that starts late emits the ticks it missed at once,
+    // and those after still span more than the grace.
     org.joda.time.Instant now = org.joda.time.Instant.now();
 
     PCollection<String> taken = p
-        .apply(PeriodicImpulse.create().startAt(now).stopAt(now.plus(org.joda.time.Duration.millis(3_000)))
+        .apply(PeriodicImpulse.create().startAt(now).stopAt(now.plus(org.joda.time.Duration.millis(8_000)))
             .withInterval(org.joda.time.Duration.millis(250)))
         .apply(ReclaimVisitFiles.forRun(new LedgerClaims(run, POSTGRES.writer(), Duration.ofSeconds(30),
             LEASE, Duration.ofSeconds(1))))

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,9 +56,15 @@ class ClaimLeaseTest {
     }
   }
 
+  /** Each test counts the files and visits of its own run: the other's would be taken as orphans. */
+  @BeforeEach
+  void emptyTables() {
+    POSTGRES.execute("TRUNCATE fieldflow.ingest_files, fieldflow.visits, fieldflow.tasks,"
+        + " fieldflow.nodes CASCADE");
+  }
+
   @Test
   void aFileRunningForThisRunPastItsLeaseIsTakenOverAndIngestedExactlyOnce() throws Exception {
-    POSTGRES.execute("DELETE FROM fieldflow.ingest_files"); // other tests', taken as orphans
     Path lost = dir.resolve("in").resolve("lost.jsonl");
     write(lost, visits(1, 50));
     UUID run = UUID.randomUUID();
@@ -92,8 +99,6 @@ class ClaimLeaseTest {
   @Test
   void aStartedLoadNoSessionHoldsIsTakenOverAfterItsGraceWhileAQueuedClaimKeepsItsLease()
       throws Exception {
-    POSTGRES.execute("DELETE FROM fieldflow.ingest_files");
-    POSTGRES.execute("TRUNCATE fieldflow.visits, fieldflow.tasks, fieldflow.nodes CASCADE");
     Path abandoned = dir.resolve("in").resolve("abandoned.jsonl");
     Path queued = dir.resolve("in").resolve("queued.jsonl");
     write(abandoned, visits(1, 40));
