@@ -24,10 +24,8 @@ final class AbandonedLoads {
   /** Loads seen unheld, with when they were first seen so (System.nanoTime). */
   private final Map<VisitLedger.UnheldLoad, Long> firstSeen = new HashMap<>();
 
+  /** {@code grace}: the claims' {@code abandonedAfter}, which {@link LedgerClaims} checks. */
   AbandonedLoads(Duration grace) {
-    if (grace.isNegative() || grace.isZero()) {
-      throw new IllegalArgumentException("the grace of an unheld load must be > 0, but was " + grace);
-    }
     this.graceNanos = grace.toNanos();
   }
 

@@ -265,6 +265,10 @@ public final class VisitLedger {
    */
   public record UnheldLoad(long fileId, int attempt, java.time.Instant startedAt) {}
 
+  /** Row of {@code ingest_files} is a started load of run {@code ?} (a parameter), still running. */
+  private static final String STARTED_LOAD_OF_RUN = "pipeline = '" + PIPELINE + "'"
+      + " AND status = 'running' AND run_id = ?::uuid AND load_started_attempt = attempts";
+
   /**
    * Up to {@code limit} loads of run {@code runId} that nobody holds at this moment ({@link
    * UnheldLoad}): either between two transactions of a live load (a retry after a lost
@@ -278,8 +282,7 @@ public final class VisitLedger {
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT file_id, attempts, started_at FROM fieldflow.ingest_files"
-                + " WHERE pipeline = '" + PIPELINE + "' AND status = 'running' AND run_id = ?::uuid"
-                + " AND load_started_attempt = attempts"
+                + " WHERE " + STARTED_LOAD_OF_RUN
                 + " ORDER BY file_id LIMIT ? FOR UPDATE SKIP LOCKED")) {
       ps.setString(1, runId.toString());
       ps.setInt(2, limit);
@@ -317,11 +320,10 @@ public final class VisitLedger {
         c.prepareStatement(
             "SELECT file_id, attempts, started_at, path, version, size_bytes,"
                 + " coalesce((extract(epoch FROM last_modified) * 1000)::bigint, 0)"
-                + " FROM fieldflow.ingest_files WHERE file_id = ANY (?) AND status = 'running'"
-                + " AND run_id = ?::uuid AND load_started_attempt = attempts"
+                + " FROM fieldflow.ingest_files WHERE " + STARTED_LOAD_OF_RUN + " AND file_id = ANY (?)"
                 + " ORDER BY file_id FOR UPDATE SKIP LOCKED")) {
-      ps.setArray(1, c.createArrayOf("bigint", seen.keySet().toArray(new Long[0])));
-      ps.setString(2, runId.toString());
+      ps.setString(1, runId.toString());
+      ps.setArray(2, c.createArrayOf("bigint", seen.keySet().toArray(new Long[0])));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           UnheldLoad before = seen.get(rs.getLong(1));
