@@ -92,7 +92,7 @@ public final class BackfillVisitFiles extends PTransform<PBegin, PCollection<Vis
     }
 
     @ProcessElement
-    public void process(OutputReceiver<VisitFile> out) throws Exception {
+    public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
       java.time.Instant startedAt = java.time.Instant.now();
       List<MatchResult.Metadata> files;
       try {
@@ -105,7 +105,9 @@ public final class BackfillVisitFiles extends PTransform<PBegin, PCollection<Vis
         return;
       }
       List<VisitLedger.Claim> toClaim = new ArrayList<>();
-      String sighting = "backfill@" + startedAt.toEpochMilli();
+      // The listing's tick names the sighting: a Flink job restored from a checkpoint taken
+      // before it lists again under the same tick, and gets back the files it had claimed.
+      String sighting = "backfill@" + tick.getMillis();
       int unaddressable = 0;
       for (MatchResult.Metadata m : files) {
         String path = m.resourceId().toString();

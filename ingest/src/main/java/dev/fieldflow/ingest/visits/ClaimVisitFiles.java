@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The files of a bundle are claimed together ({@link VisitLedger#claimAll}), so a watch's
  * first poll over thousands of files already done costs a few indexed look-ups, not one round
- * trip per file. Each sighting of a file gets its own claim id (run, poll time, path, version):
- * a retried bundle gets back what it took, another poll's sighting of a file in flight gets
+ * trip per file. Each sighting of a file gets its own claim id (run, the sighting's timestamp,
+ * path, version; {@link WatchVisitFiles} stamps a file with its watch generation's tick): a
+ * retried bundle, or a Flink job restored from a checkpoint that finds the file again in the
+ * same watch, gets back what it took; another watch's sighting of a file in flight gets
  * nothing.
  *
  * <p>Files whose names are not ingested ({@link IngestibleFileNames}: by default hidden and
@@ -129,7 +131,8 @@ public final class ClaimVisitFiles
       }
       filesMatched.inc();
       VisitLedger.Listed listed = listed(file);
-      // The poll's time names the sighting: a retried bundle repeats it, another poll does not.
+      // The watch generation's tick names the sighting: a retried bundle or a restored job's
+      // watch repeats it, another generation's watch does not.
       pending.add(new Sighting(claims.claim(Long.toString(timestamp.getMillis()), listed),
           timestamp, window));
     }

@@ -32,14 +32,17 @@ public final class VisitLedger {
 
   /**
    * A request to take {@code file} under {@code claimId}. The claim id names the sighting of the
-   * file (the run, the poll that saw it): a repeat of the same claim (a retried bundle, a
-   * statement repeated after a lost connection) gets the file back with its attempt unchanged,
-   * while another sighting of a file this run is already ingesting gets nothing.
+   * file (the run, the watch generation or check that saw it): a repeat of the same claim before
+   * its load began (a retried bundle, a statement repeated after a lost connection, a sighting
+   * replayed by a Flink job restored from a checkpoint) gets the file back with its attempt
+   * unchanged; a repeat after its load began is a reader death and a new attempt; another
+   * sighting of a file this run is already ingesting gets nothing.
    */
   public record Claim(Listed file, UUID claimId) {
     /**
      * The claim of {@code file} by one sighting of it by run {@code runId} ({@code sighting}: a
-     * poll's time, a message id, a listing's time): the same id for a repeat of that sighting.
+     * watch generation's tick, a message id, a listing's tick): the same id for a repeat of that
+     * sighting.
      */
     public static Claim bySighting(UUID runId, String sighting, Listed file) {
       return new Claim(file, UUID.nameUUIDFromBytes((runId + "/" + sighting + "/" + file.path()
@@ -71,15 +74,27 @@ public final class VisitLedger {
   public static final java.time.Duration DEFAULT_LEASE = java.time.Duration.ofMinutes(10);
 
   /**
-   * Row {@code f}, taken by another claim, was still running an attempt whose load had begun
-   * (V10): that attempt's reader died (killed, out of memory) mid-file. An attempt of a run that
-   * was stopped on purpose ({@link #recordStop}, V14) did not die of its file.
+   * Row {@code f}, claimed again, was still running an attempt whose load had begun (V10): that
+   * attempt's reader died (killed, out of memory) mid-file. So it is when another claim takes
+   * the row over, and so it is when the same claim comes again: a claim is given again only
+   * after the load it fed was lost (a Flink job restored from a checkpoint taken before the
+   * claim replays its sighting; a live load holds the row until its commit, so the repeat waits
+   * for it and then finds the file done). An attempt of a run that was stopped on purpose
+   * ({@link #recordStop}, V14) did not die of its file.
    */
   private static final String READER_DIED = "f.status = 'running'"
-      + " AND f.claim_id IS DISTINCT FROM EXCLUDED.claim_id"
       + " AND coalesce(f.load_started_attempt = f.attempts, false)"
       // A run stopped on purpose (a signal, ./manage.sh stop) left its load unfinished: no death.
       + " AND NOT EXISTS (SELECT 1 FROM fieldflow.stopped_runs s WHERE s.run_id = f.run_id)";
+
+  /**
+   * Row {@code f} is running under the same claim, and its load has not begun: a retried bundle
+   * or statement, or a replayed sighting of a file that was still queued. It gets the file back
+   * at the same attempt.
+   */
+  private static final String REPEATED_CLAIM = "(f.status = 'running'"
+      + " AND f.claim_id = EXCLUDED.claim_id"
+      + " AND NOT coalesce(f.load_started_attempt = f.attempts, false))";
 
   /** A second reader death: the file is failed instead of read again. */
   private static final String KILLED_TWICE = "(" + READER_DIED + " AND f.reader_deaths + 1 >= 2)";
@@ -106,7 +121,7 @@ public final class VisitLedger {
           + " ON CONFLICT (pipeline, path, version) DO UPDATE SET"
           + "  reader_deaths = f.reader_deaths + (" + READER_DIED + ")::int,"
           + "  status = CASE WHEN " + KILLED_TWICE + " THEN 'failed' ELSE 'running' END,"
-          + "  attempts = CASE WHEN f.claim_id = EXCLUDED.claim_id THEN f.attempts ELSE f.attempts + 1 END,"
+          + "  attempts = CASE WHEN " + REPEATED_CLAIM + " THEN f.attempts ELSE f.attempts + 1 END,"
           + "  started_at = now(),"
           + "  finished_at = CASE WHEN " + KILLED_TWICE + " THEN now() END,"
           + "  error = CASE WHEN " + KILLED_TWICE + " THEN format('" + KILLED_TWICE_ERROR + "',"

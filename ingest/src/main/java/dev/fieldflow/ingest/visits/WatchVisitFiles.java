@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.Pipeline;
@@ -26,6 +27,7 @@ import org.apache.beam.sdk.transforms.Watch;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,10 +40,19 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * WatchGenerations (PeriodicImpulse, every generation)
- *   └─ PatternsToWatch   the pattern, or today's and yesterday's partition
+ *   └─ PatternsToWatch   the pattern, or today's and yesterday's partition, with the tick
  *       └─ WatchFiles    Watch.growthOf(listing), as FileIO.matchAll().continuously(poll,
  *                        termination, matchUpdatedFiles), but a failed listing is an empty poll
  * </pre>
+ *
+ * <p>Each file comes out stamped with its watch's generation tick, not with the time of the
+ * poll that found it: the tick is the sighting that {@link ClaimVisitFiles} claims the file
+ * under. A Flink job restored from a checkpoint restores each watch as it was at that
+ * checkpoint, and its next poll finds again the files it had found since; they come out with
+ * the same tick, so their claims are the same claims, and the ledger gives back a file that was
+ * claimed but still queued when the job failed, instead of answering "in flight" until the
+ * claim lease ends ({@link VisitLedger.Claim}). Within one watch a file version comes out once,
+ * so the tick never names two sightings of it; the next generation's watch has its own tick.
  *
  * <p>Beam's {@code Watch} keeps, per watched pattern, a hash and a timestamp of every file it
  * has matched, never removes one, copies them on every poll, and lists the whole pattern each
@@ -53,6 +64,10 @@ import org.slf4j.LoggerFactory;
  * UTC, plus one generation) is watched for as long as files keep arriving, up to that bound.
  */
 public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchResult.Metadata>> {
+  /** A pattern to watch and its watch generation's tick (epoch milliseconds). */
+  private static final KvCoder<String, Long> PATTERN_CODER =
+      KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
+
   private final VisitPartitions partitions;
   private final Duration pollInterval;
   private final Duration generation;
@@ -80,13 +95,13 @@ public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchR
    * Ends a watch once it is older than {@code generation} and quiet for {@code idle}, and at the
    * latest at {@code generation + idle}.
    */
-  static Watch.Growth.TerminationCondition<String, ?> termination(Duration generation, Duration idle) {
+  static <T> Watch.Growth.TerminationCondition<T, ?> termination(Duration generation, Duration idle) {
     org.joda.time.Duration g = joda(generation);
     org.joda.time.Duration i = joda(idle);
     return Watch.Growth.eitherOf(
         Watch.Growth.allOf(
-            Watch.Growth.<String>afterTimeSinceNewOutput(i), Watch.Growth.<String>afterTotalOf(g)),
-        Watch.Growth.<String>afterTotalOf(g.plus(i)));
+            Watch.Growth.<T>afterTimeSinceNewOutput(i), Watch.Growth.<T>afterTotalOf(g)),
+        Watch.Growth.<T>afterTotalOf(g.plus(i)));
   }
 
   /**
@@ -106,6 +121,7 @@ public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchR
     return begin
         .apply("WatchGenerations", PeriodicImpulse.create().withInterval(joda(generation)))
         .apply("PatternsToWatch", ParDo.of(new PatternsFn(partitions)))
+        .setCoder(PATTERN_CODER)
         .apply("WatchFiles",
             Watch.growthOf(Contextful.of(new ListingPollFn(), Requirements.empty()),
                     // As FileIO's matchUpdatedFiles: a file whose modification time changes is
@@ -124,15 +140,19 @@ public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchR
    * nothing new, logged once per outage, instead of an exception that ended the whole
    * pipeline: a probe stopped S3Proxy for a few seconds and the continuous visit pipeline on
    * S3 exited for good. The files already matched stay matched, and the next poll lists again.
+   * In: the pattern and its generation's tick, which stamps every file of the poll; the
+   * watermark is the poll's time.
    */
-  static final class ListingPollFn extends Watch.Growth.PollFn<String, MatchResult.Metadata> {
+  static final class ListingPollFn extends Watch.Growth.PollFn<KV<String, Long>, MatchResult.Metadata> {
     private static final Logger LOG = LoggerFactory.getLogger(WatchVisitFiles.class);
     /** Per pattern, while its listing fails: since when (each worker's copy, for its log). */
     private final ConcurrentHashMap<String, java.time.Instant> failingSince =
         new ConcurrentHashMap<>();
 
     @Override
-    public Watch.Growth.PollResult<MatchResult.Metadata> apply(String pattern, Context c) {
+    public Watch.Growth.PollResult<MatchResult.Metadata> apply(KV<String, Long> watched, Context c) {
+      String pattern = watched.getKey();
+      Instant tick = new Instant(watched.getValue());
       Instant now = Instant.now();
       List<MatchResult.Metadata> files;
       try {
@@ -150,7 +170,9 @@ public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchR
         LOG.info("listing {} works again, after {} s", pattern,
             java.time.Duration.between(since, java.time.Instant.now()).toSeconds());
       }
-      return Watch.Growth.PollResult.incomplete(now, files).withWatermark(now);
+      List<TimestampedValue<MatchResult.Metadata>> stamped = new ArrayList<>(files.size());
+      files.forEach(f -> stamped.add(TimestampedValue.of(f, tick)));
+      return Watch.Growth.PollResult.incomplete(stamped).withWatermark(now);
     }
   }
 
@@ -167,8 +189,8 @@ public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchR
     return org.joda.time.Duration.millis(d.toMillis());
   }
 
-  /** One generation's patterns, for the UTC date of its impulse. */
-  private static final class PatternsFn extends DoFn<Instant, String> {
+  /** One generation's patterns, for the UTC date of its impulse, each with the impulse's tick. */
+  private static final class PatternsFn extends DoFn<Instant, KV<String, Long>> {
     private final VisitPartitions partitions;
 
     PatternsFn(VisitPartitions partitions) {
@@ -176,9 +198,9 @@ public final class WatchVisitFiles extends PTransform<PBegin, PCollection<MatchR
     }
 
     @ProcessElement
-    public void process(@Element Instant tick, OutputReceiver<String> out) {
+    public void process(@Element Instant tick, OutputReceiver<KV<String, Long>> out) {
       LocalDate day = LocalDate.ofInstant(java.time.Instant.ofEpochMilli(tick.getMillis()), ZoneOffset.UTC);
-      partitions.patternsOn(day).forEach(out::output);
+      partitions.patternsOn(day).forEach(pattern -> out.output(KV.of(pattern, tick.getMillis())));
     }
   }
 }

@@ -125,4 +125,56 @@ class VisitLedgerLeaseTest {
     }
     assertThat(POSTGRES.count("SELECT count(*) FROM fieldflow.visits"), is(0L));
   }
+
+  @Test
+  void theSameClaimAgainGivesBackAQueuedFileButCountsALoadThatHadBegunAsAReaderDeath() throws Exception {
+    POSTGRES.execute("DELETE FROM fieldflow.ingest_files");
+    Path queuedFile = dir.resolve("queued.jsonl");
+    Path startedFile = dir.resolve("started.jsonl");
+    Files.writeString(queuedFile, tenVisits(), StandardCharsets.UTF_8);
+    Files.writeString(startedFile, tenVisits(), StandardCharsets.UTF_8);
+    UUID run = UUID.randomUUID();
+    Duration lease = Duration.ofMinutes(10);
+    // One watch generation's sighting of each file, as a restored job's watch repeats it.
+    VisitLedger.Claim queued = VisitLedger.Claim.bySighting(run, "1000", listed(queuedFile));
+    VisitLedger.Claim started = VisitLedger.Claim.bySighting(run, "1000", listed(startedFile));
+    VisitFile queuedAttempt = claim(run, queued.file(), queued.claimId(), lease).get(0);
+    VisitFile startedAttempt = claim(run, started.file(), started.claimId(), lease).get(0);
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      VisitLedger.markLoadStarted(c, startedAttempt);
+    }
+
+    // The job fails and is restored; its watch finds both files again, under the same claims,
+    // long before the lease: the queued file comes back as it was, the started one as a new
+    // attempt whose reader died once.
+    assertThat(claim(run, queued.file(), queued.claimId(), lease), equalTo(List.of(queuedAttempt)));
+    List<VisitFile> again = claim(run, started.file(), started.claimId(), lease);
+    assertThat(again, hasSize(1));
+    assertThat(again.get(0).attempt(), is(2));
+    assertThat(POSTGRES.rows("SELECT path LIKE '%started.jsonl', status, attempts, reader_deaths"
+            + " FROM fieldflow.ingest_files ORDER BY 1"),
+        equalTo(List.of(List.of(false, "running", 1, 0), List.of(true, "running", 2, 1))));
+    // Attempt 1 of the started file, superseded, can neither load nor fail it.
+    try (Connection c = POSTGRES.writer().dataSource().getConnection();
+        Connection reference = POSTGRES.writer().dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      reference.setAutoCommit(false);
+      assertThat(VisitFileLoad.run(c, reference, startedAttempt, settings(1_000),
+          VisitFileLoad.Mode.FAST), nullValue());
+      c.rollback();
+      assertThat(VisitLedger.markFailed(c, startedAttempt, "late failure of attempt 1", 60), is(false));
+      c.commit();
+    }
+
+    // The new attempt's load begins and its reader dies too (a file that kills its worker):
+    // the next repeat of the claim fails the file instead of feeding it to a third worker.
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      VisitLedger.markLoadStarted(c, again.get(0));
+    }
+    assertThat(claim(run, started.file(), started.claimId(), lease), hasSize(0));
+    assertThat(POSTGRES.rows("SELECT status, reader_deaths, retry_after = 'infinity', error"
+            + " LIKE 'reader_died: % 2 times (last on attempt 2:%' FROM fieldflow.ingest_files"
+            + " WHERE path LIKE '%started.jsonl'"),
+        equalTo(List.of(List.of("failed", 2, true, true))));
+  }
 }
