@@ -2,10 +2,8 @@ package dev.fieldflow.ingest.visits;
 
 import dev.fieldflow.io.files.FileVersion;
 import dev.fieldflow.io.files.LocalPatterns;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -32,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * (a file of its own, which the watch reports), cannot be read as the version the ledger has;
  * it is marked failed with the reason and not tried again for a day. A local file that is gone
  * is known without asking Beam, which would search its directory's whole tree for it.
+ *
+ * <p>A check claims under its tick ({@link #sighting}). A Flink job restored from a checkpoint
+ * taken before a check runs that check again; the files it had claimed and that are still
+ * queued are then claimed by this run, so the ledger no longer offers them: the check asks for
+ * them by their claims ({@link VisitLedger#queuedUnder}) and repeats those, which gives them
+ * back at their attempt.
  */
 public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PCollection<VisitFile>> {
   /** Candidates per check; more wait for the next one. */
@@ -52,6 +56,17 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
   public PCollection<VisitFile> expand(PCollection<Instant> ticks) {
     return ticks.apply("ReclaimFromLedger", ParDo.of(new ReclaimFn(claims)));
   }
+
+  /** The sighting a check at {@code tick} claims under: a repeat of the check repeats it. */
+  static String sighting(Instant tick) {
+    return "reclaim/" + tick.getMillis();
+  }
+
+  /**
+   * How much earlier than its tick a check's claim may be stamped: the claim's time is the
+   * database's clock, the tick the pipeline's.
+   */
+  static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofSeconds(30);
 
   private static final class ReclaimFn extends DoFn<Instant, VisitFile> {
     private static final Logger LOG = LoggerFactory.getLogger(ReclaimVisitFiles.class);
@@ -76,11 +91,45 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
     @ProcessElement
     public void process(@Element Instant tick, OutputReceiver<VisitFile> out) throws Exception {
       takeOverAbandonedLoads(out);
+      String sighting = sighting(tick);
+      // A check repeated by a Flink job restored from an earlier checkpoint: the files it had
+      // claimed and queued are claimed by this run now, so the ledger does not offer them
+      // again; the same claims give them back (VisitLedger.Claim).
+      java.time.Instant since = java.time.Instant.ofEpochMilli(tick.getMillis()).minus(CLOCK_SKEW);
+      List<VisitLedger.Claim> toClaim = new ArrayList<>();
+      List<VisitLedger.Claim> repeated = new ArrayList<>();
       List<VisitLedger.Unfinished> candidates = database.inTransaction("looking for files to retry",
-          c -> VisitLedger.unfinished(c, claims.runId(), MAX_PER_CHECK, claims.lease()));
-      if (candidates.isEmpty()) {
+          c -> {
+            repeated.clear();
+            repeated.addAll(VisitLedger.queuedUnder(c, claims.runId(), sighting, since));
+            return VisitLedger.unfinished(c, claims.runId(), MAX_PER_CHECK, claims.lease());
+          });
+      toClaim.addAll(repeated);
+      if (!repeated.isEmpty()) {
+        LOG.info("{} file(s) this ledger check had claimed before the job was restored taken back"
+            + " under the same claims", repeated.size());
+      }
+      if (!candidates.isEmpty()) {
+        lookAt(candidates, sighting, toClaim);
+      }
+      if (toClaim.isEmpty()) {
         return;
       }
+      List<VisitFile> claimed = database.inTransaction("retrying " + toClaim.size() + " file(s)",
+          c -> VisitLedger.claim(c, claims.runId(), toClaim, false, claims.lease()));
+      if (!claimed.isEmpty()) {
+        LOG.info("{} failed, orphaned or lease-expired file(s) taken again from the ledger", claimed.size());
+      }
+      filesReclaimed.inc(claimed.size());
+      claimed.forEach(out::output);
+    }
+
+    /**
+     * Looks at each candidate: adds the claim of one that still holds its version to {@code
+     * toClaim}, and marks one that is gone or replaced failed.
+     */
+    private void lookAt(List<VisitLedger.Unfinished> candidates, String sighting,
+        List<VisitLedger.Claim> toClaim) throws Exception {
       List<String> paths = new ArrayList<>(candidates.size());
       candidates.forEach(u -> paths.add(u.path()));
       List<MatchResult> now;
@@ -91,7 +140,6 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
             paths.size(), e.getMessage());
         return;
       }
-      List<VisitLedger.Claim> toClaim = new ArrayList<>();
       List<Long> gone = new ArrayList<>();
       String firstGone = null;
       for (int i = 0; i < candidates.size(); i++) {
@@ -102,9 +150,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
           if (FileVersion.matches(u.version(), m)) {
             VisitLedger.Listed listed =
                 new VisitLedger.Listed(u.path(), u.version(), m.sizeBytes(), m.lastModifiedMillis());
-            UUID claimId = UUID.nameUUIDFromBytes((claims.runId() + "/reclaim/" + tick.getMillis() + "/"
-                + u.path() + "/" + u.version()).getBytes(StandardCharsets.UTF_8));
-            toClaim.add(new VisitLedger.Claim(listed, claimId));
+            toClaim.add(claims.claim(sighting, listed));
           } else {
             gone.add(u.fileId());
             firstGone = firstGone != null ? firstGone
@@ -124,13 +170,6 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
         LOG.warn("{} unfinished file(s) in the ledger are gone or replaced ({}); marked failed",
             marked, firstGone);
       }
-      List<VisitFile> claimed = database.inTransaction("retrying " + toClaim.size() + " file(s)",
-          c -> VisitLedger.claim(c, claims.runId(), toClaim, false, claims.lease()));
-      if (!claimed.isEmpty()) {
-        LOG.info("{} failed, orphaned or lease-expired file(s) taken again from the ledger", claimed.size());
-      }
-      filesReclaimed.inc(claimed.size());
-      claimed.forEach(out::output);
     }
 
     /**

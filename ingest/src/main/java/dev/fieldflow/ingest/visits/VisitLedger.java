@@ -232,6 +232,42 @@ public final class VisitLedger {
     return claimed;
   }
 
+  /**
+   * The files of run {@code runId} that sighting {@code sighting} claimed at or after {@code
+   * since} and that are still queued (claimed, their load not begun), each with its claim: what
+   * a repeat of that sighting had taken before it was lost (a Flink job restored from a
+   * checkpoint taken before the sighting repeats it, and the ledger, asked afresh, now has these
+   * files claimed by this run). The claim id is computed here as {@link Claim#bySighting}
+   * computes it, Java's name-based UUID: the MD5 of the name with the version bits set to 3 and
+   * the variant bits to 2. {@code since} only bounds the rows looked at.
+   */
+  public static List<Claim> queuedUnder(Connection c, UUID runId, String sighting,
+      java.time.Instant since) throws SQLException {
+    List<Claim> found = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT path, version, size_bytes,"
+                + " coalesce((extract(epoch FROM last_modified) * 1000)::bigint, 0), claim_id"
+                + " FROM fieldflow.ingest_files"
+                + " WHERE pipeline = '" + PIPELINE + "' AND status = 'running' AND run_id = ?::uuid"
+                + " AND load_started_attempt IS DISTINCT FROM attempts AND started_at >= ?"
+                + " AND claim_id = (SELECT encode(set_byte(set_byte(n.b, 6, (get_byte(n.b, 6) & 15) | 48),"
+                + "   8, (get_byte(n.b, 8) & 63) | 128), 'hex')::uuid"
+                + "   FROM (SELECT decode(md5(convert_to(? || path || '/' || version, 'UTF8')), 'hex') AS b) n)"
+                + " ORDER BY file_id")) {
+      ps.setString(1, runId.toString());
+      ps.setObject(2, java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC));
+      ps.setString(3, runId + "/" + sighting + "/");
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(new Claim(new Listed(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)),
+              rs.getObject(5, UUID.class)));
+        }
+      }
+    }
+    return found;
+  }
+
   /** A ledger row that needs work without any listing having seen its file again. */
   public record Unfinished(long fileId, String path, String version) {}
 

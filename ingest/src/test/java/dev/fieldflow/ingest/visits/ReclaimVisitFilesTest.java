@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -95,5 +96,43 @@ class ReclaimVisitFilesTest {
             Arrays.asList(kept.toString(), "running", 2, null),
             List.of(replaced.toString(), "failed", 1, "the file is gone or holds another version now;"
                 + " this version cannot be read"))));
+  }
+
+  /** Runs one ledger check of run {@code run} at {@code tick}; returns how many files it took. */
+  private static long checkAt(UUID run, Instant tick) {
+    Pipeline p = Pipeline.create(TestPipeline.testingPipelineOptions());
+    p.apply(Create.of(tick))
+        .apply(ReclaimVisitFiles.forRun(LedgerClaims.forRun(run, POSTGRES.writer(), Duration.ofSeconds(30))));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    return counter(result, "files_reclaimed");
+  }
+
+  @Test
+  void aCheckRepeatedAfterARestoreTakesBackTheQueuedFilesItHadClaimed() throws Exception {
+    Path file = Files.writeString(dir.resolve("orphan.jsonl"), "{}\n");
+    orphan(file);
+    UUID run = UUID.randomUUID();
+    Instant tick = Instant.now().minus(org.joda.time.Duration.millis(1_000));
+
+    assertThat("the check takes the orphan", checkAt(run, tick), is(1L));
+    String ledger = "SELECT status, attempts, reader_deaths, claim_id::text FROM fieldflow.ingest_files";
+    String claimOfTick = VisitLedger.Claim.bySighting(run, ReclaimVisitFiles.sighting(tick),
+        ClaimVisitFiles.listed(FileSystems.matchSingleFileSpec(file.toString()))).claimId().toString();
+    assertThat(POSTGRES.rows(ledger), equalTo(List.of(List.of("running", 2, 0, claimOfTick))));
+    // The job is restored from a checkpoint taken before that check, and runs it again: the
+    // ledger has the file claimed by this run, fresh, so only the same claim gives it back.
+    assertThat("the same check again takes back its queued file", checkAt(run, tick), is(1L));
+    assertThat(POSTGRES.rows(ledger), equalTo(List.of(List.of("running", 2, 0, claimOfTick))));
+    assertThat("another check finds it in flight",
+        checkAt(run, tick.plus(org.joda.time.Duration.millis(1_000))), is(0L));
+    // Once its load has begun, the file is no longer queued: a repeat leaves it to the
+    // abandoned-load check (AbandonedLoadsTest).
+    try (Connection c = POSTGRES.writer().dataSource().getConnection()) {
+      VisitLedger.markLoadStarted(c, new VisitFile(
+          POSTGRES.count("SELECT file_id FROM fieldflow.ingest_files"), 2, file.toString(), "?"));
+    }
+    assertThat("the same check after the load began", checkAt(run, tick), is(0L));
+    assertThat(POSTGRES.rows(ledger), equalTo(List.of(List.of("running", 2, 0, claimOfTick))));
   }
 }
