@@ -68,6 +68,9 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
    */
   static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofSeconds(30);
 
+  /** What one look at the ledger found: this check's queued claims, and files to retry. */
+  private record Found(List<VisitLedger.Claim> repeated, List<VisitLedger.Unfinished> candidates) {}
+
   private static final class ReclaimFn extends DoFn<Instant, VisitFile> {
     private static final Logger LOG = LoggerFactory.getLogger(ReclaimVisitFiles.class);
 
@@ -96,21 +99,16 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
       // claimed and queued are claimed by this run now, so the ledger does not offer them
       // again; the same claims give them back (VisitLedger.Claim).
       java.time.Instant since = java.time.Instant.ofEpochMilli(tick.getMillis()).minus(CLOCK_SKEW);
-      List<VisitLedger.Claim> toClaim = new ArrayList<>();
-      List<VisitLedger.Claim> repeated = new ArrayList<>();
-      List<VisitLedger.Unfinished> candidates = database.inTransaction("looking for files to retry",
-          c -> {
-            repeated.clear();
-            repeated.addAll(VisitLedger.queuedUnder(c, claims.runId(), sighting, since));
-            return VisitLedger.unfinished(c, claims.runId(), MAX_PER_CHECK, claims.lease());
-          });
-      toClaim.addAll(repeated);
-      if (!repeated.isEmpty()) {
+      Found found = database.inTransaction("looking for files to retry",
+          c -> new Found(VisitLedger.queuedUnder(c, claims.runId(), sighting, since),
+              VisitLedger.unfinished(c, claims.runId(), MAX_PER_CHECK, claims.lease())));
+      List<VisitLedger.Claim> toClaim = new ArrayList<>(found.repeated());
+      if (!found.repeated().isEmpty()) {
         LOG.info("{} file(s) this ledger check had claimed before the job was restored taken back"
-            + " under the same claims", repeated.size());
+            + " under the same claims", found.repeated().size());
       }
-      if (!candidates.isEmpty()) {
-        lookAt(candidates, sighting, toClaim);
+      if (!found.candidates().isEmpty()) {
+        lookAt(found.candidates(), sighting, toClaim);
       }
       if (toClaim.isEmpty()) {
         return;

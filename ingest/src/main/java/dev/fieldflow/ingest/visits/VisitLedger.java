@@ -70,6 +70,18 @@ public final class VisitLedger {
     return taken;
   }
 
+  /**
+   * Row {@code t}'s current attempt has begun its load ({@link #markLoadStarted}, V10): it was
+   * not only claimed and queued.
+   */
+  private static String loadBegun(String t) {
+    return "coalesce(" + t + ".load_started_attempt = " + t + ".attempts, false)";
+  }
+
+  /** A ledger row's modification time in epoch milliseconds, 0 when unknown (as listed). */
+  private static final String LAST_MODIFIED_MILLIS =
+      "coalesce((extract(epoch FROM last_modified) * 1000)::bigint, 0)";
+
   /** Lease of a claim when none is given: far above a normal file's ingest time. */
   public static final java.time.Duration DEFAULT_LEASE = java.time.Duration.ofMinutes(10);
 
@@ -82,8 +94,7 @@ public final class VisitLedger {
    * for it and then finds the file done). An attempt of a run that was stopped on purpose
    * ({@link #recordStop}, V14) did not die of its file.
    */
-  private static final String READER_DIED = "f.status = 'running'"
-      + " AND coalesce(f.load_started_attempt = f.attempts, false)"
+  private static final String READER_DIED = "f.status = 'running' AND " + loadBegun("f")
       // A run stopped on purpose (a signal, ./manage.sh stop) left its load unfinished: no death.
       + " AND NOT EXISTS (SELECT 1 FROM fieldflow.stopped_runs s WHERE s.run_id = f.run_id)";
 
@@ -94,7 +105,7 @@ public final class VisitLedger {
    */
   private static final String REPEATED_CLAIM = "(f.status = 'running'"
       + " AND f.claim_id = EXCLUDED.claim_id"
-      + " AND NOT coalesce(f.load_started_attempt = f.attempts, false))";
+      + " AND NOT " + loadBegun("f") + ")";
 
   /** A second reader death: the file is failed instead of read again. */
   private static final String KILLED_TWICE = "(" + READER_DIED + " AND f.reader_deaths + 1 >= 2)";
@@ -246,11 +257,10 @@ public final class VisitLedger {
     List<Claim> found = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT path, version, size_bytes,"
-                + " coalesce((extract(epoch FROM last_modified) * 1000)::bigint, 0), claim_id"
+            "SELECT path, version, size_bytes, " + LAST_MODIFIED_MILLIS + ", claim_id"
                 + " FROM fieldflow.ingest_files"
                 + " WHERE pipeline = '" + PIPELINE + "' AND status = 'running' AND run_id = ?::uuid"
-                + " AND load_started_attempt IS DISTINCT FROM attempts AND started_at >= ?"
+                + " AND NOT " + loadBegun("ingest_files") + " AND started_at >= ?"
                 + " AND claim_id = (SELECT encode(set_byte(set_byte(n.b, 6, (get_byte(n.b, 6) & 15) | 48),"
                 + "   8, (get_byte(n.b, 8) & 63) | 128), 'hex')::uuid"
                 + "   FROM (SELECT decode(md5(convert_to(? || path || '/' || version, 'UTF8')), 'hex') AS b) n)"
@@ -318,7 +328,7 @@ public final class VisitLedger {
 
   /** Row of {@code ingest_files} is a started load of run {@code ?} (a parameter), still running. */
   private static final String STARTED_LOAD_OF_RUN = "pipeline = '" + PIPELINE + "'"
-      + " AND status = 'running' AND run_id = ?::uuid AND load_started_attempt = attempts";
+      + " AND status = 'running' AND run_id = ?::uuid AND " + loadBegun("ingest_files");
 
   /**
    * Up to {@code limit} loads of run {@code runId} that nobody holds at this moment ({@link
@@ -370,7 +380,7 @@ public final class VisitLedger {
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT file_id, attempts, started_at, path, version, size_bytes,"
-                + " coalesce((extract(epoch FROM last_modified) * 1000)::bigint, 0)"
+                + " " + LAST_MODIFIED_MILLIS
                 + " FROM fieldflow.ingest_files WHERE " + STARTED_LOAD_OF_RUN + " AND file_id = ANY (?)"
                 + " ORDER BY file_id FOR UPDATE SKIP LOCKED")) {
       ps.setString(1, runId.toString());
