@@ -108,7 +108,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
             + " under the same claims", found.repeated().size());
       }
       if (!found.candidates().isEmpty()) {
-        lookAt(found.candidates(), sighting, toClaim);
+        toClaim.addAll(lookAt(found.candidates(), sighting));
       }
       if (toClaim.isEmpty()) {
         return;
@@ -123,11 +123,11 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
     }
 
     /**
-     * Looks at each candidate: adds the claim of one that still holds its version to {@code
-     * toClaim}, and marks one that is gone or replaced failed.
+     * Looks at each candidate: returns the claims of those that still hold their version, and
+     * marks those that are gone or replaced failed.
      */
-    private void lookAt(List<VisitLedger.Unfinished> candidates, String sighting,
-        List<VisitLedger.Claim> toClaim) throws Exception {
+    private List<VisitLedger.Claim> lookAt(List<VisitLedger.Unfinished> candidates,
+        String sighting) throws Exception {
       List<String> paths = new ArrayList<>(candidates.size());
       candidates.forEach(u -> paths.add(u.path()));
       List<MatchResult> now;
@@ -136,8 +136,9 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
       } catch (Exception e) {
         LOG.warn("cannot look at {} file(s) to retry ({}); trying again at the next check",
             paths.size(), e.getMessage());
-        return;
+        return List.of();
       }
+      List<VisitLedger.Claim> toClaim = new ArrayList<>();
       List<Long> gone = new ArrayList<>();
       String firstGone = null;
       for (int i = 0; i < candidates.size(); i++) {
@@ -168,6 +169,7 @@ public final class ReclaimVisitFiles extends PTransform<PCollection<Instant>, PC
         LOG.warn("{} unfinished file(s) in the ledger are gone or replaced ({}); marked failed",
             marked, firstGone);
       }
+      return toClaim;
     }
 
     /**
